@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import MarginCore
+
+/// The `margin` tool: pricing, margin calculation and benchmarks from the command line.
+struct MarginCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "margin",
+        abstract: "Portfolio-margin risk engine for crypto derivatives.",
+        subcommands: [PriceCommand.self])
+}
+
+/// Runs the command; every usage or input error exits with status 2 and a message naming the field.
+@main
+enum MarginMain {
+    static func main() {
+        do {
+            var command = try MarginCommand.parseAsRoot()
+            try command.run()
+        } catch let error as InputError {
+            printError("error: \(error)")
+            Foundation.exit(2)
+        } catch let error as CommandFailure {
+            printError("error: \(error.message)")
+            Foundation.exit(error.exitCode)
+        } catch {
+            let code = MarginCommand.exitCode(for: error)
+            let message = MarginCommand.fullMessage(for: error)
+            if code == .success {
+                print(message)
+                Foundation.exit(0)
+            }
+            printError(message)
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
+}

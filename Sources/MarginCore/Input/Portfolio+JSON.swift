@@ -1,0 +1,107 @@
+extension Portfolio {
+    /// Decodes an account in the format of `shared/examples/portfolio.json`.
+    ///
+    /// Each position needs `kind` (`option`, `future`, `perpetual`), `underlying` and `settlement`; options need
+    /// `expiry`, `strike` > 0, `right` and `quantity` (coins); futures need `expiry`; linear futures and perpetuals
+    /// take `quantity` (coins), inverse ones `notionalUSD`. Fields that contradict the kind or settlement are errors.
+    /// Checks against a market (known underlying, not expired, vol surface present) are in
+    /// ``validate(against:)``.
+    public init(json root: JSONNode) throws(InputError) {
+        let account = try root.optional("account")?.string() ?? "account"
+        var balances: [String: Double] = [:]
+        for (currency, node) in try root.optional("balances")?.object() ?? [] {
+            guard !currency.isEmpty else { throw InputError.invalid(path: node.path, reason: "empty currency code") }
+            balances[currency] = try node.double(where: { abs($0) < 1e15 }, "a finite amount")
+        }
+        var positions: [Position] = []
+        for node in try root.optional("positions")?.array() ?? [] {
+            positions.append(try Position(json: node))
+        }
+        self.init(account: account, balances: balances, positions: positions)
+    }
+
+    /// Decodes an account from JSON text.
+    public init(jsonText: String) throws(InputError) { try self.init(json: JSONNode.parse(jsonText)) }
+
+    /// Checks every position and balance against `market`: known underlyings and currencies, positions not expired
+    /// at valuation time, a vol surface for every option. Errors name `$.positions[i].field`.
+    public func validate(against market: MarketSnapshot) throws(InputError) {
+        for (currency, _) in sortedBalances where market.usdPrice(of: currency) == nil {
+            throw InputError.unknownUnderlying(path: "$.balances.\(currency)", name: currency)
+        }
+        for (i, p) in positions.enumerated() {
+            let path = "$.positions[\(i)]"
+            guard let u = market.underlyings[p.instrument.underlying] else {
+                throw InputError.unknownUnderlying(path: "\(path).underlying", name: p.instrument.underlying)
+            }
+            if let expiry = p.instrument.expiry, expiry <= market.valuationTime {
+                throw InputError.invalid(
+                    path: "\(path).expiry",
+                    reason: "\(expiry) is not after valuation time \(market.valuationTime): the position has expired")
+            }
+            if p.instrument.option != nil, u.volSurface == nil {
+                throw InputError.invalid(path: "\(path).underlying",
+                                         reason: "\(u.name) has no vol surface in the market to value this option")
+            }
+        }
+    }
+}
+
+extension Position {
+    /// Decodes one position; see ``Portfolio/init(json:)`` for the rules.
+    public init(json node: JSONNode) throws(InputError) {
+        let kindNode = try node.required("kind")
+        let kind = try kindNode.string()
+        let underlying = try node.required("underlying").string()
+        guard !underlying.isEmpty else { throw InputError.invalid(path: "\(node.path).underlying", reason: "is empty") }
+        let settlement = try node.required("settlement").enumeration(Settlement.self)
+        let quantity = try node.optional("quantity")?.double(where: { abs($0) < 1e12 }, "a finite quantity")
+        let notional = try node.optional("notionalUSD")?.double(where: { abs($0) < 1e15 }, "a finite notional")
+        let entryPrice = try node.optional("entryPrice")?.positiveDouble()
+        func reject(_ field: String, _ why: String) throws(InputError) {
+            if try node.optional(field) != nil {
+                throw InputError.invalid(path: "\(node.path).\(field)", reason: why)
+            }
+        }
+        func size(_ why: String) throws(InputError) -> Double {
+            if settlement == .inverse && kind != "option" {
+                try reject("quantity", "an inverse \(kind) is sized by notionalUSD, not quantity")
+                guard let n = notional else { throw InputError.missing(path: "\(node.path).notionalUSD") }
+                return n
+            }
+            try reject("notionalUSD", why)
+            guard let q = quantity else { throw InputError.missing(path: "\(node.path).quantity") }
+            return q
+        }
+        let instrument: Instrument
+        switch kind {
+        case "option":
+            let strike = try node.required("strike").positiveDouble()
+            let right = try node.required("right").enumeration(OptionRight.self)
+            let expiry = try node.required("expiry").instant()
+            try reject("entryPrice", "options take no entryPrice (their value counts in equity)")
+            let q = try size("options are sized by quantity (coins), not notionalUSD")
+            instrument = Instrument(underlying: underlying,
+                                    kind: .option(OptionContract(expiry: expiry, strike: strike, right: right)),
+                                    settlement: settlement)
+            self.init(instrument: instrument, size: q)
+        case "future", "perpetual":
+            try reject("strike", "a \(kind) has no strike")
+            try reject("right", "a \(kind) has no right")
+            let expiry: Instant?
+            if kind == "future" {
+                expiry = try node.required("expiry").instant()
+            } else {
+                try reject("expiry", "a perpetual has no expiry")
+                expiry = nil
+            }
+            let q = try size("a linear \(kind) is sized by quantity (coins), not notionalUSD")
+            instrument = Instrument(underlying: underlying, kind: expiry.map { .future(expiry: $0) } ?? .perpetual,
+                                    settlement: settlement)
+            self.init(instrument: instrument, size: q, entryPrice: entryPrice)
+        default:
+            throw InputError.invalid(path: kindNode.path,
+                                     reason: "\"\(kind)\" is not one of \"option\", \"future\", \"perpetual\"")
+        }
+    }
+}
