@@ -43,7 +43,7 @@ extension Instant {
                     i += 1
                 }
                 guard count > 0 else { return nil }
-                for _ in count..<9 where count < 9 { nanos *= 10 }
+                for _ in min(count, 9)..<9 { nanos *= 10 }
             }
             guard i < bytes.count else { return nil }
             if bytes[i] == UInt8(ascii: "Z") || bytes[i] == UInt8(ascii: "z") {

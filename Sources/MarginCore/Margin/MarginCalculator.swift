@@ -1,0 +1,163 @@
+/// The reference portfolio-margin model of MARGIN_MODEL.md.
+///
+/// Two steps, kept apart so the real-time engine can cache the first:
+/// 1. ``instrumentArrays(for:market:)``: every instrument revalued once over the scenario set.
+/// 2. ``riskArrays(for:market:arrays:)`` + ``requirement(_:correlations:)``: per account, a quantity-weighted sum
+///    of cached arrays and the components; nothing is repriced.
+///
+/// ``margin(of:market:explain:)`` runs both and explains the result. All amounts are USD, computed in `Double`
+/// (scenario revaluation); the same inputs give bit-identical results (fixed summation order: positions as given,
+/// underlyings and balances by name).
+public struct MarginCalculator: Sendable {
+    public let parameters: RiskParameters
+    public let scenarios: ScenarioSet
+
+    public init(parameters: RiskParameters = .reference) {
+        self.parameters = parameters
+        scenarios = ScenarioSet(parameters: parameters)
+    }
+
+    /// Step 1: the risk array of every distinct instrument of `portfolio`.
+    public func instrumentArrays(for portfolio: Portfolio, market: MarketSnapshot) throws(InputError)
+        -> [Instrument: InstrumentRiskArray]
+    {
+        try portfolio.validate(against: market)
+        var arrays: [Instrument: InstrumentRiskArray] = [:]
+        for (i, p) in portfolio.positions.enumerated() where arrays[p.instrument] == nil {
+            guard let u = market.underlyings[p.instrument.underlying] else {
+                throw InputError.unknownUnderlying(path: "$.positions[\(i)].underlying", name: p.instrument.underlying)
+            }
+            do {
+                arrays[p.instrument] = try InstrumentRiskArray(instrument: p.instrument, market: u,
+                                                               scenarios: scenarios, parameters: parameters)
+            } catch {
+                throw error.prefixed("$.positions[\(i)]")
+            }
+        }
+        return arrays
+    }
+
+    /// Step 2a: the account's risk array per underlying (positions and coin balances), sorted by underlying.
+    ///
+    /// - Parameter excluding: a position index to leave out (for marginal contributions).
+    public func riskArrays(for portfolio: Portfolio, market: MarketSnapshot,
+                           arrays: [Instrument: InstrumentRiskArray], excluding: Int? = nil) -> [RiskArray] {
+        var byUnderlying: [String: RiskArray] = [:]
+        for (currency, amount) in portfolio.sortedBalances where !Portfolio.stablecoins.contains(currency) {
+            guard let u = market.underlyings[currency] else { continue }
+            var ra = byUnderlying[currency] ?? RiskArray(underlying: currency, scenarios: scenarios)
+            ra.addPnL(InstrumentRiskArray.spotPnL(index: u.index, scenarios: scenarios), size: amount)
+            byUnderlying[currency] = ra
+        }
+        for (i, p) in portfolio.positions.enumerated() where i != excluding {
+            guard let array = arrays[p.instrument] else { continue }
+            let name = p.instrument.underlying
+            var ra = byUnderlying[name] ?? RiskArray(underlying: name, scenarios: scenarios)
+            ra.add(array, size: p.size)
+            byUnderlying[name] = ra
+        }
+        return byUnderlying.keys.sorted().compactMap { byUnderlying[$0] }
+    }
+
+    /// Step 2b: components, core, MM and IM from per-underlying risk arrays.
+    ///
+    /// - Throws: ``InputError`` in `correlated` mode when the correlation matrix is not positive definite.
+    public func requirement(_ arrays: [RiskArray], correlations: CorrelationTable) throws(InputError) -> Requirement {
+        let p = parameters
+        let components = arrays.map { ra in
+            UnderlyingRequirement(underlying: ra.underlying, scan: ra.scan, extreme: ra.extreme(coverage: p.extremeCoverage),
+                                  som: ra.shortOptionMinimum, roll: ra.roll, liquidationCost: ra.liquidationCost)
+        }
+        var core = 0.0
+        var joint: Double?
+        var jointMove: [String: Int]?
+        switch p.correlationMode {
+        case .sum:
+            for c in components { core += c.core }
+        case .correlated:
+            // The three largest scans (ties by name) are enumerated; the rest enter at their own scan.
+            let ranked = components.indices.sorted {
+                components[$0].scan != components[$1].scan
+                    ? components[$0].scan > components[$1].scan : components[$0].underlying < components[$1].underlying
+            }
+            let enumerated = Array(ranked.prefix(3)).sorted()
+            let model = try CorrelationModel(names: enumerated.map { components[$0].underlying }, table: correlations)
+            let xs = p.priceMoves.map { $0 / p.priceRange }
+            let (loss, move) = model.jointLoss(lossCurves: enumerated.map { arrays[$0].priceLossCurve }, xs: xs,
+                                               stress: p.correlationStress)
+            var j = loss
+            for k in ranked.dropFirst(3) { j += components[k].scan }
+            var moves: [String: Int] = [:]
+            for (slot, k) in enumerated.enumerated() { moves[components[k].underlying] = move[slot] }
+            joint = j
+            jointMove = moves
+            var extremes = 0.0
+            var soms = 0.0
+            for c in components {
+                extremes += c.extreme
+                soms += c.som
+            }
+            core = max(j, extremes, soms)
+        }
+        var mm = core
+        for c in components { mm += c.roll }
+        for c in components { mm += c.liquidationCost }
+        return Requirement(underlyings: components, mode: p.correlationMode, core: core, joint: joint,
+                           jointMove: jointMove, maintenanceMargin: mm, initialMargin: p.initialToMaintenance * mm)
+    }
+
+    /// Equity, USD: balances at the index (stablecoins at 1), option values, and the unrealized P&L of futures and
+    /// perpetuals that carry an entry price.
+    public func equity(of portfolio: Portfolio, market: MarketSnapshot, arrays: [Instrument: InstrumentRiskArray]) -> Double {
+        var equity = 0.0
+        for (currency, amount) in portfolio.sortedBalances {
+            equity += amount * (market.usdPrice(of: currency) ?? 0)
+        }
+        for p in portfolio.positions {
+            equity += positionValue(p, market: market, arrays: arrays)
+        }
+        return equity
+    }
+
+    /// A position's contribution to equity, USD.
+    func positionValue(_ p: Position, market: MarketSnapshot, arrays: [Instrument: InstrumentRiskArray]) -> Double {
+        guard let array = arrays[p.instrument] else { return 0 }
+        if p.instrument.option != nil { return p.size * array.valuation.valueUSD }
+        guard let entry = p.entryPrice, let u = market.underlyings[p.instrument.underlying] else { return 0 }
+        let f = array.valuation.forward
+        return p.instrument.settlement == .linear ? p.size * (f - entry) : p.size * (1 / entry - 1 / f) * u.index
+    }
+
+    /// Computes, classifies and (when `explain`) explains the margin of `portfolio`.
+    ///
+    /// - Throws: ``InputError`` naming the position and field for unknown underlyings, expired positions, options
+    ///   without a vol surface, unknown balance currencies, or a non-positive-definite correlation matrix.
+    public func margin(of portfolio: Portfolio, market: MarketSnapshot, explain: Bool = true) throws(InputError)
+        -> MarginReport
+    {
+        let arrays = try instrumentArrays(for: portfolio, market: market)
+        return try margin(of: portfolio, market: market, arrays: arrays, explain: explain)
+    }
+
+    /// As ``margin(of:market:explain:)`` with instrument arrays already computed.
+    public func margin(of portfolio: Portfolio, market: MarketSnapshot, arrays: [Instrument: InstrumentRiskArray],
+                       explain: Bool) throws(InputError) -> MarginReport {
+        let riskArrays = riskArrays(for: portfolio, market: market, arrays: arrays)
+        let requirement = try requirement(riskArrays, correlations: market.correlations)
+        let equity = equity(of: portfolio, market: market, arrays: arrays)
+        var marginal: [Double]?
+        if explain {
+            var contributions: [Double] = []
+            for i in portfolio.positions.indices {
+                let without = try self.requirement(
+                    self.riskArrays(for: portfolio, market: market, arrays: arrays, excluding: i),
+                    correlations: market.correlations)
+                contributions.append(requirement.maintenanceMargin - without.maintenanceMargin)
+            }
+            marginal = contributions
+        }
+        return MarginReport(calculator: self, portfolio: portfolio, market: market, arrays: arrays,
+                            riskArrays: riskArrays, requirement: requirement, equity: equity,
+                            marginalMaintenance: marginal)
+    }
+}

@@ -1,0 +1,110 @@
+/// The margin of one account with its explanation: components per underlying, the scenario that drove each
+/// underlying's requirement, every position's P&L in it, marginal contributions and Greeks. USD throughout.
+public struct MarginReport: Hashable, Sendable {
+    public var account: String
+    public var parameters: String
+    public var requirement: Requirement
+    public var equity: Double
+    public var health: Health
+    public var underlyings: [UnderlyingReport]
+    public var positions: [PositionReport]
+    public var balances: [BalanceReport]
+
+    public var initialMargin: Double { requirement.initialMargin }
+    public var maintenanceMargin: Double { requirement.maintenanceMargin }
+    /// Equity above IM (negative = short of initial margin).
+    public var excessEquity: Double { equity - initialMargin }
+
+    /// The scenario and components of one underlying.
+    public struct UnderlyingReport: Hashable, Sendable {
+        public var name: String
+        public var index: Double
+        public var components: UnderlyingRequirement
+        /// What drove this underlying's requirement: `scan`, `extreme`, `som`, or `joint` (correlated mode).
+        public var driver: UnderlyingRequirement.Component
+        /// The scenario whose P&L explains the requirement (the worst regular, extreme or joint-move scenario).
+        public var drivingScenario: Scenario
+        /// Index of `drivingScenario` in the risk-array layout.
+        public var drivingScenarioIndex: Int
+        /// The account's P&L per scenario (``ScenarioSet`` layout).
+        public var riskArray: RiskArray
+        /// Greeks of the positions and the coin balance, USD.
+        public var greeks: Greeks
+    }
+
+    /// One position's value, P&L in its underlying's driving scenario, marginal MM and Greeks.
+    public struct PositionReport: Hashable, Sendable {
+        public var index: Int
+        public var position: Position
+        /// Current USD value (options: premium; futures with an entry price: unrealized P&L; else 0).
+        public var valueUSD: Double
+        /// P&L in the driving scenario of its underlying.
+        public var scenarioPnL: Double
+        /// MM with the position minus MM without it; `nil` when not explained.
+        public var marginalMaintenance: Double?
+        public var greeks: Greeks
+        /// The implied vol used, for options.
+        public var vol: Double?
+    }
+
+    /// One balance, its USD value and P&L in the driving scenario of its coin.
+    public struct BalanceReport: Hashable, Sendable {
+        public var currency: String
+        public var amount: Double
+        public var valueUSD: Double
+        public var scenarioPnL: Double
+    }
+
+    init(calculator: MarginCalculator, portfolio: Portfolio, market: MarketSnapshot,
+         arrays: [Instrument: InstrumentRiskArray], riskArrays: [RiskArray], requirement: Requirement,
+         equity: Double, marginalMaintenance: [Double]?) {
+        let p = calculator.parameters
+        let scenarios = calculator.scenarios
+        account = portfolio.account
+        parameters = p.name
+        self.requirement = requirement
+        self.equity = equity
+        health = Health(equity: equity, initialMargin: requirement.initialMargin,
+                        maintenanceMargin: requirement.maintenanceMargin, takeoverRatio: p.takeoverRatio)
+        var reports: [UnderlyingReport] = []
+        var drivingIndex: [String: Int] = [:]
+        for (ra, c) in zip(riskArrays, requirement.underlyings) {
+            var driver = c.bindingComponent
+            var idx: Int
+            if let move = requirement.jointMove?[ra.underlying] {
+                // The worst (vol, time) combination at the joint move's price point.
+                driver = .joint
+                let block = scenarios.volCount * scenarios.timeCount
+                idx = move * block
+                for k in 0..<block where -ra.pnl[move * block + k] > -ra.pnl[idx] { idx = move * block + k }
+            } else {
+                idx = driver == .extreme ? ra.worstExtremeScenario : ra.worstRegularScenario
+            }
+            drivingIndex[ra.underlying] = idx
+            let index = market.underlyings[ra.underlying]?.index ?? 0
+            var greeks = Greeks(delta: portfolio.balances[ra.underlying] ?? 0)
+            for pos in portfolio.positions where pos.instrument.underlying == ra.underlying {
+                if let a = arrays[pos.instrument] { greeks += a.valuation.greeks.scaled(by: pos.size) }
+            }
+            reports.append(UnderlyingReport(name: ra.underlying, index: index, components: c, driver: driver,
+                                            drivingScenario: scenarios.scenario(idx), drivingScenarioIndex: idx,
+                                            riskArray: ra, greeks: greeks))
+        }
+        underlyings = reports
+        positions = portfolio.positions.enumerated().map { i, pos in
+            let a = arrays[pos.instrument]
+            let idx = drivingIndex[pos.instrument.underlying] ?? 0
+            return PositionReport(index: i, position: pos,
+                                  valueUSD: calculator.positionValue(pos, market: market, arrays: arrays),
+                                  scenarioPnL: (a?.pnl[idx] ?? 0) * pos.size,
+                                  marginalMaintenance: marginalMaintenance?[i],
+                                  greeks: a?.valuation.greeks.scaled(by: pos.size) ?? .zero, vol: a?.valuation.vol)
+        }
+        balances = portfolio.sortedBalances.map { currency, amount in
+            let price = market.usdPrice(of: currency) ?? 0
+            var pnl = 0.0
+            if let idx = drivingIndex[currency] { pnl = amount * price * scenarios.scenario(idx).priceMove }
+            return BalanceReport(currency: currency, amount: amount, valueUSD: amount * price, scenarioPnL: pnl)
+        }
+    }
+}

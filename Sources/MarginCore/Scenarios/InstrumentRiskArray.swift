@@ -1,0 +1,96 @@
+/// One instrument's USD P&L per unit in every scenario of a ``ScenarioSet``, computed once per instrument and
+/// market state and shared by every account that holds the instrument (the SPAN idea).
+///
+/// A unit is one coin (options, linear futures and perpetuals) or one USD of notional (inverse futures and
+/// perpetuals). `pnl` follows ``ScenarioSet``'s layout; P&L is the scenario USD value minus the current USD value
+/// (positive = gain). Also carries the per-unit quantities the margin components need, so that an account's
+/// requirement is a quantity-weighted sum and nothing is repriced per account.
+public struct InstrumentRiskArray: Hashable, Sendable {
+    public let instrument: Instrument
+    /// USD P&L of one unit per scenario.
+    public let pnl: [Double]
+    /// Current value and Greeks of one unit.
+    public let valuation: InstrumentValuation
+    /// Liquidation cost of one unit of |size|, USD (MARGIN_MODEL.md `Liq_u`).
+    public let liquidationCostPerUnit: Double
+    /// Short-option minimum per unit of short size, USD (0 for futures and perpetuals).
+    public let shortOptionMinimumPerUnit: Double
+    /// Index price the array was computed at.
+    public let index: Double
+
+    /// Revalues `instrument` in every scenario.
+    ///
+    /// - Throws: ``InputError`` if the instrument has expired or an option has no vol surface.
+    public init(instrument: Instrument, market: UnderlyingMarket, scenarios: ScenarioSet,
+                parameters: RiskParameters) throws(InputError) {
+        let valuation = try InstrumentValuation(instrument: instrument, market: market)
+        self.instrument = instrument
+        self.valuation = valuation
+        let s = market.index
+        index = s
+        let f = valuation.forward
+        var pnl = [Double](repeating: 0, count: scenarios.count)
+        let rollYears = min(valuation.years, 1) * scenarios.rollShift
+        switch instrument.kind {
+        case .perpetual, .future:
+            // Linear, per coin: F·m. Inverse, per USD notional: (1/F − 1/F')·S' = m·S/F (since S'/F' = S/F).
+            let scale = instrument.settlement == .linear ? f : s / f
+            for idx in 0..<scenarios.rollOffset { pnl[idx] = scale * scenarios.scenario(idx).priceMove }
+            for (k, sign) in [1.0, -1.0].enumerated() {
+                let fr = f * (1 + sign * rollYears)
+                pnl[scenarios.rollOffset + k] = instrument.settlement == .linear ? fr - f : s * (1 / f - 1 / fr)
+            }
+            liquidationCostPerUnit = parameters.futuresLiquidationRate * (instrument.settlement == .linear ? s : 1)
+            shortOptionMinimumPerUnit = 0
+        case .option(let c):
+            let sigma = valuation.vol ?? 0
+            let t = valuation.years
+            let r = market.rate
+            let b0 = Black76.price(forward: f, strike: c.strike, years: t, vol: sigma, rate: r, right: c.right)
+            // USD per unit of the forward-terms price: 1 for linear, S'/F' = S/F for inverse.
+            let scale = instrument.settlement == .linear ? 1 : s / f
+            pnl.withUnsafeMutableBufferPointer { out in
+                scenarios.priceMoves.withUnsafeBufferPointer { pm in
+                    scenarios.volShifts.withUnsafeBufferPointer { vs in
+                        scenarios.timeShifts.withUnsafeBufferPointer { ts in
+                            Black76Grid.revalue(
+                                forward: f, strike: c.strike, years: t, vol: sigma, rate: r, right: c.right,
+                                minVol: scenarios.minVol, priceMoves: pm, volShifts: vs, timeShifts: ts,
+                                into: UnsafeMutableBufferPointer(rebasing: out[0..<scenarios.regularCount]))
+                        }
+                    }
+                }
+                let zero: [Double] = [0]
+                scenarios.extremeMoves.withUnsafeBufferPointer { pm in
+                    zero.withUnsafeBufferPointer { vs in
+                        scenarios.timeShifts.withUnsafeBufferPointer { ts in
+                            Black76Grid.revalue(
+                                forward: f, strike: c.strike, years: t, vol: sigma, rate: r, right: c.right,
+                                minVol: scenarios.minVol, priceMoves: pm, volShifts: vs, timeShifts: ts,
+                                into: UnsafeMutableBufferPointer(
+                                    rebasing: out[scenarios.extremeOffset..<scenarios.rollOffset]))
+                        }
+                    }
+                }
+                for idx in 0..<scenarios.rollOffset { out[idx] = scale * (out[idx] - b0) }
+            }
+            let vol = max(sigma, scenarios.minVol)
+            for (k, sign) in [1.0, -1.0].enumerated() {
+                // Roll: forwards move, the index does not; σ is the unshifted surface vol.
+                let fr = f * (1 + sign * rollYears)
+                let b = Black76.price(forward: fr, strike: c.strike, years: t, vol: vol, rate: r, right: c.right)
+                pnl[scenarios.rollOffset + k] = instrument.settlement == .linear ? b - b0 : b * s / fr - b0 * s / f
+            }
+            liquidationCostPerUnit = parameters.optionsNotionalLiquidationRate * s
+                + parameters.optionsValueLiquidationRate * abs(valuation.valueUSD)
+            shortOptionMinimumPerUnit = parameters.shortOptionMinimumRate * s
+        }
+        self.pnl = pnl
+    }
+
+    /// The P&L per unit of holding `units` coins of the underlying itself (a spot balance): `S·m` in price
+    /// scenarios, 0 in roll scenarios.
+    public static func spotPnL(index s: Double, scenarios: ScenarioSet) -> [Double] {
+        (0..<scenarios.count).map { idx in idx < scenarios.rollOffset ? s * scenarios.scenario(idx).priceMove : 0 }
+    }
+}

@@ -1,0 +1,85 @@
+/// An account's risk array for one underlying: the quantity-weighted sum of its instruments' arrays plus its spot
+/// balance of the coin, in USD P&L per scenario (positive = gain), with the per-underlying margin components.
+///
+/// This is the cheap, per-account half of the SPAN split: building it reads cached ``InstrumentRiskArray``s and
+/// prices nothing. Layout: ``ScenarioSet``'s.
+public struct RiskArray: Hashable, Sendable {
+    /// The underlying.
+    public let underlying: String
+    /// USD P&L per scenario.
+    public internal(set) var pnl: [Double]
+    /// Σ |size|·liquidation cost per unit, USD.
+    public internal(set) var liquidationCost: Double = 0
+    /// Σ over short options of |q|·short-option minimum per unit, USD.
+    public internal(set) var shortOptionMinimum: Double = 0
+    /// The scenario layout.
+    public let scenarios: ScenarioSet
+
+    /// An empty array (no exposure).
+    public init(underlying: String, scenarios: ScenarioSet) {
+        self.underlying = underlying
+        self.scenarios = scenarios
+        pnl = [Double](repeating: 0, count: scenarios.count)
+    }
+
+    /// Adds `size` units of an instrument.
+    public mutating func add(_ array: InstrumentRiskArray, size: Double) {
+        addPnL(array.pnl, size: size)
+        liquidationCost += abs(size) * array.liquidationCostPerUnit
+        if size < 0 { shortOptionMinimum += -size * array.shortOptionMinimumPerUnit }
+    }
+
+    /// Adds `size` times a per-unit P&L vector (same layout).
+    public mutating func addPnL(_ unitPnL: [Double], size: Double) {
+        let n = pnl.count
+        pnl.withUnsafeMutableBufferPointer { acc in
+            unitPnL.withUnsafeBufferPointer { src in
+                for i in 0..<min(n, src.count) { acc[i] += size * src[i] }
+            }
+        }
+    }
+
+    /// The price-loss curve `ℓ(x)`: for each regular price move, the largest loss (−P&L) over its vol and time
+    /// shifts. May be negative (a gain in every combination).
+    public var priceLossCurve: [Double] {
+        let block = scenarios.volCount * scenarios.timeCount
+        return (0..<scenarios.priceMoves.count).map { i in
+            var worst = -Double.infinity
+            for k in 0..<block { worst = max(worst, -pnl[i * block + k]) }
+            return worst
+        }
+    }
+
+    /// `Scan = max(0, max_x ℓ(x))`, USD.
+    public var scan: Double { max(0, priceLossCurve.max() ?? 0) }
+
+    /// Index of the regular scenario with the largest loss (first on ties).
+    public var worstRegularScenario: Int {
+        var best = 0
+        for i in 1..<scenarios.regularCount where -pnl[i] > -pnl[best] { best = i }
+        return best
+    }
+
+    /// Index of the extreme scenario with the largest loss (first on ties).
+    public var worstExtremeScenario: Int {
+        var best = scenarios.extremeOffset
+        for i in scenarios.extremeOffset..<scenarios.rollOffset where -pnl[i] > -pnl[best] { best = i }
+        return best
+    }
+
+    /// `Extreme = coverage · max(0, largest extreme loss)`, USD.
+    public func extreme(coverage: Double) -> Double { coverage * max(0, -pnl[worstExtremeScenario]) }
+
+    /// `Roll = max(0, loss in the worse roll scenario)`, USD.
+    public var roll: Double { max(0, -pnl[scenarios.rollOffset], -pnl[scenarios.rollOffset + 1]) }
+
+    /// Index of the worse roll scenario.
+    public var worstRollScenario: Int {
+        -pnl[scenarios.rollOffset + 1] > -pnl[scenarios.rollOffset] ? scenarios.rollOffset + 1 : scenarios.rollOffset
+    }
+
+    /// Checks structural invariants (for tests).
+    public func checkInvariants() -> Bool {
+        pnl.count == scenarios.count && pnl.allSatisfy(\.isFinite) && liquidationCost >= 0 && shortOptionMinimum >= 0
+    }
+}
