@@ -14,6 +14,12 @@ public struct ModelMargin: Hashable, Sendable {
     public var model: String
     public var initialMargin: Double
     public var maintenanceMargin: Double
+
+    public init(model: String, initialMargin: Double, maintenanceMargin: Double) {
+        self.model = model
+        self.initialMargin = initialMargin
+        self.maintenanceMargin = maintenanceMargin
+    }
 }
 
 extension MarginCalculator {

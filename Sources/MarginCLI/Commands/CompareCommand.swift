@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import MarginCore
+
+/// `margin compare`: the same account under portfolio margin and the three legacy models.
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "One account under portfolio margin and the legacy models, with the capital portfolio margin saves.")
+
+    @OptionGroup var options: AccountOptions
+
+    func run() throws {
+        let loaded = try options.load()
+        let comparison = try ModelComparison(loaded)
+        switch options.format {
+        case .json: print(comparison.json.serialized())
+        case .table: print(comparison.table)
+        }
+    }
+}
+
+/// IM and MM of one account under every model, USD.
+struct ModelComparison {
+    var account: String
+    var portfolio: ModelMargin
+    var legacy: [ModelMargin]
+    var equity: Double
+
+    init(_ loaded: AccountOptions.Loaded) throws {
+        let calc = loaded.calculator
+        let report = try calc.margin(of: loaded.portfolio, market: loaded.market, explain: false)
+        account = loaded.portfolio.account
+        equity = report.equity
+        portfolio = ModelMargin(model: "portfolio", initialMargin: report.initialMargin,
+                                maintenanceMargin: report.maintenanceMargin)
+        legacy = try LegacyModel.allCases.map { try calc.legacyMargin($0, of: loaded.portfolio, market: loaded.market) }
+    }
+
+    var rows: [ModelMargin] { [portfolio] + legacy }
+
+    var json: JSONValue {
+        .object([
+            ("account", .string(account)),
+            ("equity", .double(equity)),
+            ("models", .array(rows.map { m in
+                .object([("model", .string(m.model)), ("initialMargin", .double(m.initialMargin)),
+                         ("maintenanceMargin", .double(m.maintenanceMargin)),
+                         ("savedByPortfolioIM", .double(m.initialMargin - portfolio.initialMargin))])
+            })),
+        ])
+    }
+
+    var table: String {
+        "Account \(account)   equity \(formatNumber(equity)) USD\n\n"
+            + renderTable(["model", "IM (USD)", "MM (USD)", "IM saved by portfolio", "saved %"], rows.map { m in
+                let saved = m.initialMargin - portfolio.initialMargin
+                let pct = m.initialMargin > 0 ? String(format: "%.1f%%", 100 * saved / m.initialMargin) : "-"
+                return [m.model, formatNumber(m.initialMargin), formatNumber(m.maintenanceMargin),
+                        m.model == "portfolio" ? "" : formatNumber(saved), m.model == "portfolio" ? "" : pct]
+            })
+    }
+}
