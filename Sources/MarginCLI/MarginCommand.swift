@@ -7,7 +7,8 @@ struct MarginCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "margin",
         abstract: "Portfolio-margin risk engine for crypto derivatives.",
-        subcommands: [PriceCommand.self, ComputeCommand.self, CompareCommand.self, WhatIfCommand.self, ReportCommand.self])
+        subcommands: [PriceCommand.self, ComputeCommand.self, CompareCommand.self, WhatIfCommand.self, ReportCommand.self,
+                      SpanCommand.self])
 }
 
 /// Runs the command; every usage or input error exits with status 2 and a message naming the field.

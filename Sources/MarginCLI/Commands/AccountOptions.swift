@@ -7,7 +7,9 @@ extension RiskParameters.CorrelationMode: ExpressibleByArgument {}
 struct AccountOptions: ParsableArguments {
     @Option(help: "Market snapshot JSON (format of shared/examples/market.json).") var market: String
     @Option(help: "Account JSON (format of shared/examples/portfolio.json).") var portfolio: String
-    @Option(help: "Risk parameter file; absent fields keep the reference values (built in).") var params: String?
+    @Option(help: "Margin method: reference (MARGIN_MODEL.md, the default), deribit, span or okx (VENUE_PRESETS.md).")
+    var preset: String?
+    @Option(help: "Risk parameter file; absent fields keep the preset's values (built in).") var params: String?
     @Option(help: "sum (no offsets between underlyings) or correlated; overrides the parameter file.")
     var correlation: RiskParameters.CorrelationMode?
     @Option(help: "table or json.") var format: OutputFormat = .table
@@ -17,22 +19,23 @@ struct AccountOptions: ParsableArguments {
         var market: MarketSnapshot
         var portfolio: Portfolio
         var calculator: MarginCalculator
+        /// The chosen preset (`reference` unless `--preset` or the parameter file says otherwise).
+        var venue: VenuePreset
     }
 
     func load() throws -> Loaded {
         let snapshot = try decode("--market", market) { (n) throws(InputError) in try MarketSnapshot(json: n) }
         let account = try decode("--portfolio", portfolio) { (n) throws(InputError) in try Portfolio(json: n) }
+        let venue = try PresetLoading.preset(name: preset, params: params, correlation: correlation)
         var parameters = RiskParameters.reference
-        if let params {
-            parameters = try decode("--params", params) { (n) throws(InputError) in try RiskParameters(json: n) }
-        }
-        if let correlation { parameters.correlationMode = correlation }
+        if case .reference(let p) = venue { parameters = p }
         do {
             try account.validate(against: snapshot)
         } catch {
             throw error.prefixed("--portfolio \(portfolio)")
         }
-        return Loaded(market: snapshot, portfolio: account, calculator: MarginCalculator(parameters: parameters))
+        return Loaded(market: snapshot, portfolio: account, calculator: MarginCalculator(parameters: parameters),
+                      venue: venue)
     }
 }
 

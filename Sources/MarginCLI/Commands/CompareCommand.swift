@@ -9,8 +9,24 @@ struct CompareCommand: ParsableCommand {
         abstract: "One account under portfolio margin and the legacy models, with the capital portfolio margin saves.")
 
     @OptionGroup var options: AccountOptions
+    @Flag(help: "Every venue preset (reference, deribit, span, okx) beside the legacy models, and what binds at each.")
+    var venues = false
 
     func run() throws {
+        if venues {
+            guard options.preset == nil else {
+                throw InputError.invalid(path: "--preset", reason: "--venues compares every preset; drop --preset")
+            }
+            let loaded = try options.load()
+            let presets = try PresetLoading.allPresets(params: options.params, correlation: options.correlation)
+            let comparison = try VenueComparison(portfolio: loaded.portfolio, market: loaded.market, presets: presets,
+                                                 legacy: loaded.calculator.parameters)
+            switch options.format {
+            case .json: print(comparison.json.serialized())
+            case .table: print(comparison.table)
+            }
+            return
+        }
         let loaded = try options.load()
         let comparison = try ModelComparison(loaded)
         switch options.format {
@@ -26,14 +42,17 @@ struct ModelComparison {
     var portfolio: ModelMargin
     var legacy: [ModelMargin]
     var equity: Double
+    /// The preset of the `portfolio` row (its figures in USD).
+    var preset: String
 
     init(_ loaded: AccountOptions.Loaded) throws {
         let calc = loaded.calculator
-        let report = try calc.margin(of: loaded.portfolio, market: loaded.market, explain: false)
+        let summary = try loaded.venue.summary(of: loaded.portfolio, market: loaded.market).inUSD
         account = loaded.portfolio.account
-        equity = report.equity
-        portfolio = ModelMargin(model: "portfolio", initialMargin: report.initialMargin,
-                                maintenanceMargin: report.maintenanceMargin)
+        equity = summary.equity
+        preset = summary.preset
+        portfolio = ModelMargin(model: "portfolio", initialMargin: summary.initialMargin,
+                                maintenanceMargin: summary.maintenanceMargin)
         legacy = try LegacyModel.allCases.map { try calc.legacyMargin($0, of: loaded.portfolio, market: loaded.market) }
     }
 
@@ -42,6 +61,8 @@ struct ModelComparison {
     var json: JSONValue {
         .object([
             ("account", .string(account)),
+            ("preset", .string(preset)),
+            ("marginCurrency", .string("USD")),
             ("equity", .double(equity)),
             ("models", .array(rows.map { m in
                 .object([("model", .string(m.model)), ("initialMargin", .double(m.initialMargin)),
@@ -52,7 +73,7 @@ struct ModelComparison {
     }
 
     var table: String {
-        "Account \(account)   equity \(formatNumber(equity)) USD\n\n"
+        "Account \(account)   preset \(preset)   equity \(formatNumber(equity)) USD\n\n"
             + renderTable(["model", "IM (USD)", "MM (USD)", "IM saved by portfolio", "saved %"], rows.map { m in
                 let saved = m.initialMargin - portfolio.initialMargin
                 let pct = m.initialMargin > 0 ? String(format: "%.1f%%", 100 * saved / m.initialMargin) : "-"

@@ -16,11 +16,20 @@ struct ReportCommand: ParsableCommand {
         let loaded = try options.load()
         let report = try loaded.calculator.margin(of: loaded.portfolio, market: loaded.market, explain: true)
         let comparison = try ModelComparison(loaded)
-        let html = HTMLReport(report: report, comparison: comparison, valuationTime: loaded.market.valuationTime).html
+        var html = HTMLReport(report: report, comparison: comparison, valuationTime: loaded.market.valuationTime).html
+        var summary = MarginSummary(report)
+        if case .reference = loaded.venue {} else {
+            let venue = try loaded.venue.margin(of: loaded.portfolio, market: loaded.market)
+            html = html.replacingOccurrences(of: "</body>", with: venue.htmlSection + "</body>")
+            summary = MarginSummary(venue)
+        }
         guard FileManager.default.createFile(atPath: out, contents: Data(html.utf8)) else {
             throw CommandFailure(message: "--out \(out): cannot write the file", exitCode: 1)
         }
-        print("wrote \(out) (\(html.utf8.count) bytes): IM \(formatNumber(report.initialMargin)) USD, "
-            + "MM \(formatNumber(report.maintenanceMargin)) USD, health \(report.health.rawValue)")
+        let d = amountDigits(summary.marginCurrency)
+        let currency = summary.marginCurrency
+        print("wrote \(out) (\(html.utf8.count) bytes): preset \(summary.preset), "
+            + "IM \(formatNumber(summary.initialMargin, digits: d)) \(currency), "
+            + "MM \(formatNumber(summary.maintenanceMargin, digits: d)) \(currency), health \(summary.health.rawValue)")
     }
 }

@@ -54,37 +54,40 @@ struct WhatIfCommand: ParsableCommand {
         } catch {
             throw error.prefixed("--trade \(trade)")
         }
-        let calc = loaded.calculator
-        let before = try calc.margin(of: loaded.portfolio, market: loaded.market, explain: false)
-        let post = try calc.margin(of: after, market: loaded.market, explain: false)
+        var before = try loaded.venue.summary(of: loaded.portfolio, market: loaded.market)
+        var post = try loaded.venue.summary(of: after, market: loaded.market)
+        if before.marginCurrency != post.marginCurrency {
+            before = before.inUSD
+            post = post.inUSD
+        }
         let accepted = post.equity >= post.initialMargin || post.initialMargin <= before.initialMargin
         let reason = post.equity >= post.initialMargin
             ? "equity covers initial margin after the trade"
             : (accepted ? "risk-reducing: IM does not increase" : "equity after the trade is below initial margin")
         switch options.format {
         case .json:
-            func side(_ r: MarginReport) -> JSONValue {
-                .object([("initialMargin", .double(r.initialMargin)), ("maintenanceMargin", .double(r.maintenanceMargin)),
-                         ("equity", .double(r.equity)), ("health", .string(r.health.rawValue))])
-            }
             print(JSONValue.object([
-                ("account", .string(loaded.portfolio.account)), ("before", side(before)), ("after", side(post)),
+                ("account", .string(loaded.portfolio.account)), ("preset", .string(post.preset)),
+                ("marginCurrency", .string(post.marginCurrency)), ("before", before.json), ("after", post.json),
                 ("initialMarginChange", .double(post.initialMargin - before.initialMargin)),
                 ("accepted", .bool(accepted)), ("reason", .string(reason)),
             ]).serialized())
         case .table:
-            print("Account \(loaded.portfolio.account): trade of \(legs.count) leg(s)")
+            print("Account \(loaded.portfolio.account): trade of \(legs.count) leg(s)   preset \(post.preset), "
+                + "amounts in \(post.marginCurrency)")
+            let d = amountDigits(post.marginCurrency)
             for (leg, price) in legs {
                 print("  \(leg.size > 0 ? "buy" : "sell") \(formatNumber(abs(leg.size), digits: 4)) \(leg.instrument)"
                     + (price.map { " @ \(formatNumber($0))" } ?? " at mark"))
             }
             print("")
+            func row(_ label: String, _ a: Double, _ b: Double) -> [String] {
+                [label, formatNumber(a, digits: d), formatNumber(b, digits: d), formatNumber(b - a, digits: d)]
+            }
             print(renderTable(["", "before", "after", "change"], [
-                ["equity", formatNumber(before.equity), formatNumber(post.equity), formatNumber(post.equity - before.equity)],
-                ["initial margin", formatNumber(before.initialMargin), formatNumber(post.initialMargin),
-                 formatNumber(post.initialMargin - before.initialMargin)],
-                ["maintenance margin", formatNumber(before.maintenanceMargin), formatNumber(post.maintenanceMargin),
-                 formatNumber(post.maintenanceMargin - before.maintenanceMargin)],
+                row("equity", before.equity, post.equity),
+                row("initial margin", before.initialMargin, post.initialMargin),
+                row("maintenance margin", before.maintenanceMargin, post.maintenanceMargin),
                 ["health", before.health.rawValue, post.health.rawValue, ""],
             ]))
             print("\n\(accepted ? "ACCEPTED" : "REJECTED"): \(reason)")
