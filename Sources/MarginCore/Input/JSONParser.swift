@@ -43,9 +43,11 @@ public struct JSONParser {
     }
 
     private mutating func parseValue(depth: Int, path: String) throws(InputError) -> JSONValue {
-        guard depth < Self.maxDepth else { throw error("nesting deeper than \(Self.maxDepth)") }
         guard index < bytes.count else { throw error("unexpected end of input") }
         switch bytes[index] {
+        // `depth` counts the enclosing containers: a scalar may sit inside 128 of them, a 129th container may not open.
+        case UInt8(ascii: "{") where depth >= Self.maxDepth, UInt8(ascii: "[") where depth >= Self.maxDepth:
+            throw error("nesting deeper than \(Self.maxDepth)")
         case UInt8(ascii: "{"): return try parseObject(depth: depth, path: path)
         case UInt8(ascii: "["): return try parseArray(depth: depth, path: path)
         case UInt8(ascii: "\""): return .string(try parseString())
