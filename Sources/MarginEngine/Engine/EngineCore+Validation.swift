@@ -1,0 +1,144 @@
+import Foundation
+import MarginCore
+
+/// What validation computed that applying reuses.
+struct Prepared {
+    /// The new market of a market event.
+    var market: UnderlyingMarket?
+    /// Accounts holding an expiring instrument (before settlement), sorted.
+    var holders: [String] = []
+}
+
+extension EngineCore {
+    /// Checks `event` against the current state without changing anything.
+    ///
+    /// - Throws: ``EngineError`` naming the field and why (or the margin shortfall).
+    func validate(_ event: EngineEvent) throws(EngineError) -> Prepared {
+        switch event {
+        case .deposit(let t):
+            try checkName(t.account, field: "account")
+            try checkCurrency(t.currency)
+            guard t.amount > 0 else { throw .invalid(field: "amount", reason: "must be > 0, got \(Money.text(t.amount))") }
+        case .withdrawal(let t):
+            guard var account = state.accounts[t.account] else {
+                throw .invalid(field: "account", reason: "unknown account \"\(t.account)\"")
+            }
+            try checkCurrency(t.currency)
+            guard t.amount > 0 else { throw .invalid(field: "amount", reason: "must be > 0, got \(Money.text(t.amount))") }
+            let balance = account.balances[t.currency] ?? 0
+            guard balance >= t.amount else {
+                throw .insufficientBalance(account: t.account, currency: t.currency, balance: Money.text(balance),
+                                           requested: Money.text(t.amount))
+            }
+            account.balances[t.currency] = balance - t.amount
+            try checkInitialMargin(t.account, account)
+        case .fill(let f):
+            guard var account = state.accounts[f.account] else {
+                throw .invalid(field: "account", reason: "unknown account \"\(f.account)\" (deposit first)")
+            }
+            guard let instrument = state.instruments[f.instrument] else {
+                throw .invalid(field: "instrument", reason: "\"\(f.instrument)\" is not listed")
+            }
+            guard f.quantity != 0 else { throw .invalid(field: "quantity", reason: "must not be 0") }
+            guard f.price > 0 else { throw .invalid(field: "price", reason: "must be > 0, got \(Money.text(f.price))") }
+            try checkCurrency(f.feeCurrency, field: "feeCurrency")
+            EngineState.applyFill(f, instrument: instrument, to: &account)
+            try checkInitialMargin(f.account, account)
+        case .market(let m):
+            try checkName(m.underlying, field: "underlying")
+            guard !Portfolio.stablecoins.contains(m.underlying) else {
+                throw .invalid(field: "underlying", reason: "\"\(m.underlying)\" is a stablecoin")
+            }
+            var market: MarketState
+            if let current = state.markets[m.underlying] {
+                guard m.time >= current.time else {
+                    throw .invalid(field: "time", reason: "\(m.time) is before the current valuation time \(current.time)")
+                }
+                market = current
+            } else {
+                guard m.index != nil else { throw .invalid(field: "index", reason: "required for a new underlying") }
+                market = MarketState(name: m.underlying, time: m.time, index: 0)
+            }
+            if let index = m.index {
+                guard index.isFinite, index > 0 else { throw .invalid(field: "index", reason: "must be a finite number > 0") }
+                market.index = index
+            }
+            if let rate = m.rate {
+                guard rate.isFinite, abs(rate) <= 1 else { throw .invalid(field: "rate", reason: "must be in [-1, 1]") }
+                market.rate = rate
+            }
+            if let forwards = m.forwards {
+                for (t, f) in forwards where !(f.isFinite && f > 0) {
+                    throw .invalid(field: "forwards.\(t.iso8601)", reason: "must be a finite number > 0")
+                }
+                market.forwards = forwards
+            }
+            if let surface = m.surface { market.surface = surface }
+            market.time = m.time
+            if let u = book.underlyingSlot[m.underlying] {
+                for slot in book.instrumentsOf[u] {
+                    if let expiry = book.instruments[Int(slot)].expiry, expiry <= m.time {
+                        throw .invalid(field: "time", reason:
+                            "\(book.instruments[Int(slot)]) expires at \(expiry); expire it before moving time to \(m.time)")
+                    }
+                }
+            }
+            do {
+                return Prepared(market: try market.underlyingMarket())
+            } catch {
+                throw EngineError.invalid(field: error.path, reason: error.description)
+            }
+        case .listing(let l):
+            try checkName(l.id, field: "id")
+            guard state.instruments[l.id] == nil else { throw .invalid(field: "id", reason: "\"\(l.id)\" is already listed") }
+            guard let market = state.markets[l.instrument.underlying] else {
+                throw .invalid(field: "instrument.underlying", reason: "no market for \"\(l.instrument.underlying)\"")
+            }
+            if let expiry = l.instrument.expiry, expiry <= market.time {
+                throw .invalid(field: "instrument.expiry", reason: "\(expiry) is not after the market time \(market.time)")
+            }
+            if let c = l.instrument.option {
+                guard c.strike.isFinite, c.strike > 0 else {
+                    throw .invalid(field: "instrument.strike", reason: "must be a finite number > 0")
+                }
+                guard market.surface != nil else {
+                    throw .invalid(field: "instrument", reason: "\(l.instrument.underlying) has no vol surface for options")
+                }
+            }
+        case .expiry(let e):
+            guard let instrument = state.instruments[e.instrument] else {
+                throw .invalid(field: "instrument", reason: "\"\(e.instrument)\" is not listed")
+            }
+            guard instrument.expiry != nil else {
+                throw .invalid(field: "instrument", reason: "\"\(e.instrument)\" is a perpetual and does not expire")
+            }
+            guard e.settlementPrice > 0 else { throw .invalid(field: "settlementPrice", reason: "must be > 0") }
+            let holders = state.accounts.filter { $0.value.positions[e.instrument] != nil }.keys.sorted()
+            return Prepared(holders: holders)
+        case .parameters:
+            break
+        case .health(let h):
+            guard state.accounts[h.account] != nil else {
+                throw .invalid(field: "account", reason: "unknown account \"\(h.account)\"")
+            }
+        }
+        return Prepared()
+    }
+
+    private func checkName(_ name: String, field: String) throws(EngineError) {
+        guard !name.isEmpty, name.count <= 128 else { throw .invalid(field: field, reason: "must be 1 to 128 characters") }
+    }
+
+    private func checkCurrency(_ currency: String, field: String = "currency") throws(EngineError) {
+        guard Portfolio.stablecoins.contains(currency) || state.markets[currency] != nil else {
+            throw .invalid(field: field, reason: "\"\(currency)\" is neither a stablecoin nor an underlying with a market")
+        }
+    }
+
+    private func checkInitialMargin(_ name: String, _ account: AccountState) throws(EngineError) {
+        let m = book.hypothetical(account)
+        guard m.equity >= m.initialMargin else {
+            throw .belowInitialMargin(account: name, equity: m.equity, initialMargin: m.initialMargin)
+        }
+    }
+}

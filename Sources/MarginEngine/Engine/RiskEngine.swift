@@ -1,0 +1,119 @@
+import MarginCore
+
+/// The engine as an actor: one writer (the actor) around ``EngineCore``, a conflated market feed, and health
+/// changes published to subscribers.
+///
+/// - Trading and admin events: ``submit(_:)``, in arrival order; returns after the event is durable and applied.
+/// - Market ticks: ``offer(_:)`` from any thread; ``runMarketLoop()`` drains the conflator (latest per underlying
+///   wins) and re-margins. Staleness bound: a tick waits for at most the pass in progress plus its own pass, so an
+///   account's margin lags the market by at most ≈ 2 × (pass time + one journal append); ``takeStats()`` measures it.
+/// - Health: ``healthChanges()`` is an `AsyncStream` per subscriber, buffering the newest 65 536 changes.
+public actor RiskEngine {
+    let core: EngineCore
+    /// The conflated market feed.
+    public nonisolated let conflator = MarketConflator()
+    private var subscribers: [Int: AsyncStream<HealthChange>.Continuation] = [:]
+    private var nextSubscriber = 0
+    private var stats = MarketStats()
+
+    /// Per-pass measurements since the last ``takeStats()``.
+    public struct MarketStats: Sendable {
+        /// Market events applied.
+        public var updates = 0
+        /// Ticks merged away by conflation.
+        public var superseded = 0
+        /// Per applied update: first tick's arrival → every affected account re-margined.
+        public var staleness: [Duration] = []
+        /// Per applied update: first tick's arrival → the 100 accounts nearest liquidation re-margined.
+        public var priorityLatency: [Duration] = []
+        /// Rejected market events (e.g. time moved past an unexpired instrument).
+        public var rejected = 0
+    }
+
+    /// Opens the engine on `store` (recovering from its snapshot and journal).
+    public init(store: any JournalStore, genesis: EngineState = EngineState()) throws(EngineError) {
+        core = try EngineCore(store: store, genesis: genesis)
+    }
+
+    /// Validates, journals, applies and re-margins one event; publishes resulting health changes.
+    @discardableResult
+    public func submit(_ event: EngineEvent) throws(EngineError) -> Acknowledgement {
+        let ack = try core.submit(event)
+        publish(ack.healthChanges)
+        return ack
+    }
+
+    /// Offers a market tick to the conflator (never blocks, never queues more than one per underlying).
+    public nonisolated func offer(_ update: MarketUpdate) { conflator.offer(update) }
+
+    /// Applies conflated market updates until the conflator is finished or the task is cancelled.
+    public func runMarketLoop() async {
+        for await _ in conflator.doorbell {
+            if Task.isCancelled { break }
+            processPendingMarket()
+        }
+    }
+
+    /// Applies every pending conflated update now (one pass per underlying).
+    public func processPendingMarket() {
+        for p in conflator.drain() {
+            var priorityAt: ContinuousClock.Instant?
+            do {
+                let ack = try core.submit(.market(p.update), onPriorityDone: { priorityAt = .now })
+                publish(ack.healthChanges)
+                let now = ContinuousClock.now
+                stats.updates += 1
+                stats.superseded += p.ticks - 1
+                if stats.staleness.count < 1_000_000 {
+                    stats.staleness.append(now - p.firstArrival)
+                    stats.priorityLatency.append((priorityAt ?? now) - p.firstArrival)
+                }
+            } catch {
+                stats.rejected += 1
+            }
+        }
+    }
+
+    /// Returns and resets the market statistics.
+    public func takeStats() -> MarketStats {
+        defer { stats = MarketStats() }
+        return stats
+    }
+
+    /// A new subscription to health changes, in journal order.
+    public func healthChanges() -> AsyncStream<HealthChange> {
+        let (stream, continuation) = AsyncStream.makeStream(of: HealthChange.self,
+                                                            bufferingPolicy: .bufferingNewest(65_536))
+        let id = nextSubscriber
+        nextSubscriber += 1
+        subscribers[id] = continuation
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.unsubscribe(id) }
+        }
+        return stream
+    }
+
+    private func unsubscribe(_ id: Int) { subscribers[id] = nil }
+
+    private func publish(_ changes: [HealthChange]) {
+        guard !changes.isEmpty else { return }
+        for c in subscribers.values {
+            for change in changes { c.yield(change) }
+        }
+    }
+
+    /// Ends every subscription and the market loop.
+    public func shutdown() {
+        for c in subscribers.values { c.finish() }
+        subscribers = [:]
+        conflator.finish()
+    }
+
+    // MARK: Reading
+
+    public var state: EngineState { core.state }
+    public func margin(of account: String) -> AccountMargin? { core.margin(of: account) }
+    public var digest: String { core.digest }
+    public var healthCounts: [Health: Int] { core.healthCounts }
+    public func writeSnapshot() throws(EngineError) { try core.writeSnapshot() }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import MarginCore
+
+extension EngineState {
+    /// The whole state as canonical JSON (keys sorted, money as decimal strings): the snapshot payload.
+    public var json: JSONValue {
+        typealias J = JSONCoding
+        let markets = self.markets.map { name, m -> (String, JSONValue) in
+            var pairs: [(String, JSONValue)] = [("time", J.instant(m.time)), ("index", .double(m.index)),
+                                                ("rate", .double(m.rate)), ("forwards", J.encode(forwards: m.forwards))]
+            if let s = m.surface { pairs.append(("surface", J.encode(s))) }
+            return (name, J.object(pairs))
+        }
+        let accounts = self.accounts.map { name, a -> (String, JSONValue) in
+            let balances = a.balances.map { ($0.key, J.money($0.value)) }
+            let positions = a.positions.map { id, p -> (String, JSONValue) in
+                var pairs: [(String, JSONValue)] = [("quantity", J.money(p.quantity))]
+                if let e = p.entryPrice { pairs.append(("entryPrice", J.money(e))) }
+                return (id, J.object(pairs))
+            }
+            return (name, J.object([("balances", J.object(balances)), ("positions", J.object(positions)),
+                                    ("health", .string(a.health.rawValue))]))
+        }
+        return J.object([
+            ("sequence", .string(String(sequence))),
+            ("parameters", J.encode(parameters)),
+            ("markets", J.object(markets)),
+            ("instruments", J.object(instruments.map { ($0.key, J.encode($0.value)) })),
+            ("accounts", J.object(accounts)),
+        ])
+    }
+
+    /// The snapshot payload text (compact canonical JSON).
+    public var payload: String { json.serialized(pretty: false) }
+
+    /// Decodes a snapshot payload.
+    public init(payload: String) throws(EngineError) {
+        typealias J = JSONCoding
+        let root = try J.decode { () throws(InputError) in try JSONNode.parse(payload) }
+        self.init()
+        let seqText = try J.decode { () throws(InputError) in try root.required("sequence").string() }
+        guard let seq = UInt64(seqText) else { throw EngineError.invalid(field: "$.sequence", reason: "not an integer") }
+        sequence = seq
+        parameters = try J.parameters(try J.decode { () throws(InputError) in try root.required("parameters") })
+        for (name, node) in try J.decode({ () throws(InputError) in try root.required("markets").object() }) {
+            var m = try J.decode { () throws(InputError) -> MarketState in
+                MarketState(name: name, time: try node.required("time").instant(), index: try node.required("index").double(),
+                            rate: try node.required("rate").double())
+            }
+            m.forwards = try J.forwards(try J.decode { () throws(InputError) in try node.required("forwards") })
+            if let s = try J.decode({ () throws(InputError) in try node.optional("surface") }) { m.surface = try J.surface(s) }
+            markets[name] = m
+        }
+        for (id, node) in try J.decode({ () throws(InputError) in try root.required("instruments").object() }) {
+            instruments[id] = try J.instrument(node)
+        }
+        for (name, node) in try J.decode({ () throws(InputError) in try root.required("accounts").object() }) {
+            var a = AccountState()
+            for (currency, b) in try J.decode({ () throws(InputError) in try node.required("balances").object() }) {
+                a.balances[currency] = try J.money(b)
+            }
+            for (id, p) in try J.decode({ () throws(InputError) in try node.required("positions").object() }) {
+                let q = try J.money(try J.decode { () throws(InputError) in try p.required("quantity") })
+                let e = try J.decode { () throws(InputError) in try p.optional("entryPrice") }
+                a.positions[id] = PositionState(quantity: q, entryPrice: try e.map { (n) throws(EngineError) in try J.money(n) })
+            }
+            a.health = try J.decode { () throws(InputError) in try node.required("health").enumeration(Health.self) }
+            accounts[name] = a
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import MarginCore
+
+/// Exact decimal money and quantities.
+///
+/// Balances, fill quantities, prices and fees are Foundation `Decimal` (38 significant decimal digits, exact for
+/// every amount an exchange quotes). They are converted to `Double` only where a scenario revaluation needs them
+/// (``Money/double(_:)``), never for bookkeeping: a deposit of `0.1` followed by ten withdrawals of `0.01` leaves
+/// exactly `0`.
+public enum Money {
+    /// Parses a decimal literal such as `"-12.5"` or `"1e-8"`; `nil` for anything else (including NaN).
+    public static func parse(_ text: String) -> Decimal? {
+        guard !text.isEmpty, text.count <= 64 else { return nil }
+        guard let d = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), !d.isNaN else { return nil }
+        // Decimal(string:) accepts a numeric prefix ("12abc"); require the whole text to be a number.
+        let allowed = Set("0123456789+-.eE")
+        guard text.allSatisfy({ allowed.contains($0) }) else { return nil }
+        return d
+    }
+
+    /// The canonical text of `d` (locale-independent, shortest exact form): the journal's representation.
+    public static func text(_ d: Decimal) -> String {
+        d.description
+    }
+
+    /// `d` as a `Double`, for scenario revaluation only (rounded to the nearest representable value).
+    public static func double(_ d: Decimal) -> Double { Double(d.description) ?? .nan }
+
+    /// `d` rounded to `scale` decimal places (banker's rounding), for settlement amounts.
+    public static func rounded(_ d: Decimal, scale: Int = 12) -> Decimal {
+        var value = d
+        var result = Decimal()
+        NSDecimalRound(&result, &value, scale, .bankers)
+        return result
+    }
+}
