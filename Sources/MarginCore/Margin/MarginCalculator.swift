@@ -1,3 +1,14 @@
+/// An instrument's cached risk array and the account's size in it (coins, or USD notional for inverse futures).
+public struct Holding: Sendable {
+    public var array: InstrumentRiskArray
+    public var size: Double
+
+    public init(array: InstrumentRiskArray, size: Double) {
+        self.array = array
+        self.size = size
+    }
+}
+
 /// The reference portfolio-margin model of MARGIN_MODEL.md.
 ///
 /// Two steps, kept apart so the real-time engine can cache the first:
@@ -57,6 +68,27 @@ public struct MarginCalculator: Sendable {
             byUnderlying[name] = ra
         }
         return byUnderlying.keys.sorted().compactMap { byUnderlying[$0] }
+    }
+
+    /// Step 2a, for callers that keep instrument arrays themselves (the engine, benchmarks): the risk arrays of
+    /// pre-resolved holdings, grouped by underlying and sorted by name. No dictionary look-up per position.
+    ///
+    /// - Parameters:
+    ///   - holdings: instrument arrays with their sizes, in the account's position order.
+    ///   - spot: non-stablecoin balances: coin, amount (coins) and index (USD per coin).
+    public func riskArrays(holdings: [Holding], spot: [(coin: String, amount: Double, index: Double)] = []) -> [RiskArray] {
+        var arrays: [RiskArray] = []
+        func slot(_ name: String) -> Int {
+            if let k = arrays.firstIndex(where: { $0.underlying == name }) { return k }
+            arrays.append(RiskArray(underlying: name, scenarios: scenarios))
+            return arrays.count - 1
+        }
+        for b in spot where !Portfolio.stablecoins.contains(b.coin) {
+            arrays[slot(b.coin)].addPnL(InstrumentRiskArray.spotPnL(index: b.index, scenarios: scenarios), size: b.amount)
+        }
+        for h in holdings { arrays[slot(h.array.instrument.underlying)].add(h.array, size: h.size) }
+        arrays.sort { $0.underlying < $1.underlying }
+        return arrays
     }
 
     /// Step 2b: components, core, MM and IM from per-underlying risk arrays.

@@ -50,8 +50,14 @@ public struct RiskArray: Hashable, Sendable {
         }
     }
 
-    /// `Scan = max(0, max_x ℓ(x))`, USD.
-    public var scan: Double { max(0, priceLossCurve.max() ?? 0) }
+    /// `Scan = max(0, max_x ℓ(x))`, USD: the largest loss over the regular scenarios (no allocation).
+    public var scan: Double {
+        var worst = 0.0
+        pnl.withUnsafeBufferPointer { p in
+            for i in 0..<scenarios.regularCount { worst = max(worst, -p[i]) }
+        }
+        return worst
+    }
 
     /// Index of the regular scenario with the largest loss (first on ties).
     public var worstRegularScenario: Int {
