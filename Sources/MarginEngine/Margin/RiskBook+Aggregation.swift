@@ -9,7 +9,8 @@ extension RiskBook {
     func summary(_ ps: [PositionSlot], coin: Double, exposed: Bool, underlying u: Int) -> UnderlyingSummary {
         var s = UnderlyingSummary()
         s.exposed = exposed
-        guard exposed, let market = markets[u] else { return s }
+        guard exposed, markets[u] != nil else { return s }
+        let index = indexOf[u]
         let u32 = Int32(u)
         for p in ps where p.underlying == u32 { ensureFresh(Int(p.instrument)) }
         let n = stride
@@ -24,25 +25,38 @@ extension RiskBook {
             spotPnL[u].withUnsafeBufferPointer { spot in
                 for i in 0..<n { accBase[i] += coin * spot[i] }
             }
-            s.value += coin * market.index
+            s.value += coin * index
             pnl.withUnsafeBufferPointer { table in
+            liquidationPerUnit.withUnsafeBufferPointer { liq in
+            somPerUnit.withUnsafeBufferPointer { som in
+            valuePerUnit.withUnsafeBufferPointer { value in
+            forward.withUnsafeBufferPointer { fwd in
+            isOption.withUnsafeBufferPointer { option in
+            isLinear.withUnsafeBufferPointer { linear in
+            invalid.withUnsafeBufferPointer { bad in
                 guard let tableBase = table.baseAddress else { return }
                 for p in ps where p.underlying == u32 {
                     let slot = Int(p.instrument)
-                    if invalid[slot] { continue }
+                    if bad[slot] { continue }
                     let src = tableBase + slot * n
                     let size = p.size
                     for i in 0..<n { accBase[i] += size * src[i] }
-                    s.liquidationCost += abs(size) * liquidationPerUnit[slot]
-                    if size < 0 { s.som += -size * somPerUnit[slot] }
-                    if instruments[slot].option != nil {
-                        s.value += size * valuePerUnit[slot]
+                    s.liquidationCost += abs(size) * liq[slot]
+                    if size < 0 { s.som += -size * som[slot] }
+                    if option[slot] {
+                        s.value += size * value[slot]
                     } else if !p.entry.isNaN {
-                        let f = forward[slot]
-                        s.value += instruments[slot].settlement == .linear
-                            ? size * (f - p.entry) : size * (1 / p.entry - 1 / f) * market.index
+                        let f = fwd[slot]
+                        s.value += linear[slot] ? size * (f - p.entry) : size * (1 / p.entry - 1 / f) * index
                     }
                 }
+            }
+            }
+            }
+            }
+            }
+            }
+            }
             }
             var worst = -Double.infinity
             for i in 0..<regular { worst = max(worst, -accBase[i]) }

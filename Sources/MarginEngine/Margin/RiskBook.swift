@@ -37,6 +37,11 @@ final class RiskBook {
     var somPerUnit: [Double] = []
     var valuePerUnit: [Double] = []
     var forward: [Double] = []
+    /// Per instrument: is an option / settles linearly (hot-loop copies of ``instruments``' fields).
+    var isOption: [Bool] = []
+    var isLinear: [Bool] = []
+    /// Per underlying: the index, USD per coin (0 without a market).
+    var indexOf: [Double] = []
     var arrayVersion: [UInt64] = []
     private(set) var coreArrays: [InstrumentRiskArray?] = []
     /// Instruments whose array could not be computed (e.g. no surface): their positions count for nothing.
@@ -105,6 +110,7 @@ final class RiskBook {
         spotPnL = []; instrumentsOf = []; holders = []; priority = []
         instrumentSlot = [:]; instruments = []; instrumentUnderlying = []; pnl = []; liquidationPerUnit = []
         somPerUnit = []; valuePerUnit = []; forward = []; arrayVersion = []; coreArrays = []; invalid = []
+        isOption = []; isLinear = []; indexOf = []
         accountSlot = [:]; accountNames = []; positions = []; coins = []; stable = []; summaries = []; margins = []
         holds = []; journaledHealth = []; pendingHealth = []; pendingFlag = []; passMark = []
     }
@@ -119,6 +125,7 @@ final class RiskBook {
         underlyingSlot[name] = u
         sortedUnderlyings = underlyingNames.indices.sorted { underlyingNames[$0] < underlyingNames[$1] }
         markets.append(nil)
+        indexOf.append(0)
         marketVersion.append(1)
         spotPnL.append([Double](repeating: 0, count: stride))
         instrumentsOf.append([])
@@ -143,6 +150,7 @@ final class RiskBook {
     /// Installs a new market for underlying `u` (arrays become stale; ``refreshArrays(_:)`` or lazy reads update them).
     func setMarket(_ u: Int, market: UnderlyingMarket?) {
         markets[u] = market
+        indexOf[u] = market?.index ?? 0
         marketVersion[u] &+= 1
         if let m = market {
             spotPnL[u] = InstrumentRiskArray.spotPnL(index: m.index, scenarios: calculator.scenarios)
@@ -159,6 +167,8 @@ final class RiskBook {
         pnl += [Double](repeating: 0, count: stride)
         liquidationPerUnit.append(0); somPerUnit.append(0); valuePerUnit.append(0); forward.append(0)
         arrayVersion.append(0)
+        isOption.append(instrument.option != nil)
+        isLinear.append(instrument.settlement == .linear)
         coreArrays.append(nil)
         invalid.append(false)
         instrumentsOf[u].append(slot)
