@@ -58,12 +58,19 @@ extension RiskBook {
             }
             }
             }
-            var worst = -Double.infinity
-            for i in 0..<regular { worst = max(worst, -accBase[i]) }
-            s.scan = max(0, worst)
-            var worstExtreme = -Double.infinity
-            for i in regular..<extremeEnd { worstExtreme = max(worstExtreme, -accBase[i]) }
-            s.extreme = coverage * max(0, worstExtreme)
+            // Largest loss = −(smallest P&L); a plain compare-and-select loop vectorizes (Swift.max does not).
+            var lowest = Double.infinity
+            for i in 0..<regular {
+                let x = accBase[i]
+                lowest = x < lowest ? x : lowest
+            }
+            s.scan = max(0, -lowest)
+            var lowestExtreme = Double.infinity
+            for i in regular..<extremeEnd {
+                let x = accBase[i]
+                lowestExtreme = x < lowestExtreme ? x : lowestExtreme
+            }
+            s.extreme = coverage * max(0, -lowestExtreme)
             s.roll = max(0, -accBase[rollOffset], -accBase[rollOffset + 1])
             return s
         }
