@@ -143,13 +143,13 @@ struct HTMLReport {
         let left = 80.0
         let bottom = 30.0
         let lo = min(0, curve.min() ?? 0)
-        let hi = max(1, curve.max() ?? 1, u.components.scan)
+        let hi = max(1, curve.max() ?? 1, u.components.scan) * 1.08
         func px(_ i: Int) -> Double { left + (w - left - 10) * Double(i) / Double(max(moves.count - 1, 1)) }
         func py(_ v: Double) -> Double { 10 + (h - bottom - 10) * (1 - (v - lo) / (hi - lo)) }
         var svg = "<svg width=\"\(Int(w))\" height=\"\(Int(h))\" xmlns=\"http://www.w3.org/2000/svg\">"
         svg += "<line x1=\"\(left)\" y1=\"\(py(0))\" x2=\"\(w - 10)\" y2=\"\(py(0))\" stroke=\"#999\"/>"
         svg += "<line x1=\"\(left)\" y1=\"\(py(u.components.scan))\" x2=\"\(w - 10)\" y2=\"\(py(u.components.scan))\" "
-            + "stroke=\"#d1242f\" stroke-dasharray=\"4 3\"/><text x=\"\(left + 4)\" y=\"\(py(u.components.scan) - 4)\">"
+            + "stroke=\"#d1242f\" stroke-dasharray=\"4 3\"/><text x=\"\(left + 4)\" y=\"\(max(py(u.components.scan) - 4, 12))\">"
             + "scan \(formatNumber(u.components.scan, digits: 0))</text>"
         let points = curve.enumerated().map { "\(px($0)),\(py($1))" }.joined(separator: " ")
         svg += "<polyline fill=\"none\" stroke=\"#0969da\" stroke-width=\"2\" points=\"\(points)\"/>"
