@@ -29,7 +29,16 @@ let package = Package(
         // Pure core: instruments, market data, pricing, scenarios, margin models. No I/O, no global state.
         .target(
             name: "MarginCore",
+            dependencies: ["CVectorMath"],
             swiftSettings: strictSwift
+        ),
+        // Vectorized math kernels in C: glibc libmvec (AVX2 / AVX-512, checked at run time), scalar libm otherwise.
+        .target(
+            name: "CVectorMath",
+            linkerSettings: [
+                .linkedLibrary("mvec", .when(platforms: [.linux])),
+                .linkedLibrary("m", .when(platforms: [.linux])),
+            ]
         ),
         // The `margin` command-line tool: a thin layer over MarginCore.
         .executableTarget(
