@@ -9,6 +9,16 @@ public struct Acknowledgement: Hashable, Sendable {
     public var healthChanges: [HealthChange]
 }
 
+/// What the engine answers for a batch of market updates (``EngineCore/submitMarkets(_:reportAfter:onPriorityDone:)``).
+public struct MarketBatchAcknowledgement: Sendable {
+    /// Journal sequences of the applied updates, in order.
+    public var sequences: [UInt64] = []
+    /// Updates rejected by validation (nothing of them applied).
+    public var rejected: [(update: MarketUpdate, error: EngineError)] = []
+    /// Health changes the batch caused (journaled after it).
+    public var healthChanges: [HealthChange] = []
+}
+
 /// The engine's single writer: owns the state, the margin cache and the journal, and processes one event at a time.
 ///
 /// `submit` = validate → append to the journal (durable) → apply → re-margin → journal and report health changes.
@@ -111,6 +121,56 @@ public final class EngineCore {
         update(after: event, prepared: prepared, reportAfter: reportAfter, onPriorityDone: onPriorityDone)
         let changes = journalHealthChanges()
         return Acknowledgement(sequence: sequence, healthChanges: changes)
+    }
+
+    /// Validates, journals (one append for the batch), applies and re-margins several market updates of distinct
+    /// underlyings in **one** pass: each exposed account is visited once and re-aggregates only the updated
+    /// underlyings it holds (the conflated feed's case when BTC and ETH are both pending).
+    ///
+    /// Rejected updates (``EngineError``) are returned and change nothing; the others are applied in the given
+    /// order. Updates of the same underlying twice are submitted one by one.
+    ///
+    /// - Throws: ``EngineError/storage(_:)`` when the append fails (nothing applied).
+    @discardableResult
+    public func submitMarkets(_ updates: [MarketUpdate], reportAfter: Int = 100,
+                              onPriorityDone: (() -> Void)? = nil) throws(EngineError) -> MarketBatchAcknowledgement {
+        var result = MarketBatchAcknowledgement()
+        guard Set(updates.map(\.underlying)).count == updates.count else {
+            for (i, m) in updates.enumerated() {
+                do {
+                    let ack = try submit(.market(m), reportAfter: reportAfter,
+                                         onPriorityDone: i == 0 ? onPriorityDone : nil)
+                    result.sequences.append(ack.sequence)
+                    result.healthChanges += ack.healthChanges
+                } catch {
+                    if case .storage = error { throw error }
+                    result.rejected.append((m, error))
+                }
+            }
+            return result
+        }
+        var accepted: [(MarketUpdate, Prepared)] = []
+        for m in updates {
+            do { accepted.append((m, try validate(.market(m)))) } catch { result.rejected.append((m, error)) }
+        }
+        guard !accepted.isEmpty else { onPriorityDone?(); return result }
+        var records: [JournalRecord] = []
+        for (k, (m, _)) in accepted.enumerated() {
+            records.append(JournalRecord(sequence: state.sequence + UInt64(k + 1), payload: EngineEvent.market(m).payload))
+        }
+        try store.append(records)
+        var us: [Int] = []
+        for (m, prepared) in accepted {
+            state.apply(.market(m))
+            state.sequence += 1
+            result.sequences.append(state.sequence)
+            let u = book.addUnderlying(m.underlying)
+            book.setMarket(u, market: prepared.market)
+            us.append(u)
+        }
+        book.remarginUnderlyings(us, reportAfter: reportAfter, onPriorityDone: onPriorityDone)
+        result.healthChanges = journalHealthChanges()
+        return result
     }
 
     /// Writes a snapshot of the current state.

@@ -5,8 +5,9 @@ import MarginCore
 ///
 /// - Trading and admin events: ``submit(_:)``, in arrival order; returns after the event is durable and applied.
 /// - Market ticks: ``offer(_:)`` from any thread; ``runMarketLoop()`` drains the conflator (latest per underlying
-///   wins) and re-margins. Staleness bound: a tick waits for at most the pass in progress plus its own pass, so an
-///   account's margin lags the market by at most ≈ 2 × (pass time + one journal append); ``takeStats()`` measures it.
+///   wins) and re-margins every pending underlying in one pass. Staleness bound: a tick waits for at most the pass
+///   in progress plus its own pass, so an account's margin lags the market by at most
+///   2 × (T_pass(all underlyings) + T_append); ``takeStats()`` measures it (docs/ENGINE.md).
 /// - Health: ``healthChanges()`` is an `AsyncStream` per subscriber, buffering the newest 65 536 changes.
 public actor RiskEngine {
     let core: EngineCore
@@ -54,23 +55,27 @@ public actor RiskEngine {
         }
     }
 
-    /// Applies every pending conflated update now (one pass per underlying).
+    /// Applies every pending conflated update now, in one re-margining pass whatever the number of underlyings.
     public func processPendingMarket() {
-        for p in conflator.drain() {
-            var priorityAt: ContinuousClock.Instant?
-            do {
-                let ack = try core.submit(.market(p.update), onPriorityDone: { priorityAt = .now })
-                publish(ack.healthChanges)
-                let now = ContinuousClock.now
+        let pending = conflator.drain()
+        guard !pending.isEmpty else { return }
+        var priorityAt: ContinuousClock.Instant?
+        do {
+            let ack = try core.submitMarkets(pending.map(\.update), onPriorityDone: { priorityAt = .now })
+            publish(ack.healthChanges)
+            let now = ContinuousClock.now
+            stats.rejected += ack.rejected.count
+            let rejected = Set(ack.rejected.map(\.update.underlying))
+            for p in pending where !rejected.contains(p.update.underlying) {
                 stats.updates += 1
                 stats.superseded += p.ticks - 1
                 if stats.staleness.count < 1_000_000 {
                     stats.staleness.append(now - p.firstArrival)
                     stats.priorityLatency.append((priorityAt ?? now) - p.firstArrival)
                 }
-            } catch {
-                stats.rejected += 1
             }
+        } catch {
+            stats.rejected += pending.count
         }
     }
 

@@ -1,78 +1,67 @@
 import MarginCore
 
 extension RiskBook {
-    /// The components of one account in underlying `u`: the quantity-weighted sum of its instruments' cached
-    /// arrays plus its coin balance, reduced to scan, extreme, roll, SOM and liquidation cost (MARGIN_MODEL.md),
-    /// in the core's summation order (balance first, then positions by instrument id). Prices nothing.
-    ///
-    /// Cost: one multiply-add per scenario per position (132 × positions) and one pass of maxima; no allocation.
-    func summary(_ ps: [PositionSlot], coin: Double, exposed: Bool, underlying u: Int) -> UnderlyingSummary {
-        var s = UnderlyingSummary()
-        s.exposed = exposed
-        guard exposed, markets[u] != nil else { return s }
-        let index = indexOf[u]
-        let u32 = Int32(u)
-        for p in ps where p.underlying == u32 { ensureFresh(Int(p.instrument)) }
-        let n = stride
+    /// Runs `body` with an ``AggregationKernel`` over the book's storage. Inside `body` the kernel owns the
+    /// summaries and margins: `body` must not touch the book's arrays the kernel reads (it may use the health queue
+    /// and pass marks).
+    func withKernel<R>(_ body: (AggregationKernel) -> R) -> R {
         let sc = calculator.scenarios
-        let regular = sc.regularCount
-        let extremeEnd = sc.rollOffset
-        let rollOffset = sc.rollOffset
-        let coverage = calculator.parameters.extremeCoverage
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { acc -> UnderlyingSummary in
-            guard let accBase = acc.baseAddress else { return s }
-            accBase.initialize(repeating: 0, count: n)
-            spotPnL[u].withUnsafeBufferPointer { spot in
-                for i in 0..<n { accBase[i] += coin * spot[i] }
+        let p = calculator.parameters
+        let uc = underlyingCount
+        let rs = rowStride
+        return pnl.withUnsafeBufferPointer { pnl in
+        liquidationPerUnit.withUnsafeBufferPointer { liq in
+        somPerUnit.withUnsafeBufferPointer { som in
+        valuePerUnit.withUnsafeBufferPointer { value in
+        forward.withUnsafeBufferPointer { fwd in
+        isOption.withUnsafeBufferPointer { option in
+        isLinear.withUnsafeBufferPointer { linear in
+        invalid.withUnsafeBufferPointer { bad in
+        spotTable.withUnsafeBufferPointer { spot in
+        indexOf.withUnsafeBufferPointer { index in
+        hasMarket.withUnsafeBufferPointer { hasMarket in
+        sortedUnderlyings.withUnsafeBufferPointer { sorted in
+        slab.withUnsafeBufferPointer { slab in
+        rangeStart.withUnsafeBufferPointer { rangeStart in
+        rangeCount.withUnsafeBufferPointer { rangeCount in
+        coins.withUnsafeBufferPointer { coins in
+        holds.withUnsafeBufferPointer { holds in
+        stable.withUnsafeBufferPointer { stable in
+        summaries.withUnsafeMutableBufferPointer { summaries in
+        margins.withUnsafeMutableBufferPointer { margins in
+        scratch.withUnsafeMutableBufferPointer { scratch in
+            let kernel = AggregationKernel(
+                rowStride: rs, chunks: rs / 8, regular: sc.regularCount, extremeEnd: sc.rollOffset,
+                rollOffset: sc.rollOffset, coverage: p.extremeCoverage, correlated: p.correlationMode == .correlated,
+                initialToMaintenance: p.initialToMaintenance, takeoverRatio: p.takeoverRatio, underlyingCount: uc,
+                pnl: base(pnl), liquidation: base(liq), som: base(som), value: base(value), forward: base(fwd),
+                isOption: base(option), isLinear: base(linear), invalid: base(bad), spot: base(spot),
+                index: base(index), hasMarket: base(hasMarket), sortedUnderlyings: base(sorted), slab: base(slab),
+                rangeStart: base(rangeStart), rangeCount: base(rangeCount), coins: base(coins), holds: base(holds),
+                stable: base(stable), summaries: mutableBase(summaries), margins: mutableBase(margins),
+                scratch: mutableBase(scratch))
+            return body(kernel)
+        }}}}}}}}}}}}}}}}}}}}}
+    }
+
+    /// The components of one account in underlying `u` (see ``AggregationKernel``); refreshes the instrument arrays
+    /// the positions read first.
+    func summary(_ ps: [PositionSlot], coin: Double, exposed: Bool, underlying u: Int) -> UnderlyingSummary {
+        for p in ps { ensureFresh(Int(p.instrument)) }
+        return ps.withUnsafeBufferPointer { buf in
+            withKernel { k in
+                k.summary(base(buf), count: buf.count, coin: coin, exposed: exposed, underlying: u)
             }
-            s.value += coin * index
-            pnl.withUnsafeBufferPointer { table in
-            liquidationPerUnit.withUnsafeBufferPointer { liq in
-            somPerUnit.withUnsafeBufferPointer { som in
-            valuePerUnit.withUnsafeBufferPointer { value in
-            forward.withUnsafeBufferPointer { fwd in
-            isOption.withUnsafeBufferPointer { option in
-            isLinear.withUnsafeBufferPointer { linear in
-            invalid.withUnsafeBufferPointer { bad in
-                guard let tableBase = table.baseAddress else { return }
-                for p in ps where p.underlying == u32 {
-                    let slot = Int(p.instrument)
-                    if bad[slot] { continue }
-                    let src = tableBase + slot * n
-                    let size = p.size
-                    for i in 0..<n { accBase[i] += size * src[i] }
-                    s.liquidationCost += abs(size) * liq[slot]
-                    if size < 0 { s.som += -size * som[slot] }
-                    if option[slot] {
-                        s.value += size * value[slot]
-                    } else if !p.entry.isNaN {
-                        let f = fwd[slot]
-                        s.value += linear[slot] ? size * (f - p.entry) : size * (1 / p.entry - 1 / f) * index
-                    }
-                }
-            }
-            }
-            }
-            }
-            }
-            }
-            }
-            }
-            // Largest loss = −(smallest P&L); a plain compare-and-select loop vectorizes (Swift.max does not).
-            var lowest = Double.infinity
-            for i in 0..<regular {
-                let x = accBase[i]
-                lowest = x < lowest ? x : lowest
-            }
-            s.scan = max(0, -lowest)
-            var lowestExtreme = Double.infinity
-            for i in regular..<extremeEnd {
-                let x = accBase[i]
-                lowestExtreme = x < lowestExtreme ? x : lowestExtreme
-            }
-            s.extreme = coverage * max(0, -lowestExtreme)
-            s.roll = max(0, -accBase[rollOffset], -accBase[rollOffset + 1])
-            return s
+        }
+    }
+
+    /// Refreshes the instrument arrays account `a` reads in the underlyings `us` (lazy, for the priority slice).
+    @inline(__always)
+    func ensureFresh(account a: Int, underlyings us: [Int]) {
+        let uc = underlyingCount
+        for u in us {
+            let start = Int(rangeStart[a * uc + u])
+            for k in start..<(start + Int(rangeCount[a * uc + u])) { ensureFresh(Int(slab[k].instrument)) }
         }
     }
 
@@ -110,7 +99,7 @@ extension RiskBook {
     private func correlatedMaintenance(_ a: Int) -> Double {
         var arrays: [Instrument: InstrumentRiskArray] = [:]
         var portfolio = Portfolio(account: accountNames[a])
-        for p in positions[a] {
+        for p in positions(of: a) {
             let slot = Int(p.instrument)
             ensureFresh(slot)
             guard let array = coreArrays[slot] else { continue }
@@ -132,8 +121,8 @@ extension RiskBook {
     @discardableResult
     func remargin(_ a: Int32, underlying u: Int) -> AccountMargin {
         let ai = Int(a)
-        let idx = ai * underlyingCount + u
-        summaries[idx] = summary(positions[ai], coin: coins[idx], exposed: isExposed(ai, u), underlying: u)
+        ensureFresh(account: ai, underlyings: [u])
+        withKernel { k in k.resummarize(ai, u) }
         let m = combine(ai)
         margins[ai] = m
         return m
@@ -143,10 +132,9 @@ extension RiskBook {
     @discardableResult
     func remarginAll(_ a: Int32) -> AccountMargin {
         let ai = Int(a)
-        for u in 0..<underlyingCount {
-            let idx = ai * underlyingCount + u
-            summaries[idx] = summary(positions[ai], coin: coins[idx], exposed: isExposed(ai, u), underlying: u)
-        }
+        let all = Array(0..<underlyingCount)
+        ensureFresh(account: ai, underlyings: all)
+        withKernel { k in for u in all { k.resummarize(ai, u) } }
         let m = combine(ai)
         margins[ai] = m
         return m
@@ -167,7 +155,8 @@ extension RiskBook {
         let p = calculator.parameters
         var sums: [UnderlyingSummary] = []
         for u in 0..<underlyingCount {
-            sums.append(summary(s.positions, coin: coinsByU[u], exposed: exposed[u], underlying: u))
+            let inU = s.positions.filter { Int($0.underlying) == u }
+            sums.append(summary(inU, coin: coinsByU[u], exposed: exposed[u], underlying: u))
         }
         var equity = s.stable
         var mm: Double
@@ -202,4 +191,95 @@ extension RiskBook {
                              health: Health(equity: equity, initialMargin: im, maintenanceMargin: mm,
                                             takeoverRatio: p.takeoverRatio))
     }
+}
+
+extension RiskBook {
+    /// The scalar reference of ``AggregationKernel/summary(_:count:coin:exposed:underlying:)`` (the engine's
+    /// original loop, kept to prove the kernel bit-identical): the components of one account in underlying `u`, the
+    /// quantity-weighted sum of its instruments' cached arrays plus its coin balance, reduced to scan, extreme,
+    /// roll, SOM and liquidation cost (MARGIN_MODEL.md), in the core's summation order (balance first, then
+    /// positions by instrument id).
+    func referenceSummary<C: Collection>(_ ps: C, coin: Double, exposed: Bool, underlying u: Int)
+        -> UnderlyingSummary where C.Element == PositionSlot
+    {
+        var s = UnderlyingSummary()
+        s.exposed = exposed
+        guard exposed, markets[u] != nil else { return s }
+        let index = indexOf[u]
+        let u32 = Int32(u)
+        for p in ps where p.underlying == u32 { ensureFresh(Int(p.instrument)) }
+        let n = stride
+        let sc = calculator.scenarios
+        let regular = sc.regularCount
+        let extremeEnd = sc.rollOffset
+        let rollOffset = sc.rollOffset
+        let coverage = calculator.parameters.extremeCoverage
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { acc -> UnderlyingSummary in
+            guard let accBase = acc.baseAddress else { return s }
+            accBase.initialize(repeating: 0, count: n)
+            spotTable.withUnsafeBufferPointer { table in
+                let spot = table.baseAddress! + u * rowStride
+                for i in 0..<n { accBase[i] += coin * spot[i] }
+            }
+            s.value += coin * index
+            pnl.withUnsafeBufferPointer { table in
+            liquidationPerUnit.withUnsafeBufferPointer { liq in
+            somPerUnit.withUnsafeBufferPointer { som in
+            valuePerUnit.withUnsafeBufferPointer { value in
+            forward.withUnsafeBufferPointer { fwd in
+            isOption.withUnsafeBufferPointer { option in
+            isLinear.withUnsafeBufferPointer { linear in
+            invalid.withUnsafeBufferPointer { bad in
+                guard let tableBase = table.baseAddress else { return }
+                for p in ps where p.underlying == u32 {
+                    let slot = Int(p.instrument)
+                    if bad[slot] { continue }
+                    let src = tableBase + slot * rowStride
+                    let size = p.size
+                    for i in 0..<n { accBase[i] += size * src[i] }
+                    s.liquidationCost += abs(size) * liq[slot]
+                    if size < 0 { s.som += -size * som[slot] }
+                    if option[slot] {
+                        s.value += size * value[slot]
+                    } else if !p.entry.isNaN {
+                        let f = fwd[slot]
+                        s.value += linear[slot] ? size * (f - p.entry) : size * (1 / p.entry - 1 / f) * index
+                    }
+                }
+            }
+            }
+            }
+            }
+            }
+            }
+            }
+            }
+            // Largest loss = −(smallest P&L); a plain compare-and-select loop vectorizes (Swift.max does not).
+            var lowest = Double.infinity
+            for i in 0..<regular {
+                let x = accBase[i]
+                lowest = x < lowest ? x : lowest
+            }
+            s.scan = max(0, -lowest)
+            var lowestExtreme = Double.infinity
+            for i in regular..<extremeEnd {
+                let x = accBase[i]
+                lowestExtreme = x < lowestExtreme ? x : lowestExtreme
+            }
+            s.extreme = coverage * max(0, -lowestExtreme)
+            s.roll = max(0, -accBase[rollOffset], -accBase[rollOffset + 1])
+            return s
+        }
+    }
+
+}
+
+@inline(__always)
+private func base<T>(_ b: UnsafeBufferPointer<T>) -> UnsafePointer<T> {
+    b.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<T>.alignment)!
+}
+
+@inline(__always)
+private func mutableBase<T>(_ b: UnsafeMutableBufferPointer<T>) -> UnsafeMutablePointer<T> {
+    b.baseAddress ?? UnsafeMutablePointer(bitPattern: MemoryLayout<T>.alignment)!
 }

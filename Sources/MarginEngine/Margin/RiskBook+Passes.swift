@@ -30,33 +30,121 @@ extension RiskBook {
         return out
     }
 
-    /// Re-margins every account exposed to underlying `u` after a market update, nearest-to-liquidation first.
-    ///
-    /// 1. The accounts of ``priority`` (the `priorityCount` smallest cushions of the previous pass), in that order,
-    ///    pulling only the instrument arrays they hold; `onPriorityDone` runs after the first `reportAfter` of them.
-    /// 2. Every instrument array of `u` (each once), then every other exposed account.
-    /// The pass also ranks the new priority list (bounded heap, O(n log k)).
+    /// Re-margins every account exposed to underlying `u` after a market update (see ``remarginUnderlyings``).
     func remarginUnderlying(_ u: Int, reportAfter: Int = 100, onPriorityDone: (() -> Void)? = nil) {
+        remarginUnderlyings([u], reportAfter: reportAfter, onPriorityDone: onPriorityDone)
+    }
+
+    /// Re-margins, in one pass, every account exposed to any of the underlyings `us` (whose markets just changed):
+    /// each account is visited once, re-aggregates only the underlyings of `us` it holds (the others' cached
+    /// components are reused) and is recombined once.
+    ///
+    /// 1. The priority slice: the union of ``priority`` of `us` (the `priorityCount` smallest cushions of the
+    ///    previous pass per underlying), nearest to liquidation first by current cushion, pulling only the
+    ///    instrument arrays they hold; `onPriorityDone` runs after the first `reportAfter` of them.
+    /// 2. Every instrument array of `us` (each once), then every other exposed account, in one kernel sweep.
+    /// The pass also ranks the new priority lists (bounded heaps, O(n log k)).
+    func remarginUnderlyings(_ us: [Int], reportAfter: Int = 100, onPriorityDone: (() -> Void)? = nil) {
         passEpoch &+= 1
         let epoch = passEpoch
-        var heap = CushionHeap(capacity: priorityCount)
+        let uc = underlyingCount
+        var heaps = us.map { _ in CushionHeap(capacity: priorityCount) }
+        // The priority slice, nearest first.
+        var slice: [Int32] = []
+        for u in us {
+            for a in priority[u] where passMark[Int(a)] != epoch {
+                passMark[Int(a)] = epoch
+                slice.append(a)
+            }
+        }
+        if us.count > 1 || slice.count > 1 {
+            let keyed = slice.map { (margins[Int($0)].cushion, $0) }
+            slice = keyed.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }.map(\.1)
+        }
+        let correlated = calculator.parameters.correlationMode == .correlated
+        func visit(_ k: AggregationKernel, _ a: Int32) -> AccountMargin {
+            let ai = Int(a)
+            for u in us where k.holds[ai &* uc &+ u] { k.resummarize(ai, u) }
+            let m = k.combineSum(ai)
+            k.margins[ai] = m
+            return m
+        }
+        func account(_ a: Int32, _ m: AccountMargin) {
+            noteHealth(a, m)
+            let ai = Int(a)
+            for (h, u) in us.enumerated() where holds[ai * uc + u] { heaps[h].insert(m.cushion, a) }
+        }
         var done = 0
-        for a in priority[u] {
-            let m = remargin(a, underlying: u)
-            noteHealth(a, m)
-            passMark[Int(a)] = epoch
-            heap.insert(m.cushion, a)
-            done += 1
-            if done == reportAfter { onPriorityDone?() }
+        var batch = 0
+        while done < slice.count {
+            // First the `reportAfter` nearest, then the rest of the slice.
+            let end = done < reportAfter ? min(reportAfter, slice.count) : slice.count
+            let part = slice[done..<end]
+            var held: [Int32] = []
+            for a in part {
+                for u in us {
+                    let start = Int(rangeStart[Int(a) * uc + u])
+                    for k in start..<(start + Int(rangeCount[Int(a) * uc + u])) { held.append(slab[k].instrument) }
+                }
+            }
+            ensureFresh(slots: held)
+            if correlated {
+                for a in part { account(a, remarginCorrelated(a, us)) }
+            } else {
+                let results = withKernel { k in part.map { visit(k, $0) } }
+                for (a, m) in zip(part, results) { account(a, m) }
+            }
+            done = end
+            batch += 1
+            if batch == 1 { onPriorityDone?() }
         }
-        if done < reportAfter { onPriorityDone?() }
-        refreshArrays(u)
-        for a in holders[u] where passMark[Int(a)] != epoch {
-            let m = remargin(a, underlying: u)
-            noteHealth(a, m)
-            heap.insert(m.cushion, a)
+        if batch == 0 { onPriorityDone?() }
+        for u in us { refreshArrays(u) }
+        // Everyone else: holders of each underlying not yet visited, in one kernel sweep.
+        var rest: [Int32] = []
+        for u in us {
+            for a in holders[u] where passMark[Int(a)] != epoch {
+                passMark[Int(a)] = epoch
+                rest.append(a)
+            }
         }
-        priority[u] = heap.ascending()
+        if correlated {
+            for a in rest { account(a, remarginCorrelated(a, us)) }
+        } else {
+            var changed: [Int32] = []
+            var cushions = [Double](repeating: 0, count: rest.count)
+            journaledHealth.withUnsafeBufferPointer { journaled in
+                cushions.withUnsafeMutableBufferPointer { cushions in
+                    rest.withUnsafeBufferPointer { rest in
+                        withKernel { k in
+                            for i in 0..<rest.count {
+                                let a = rest[i]
+                                let m = visit(k, a)
+                                cushions[i] = m.cushion
+                                if m.health != journaled[Int(a)] { changed.append(a) }
+                            }
+                        }
+                    }
+                }
+            }
+            for a in changed { noteHealth(a, margins[Int(a)]) }
+            holds.withUnsafeBufferPointer { holds in
+                for (h, u) in us.enumerated() {
+                    for (i, a) in rest.enumerated() where holds[Int(a) * uc + u] { heaps[h].insert(cushions[i], a) }
+                }
+            }
+        }
+        for (h, u) in us.enumerated() { priority[u] = heaps[h].ascending() }
+    }
+
+    /// `correlated` mode: re-aggregates the underlyings `us` of account `a` and recombines through the core.
+    private func remarginCorrelated(_ a: Int32, _ us: [Int]) -> AccountMargin {
+        let ai = Int(a)
+        ensureFresh(account: ai, underlyings: us)
+        withKernel { k in for u in us { k.resummarize(ai, u) } }
+        let m = combine(ai)
+        margins[ai] = m
+        return m
     }
 
     /// Ranks underlying `u`'s priority list from the current margins.

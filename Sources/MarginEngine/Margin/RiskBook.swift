@@ -7,14 +7,18 @@ import MarginCore
 /// Owned by one writer (``EngineCore``). Everything here is derived from ``EngineState`` by pure functions in a
 /// fixed order, so a book rebuilt from the same state holds bit-identical margins however it got there.
 ///
-/// Storage is flat and contiguous for the hot path: instrument P&L vectors in one `[Double]` (stride = the
-/// scenario count, 132 in the reference set), per-account components in one array of stride = underlying count.
+/// Storage is flat and contiguous for the hot path: instrument P&L vectors in one `[Double]` (row stride = the
+/// scenario count rounded up to a multiple of 8, 136 in the reference set, zero padded, so that every row is whole
+/// `SIMD8<Double>`s), positions of every account in one slab grouped by underlying (a range per account and
+/// underlying), per-account components in one array of stride = underlying count. ``AggregationKernel`` reads it.
 /// A market update of an underlying bumps its version; instrument arrays are recomputed lazily (the accounts
 /// nearest liquidation first pull only what they hold) or all at once for the full pass.
 final class RiskBook {
     private(set) var calculator: MarginCalculator
-    /// Scenario count: the stride of `pnl`.
+    /// Scenario count.
     private(set) var stride: Int
+    /// Row stride of `pnl` and `spotTable`: `stride` rounded up to a multiple of 8.
+    private(set) var rowStride: Int
 
     // Underlyings
     private(set) var underlyingNames: [String] = []
@@ -23,7 +27,9 @@ final class RiskBook {
     private(set) var sortedUnderlyings: [Int] = []
     private(set) var markets: [UnderlyingMarket?] = []
     private(set) var marketVersion: [UInt64] = []
-    private(set) var spotPnL: [[Double]] = []
+    /// Per underlying: the P&L of one coin held (row stride `rowStride`).
+    private(set) var spotTable: [Double] = []
+    private(set) var hasMarket: [Bool] = []
     private(set) var instrumentsOf: [[Int32]] = []
     /// Accounts with exposure to each underlying (never shrinks; unexposed accounts aggregate to zero).
     private(set) var holders: [[Int32]] = []
@@ -50,7 +56,16 @@ final class RiskBook {
     // Accounts
     private(set) var accountSlot: [String: Int32] = [:]
     private(set) var accountNames: [String] = []
-    var positions: [[PositionSlot]] = []
+    /// Every account's positions, grouped by underlying slot, in instrument-id order within an underlying.
+    var slab: [PositionSlot] = []
+    /// Per account: its slab region (offset, capacity); a ledger that outgrows it moves to the end of the slab.
+    var slabOffset: [Int32] = []
+    var slabCapacity: [Int32] = []
+    /// Per (account, underlying), stride = underlying count: the slab range of the account's positions in it.
+    var rangeStart: [Int32] = []
+    var rangeCount: [Int32] = []
+    /// Scratch row for the kernel.
+    var scratch: [Double] = []
     /// Coin balance per (account, underlying), stride = underlying count.
     var coins: [Double] = []
     /// Stablecoin balances, USD.
@@ -73,6 +88,8 @@ final class RiskBook {
     init(parameters: RiskParameters) {
         calculator = MarginCalculator(parameters: parameters)
         stride = calculator.scenarios.count
+        rowStride = (stride + 7) / 8 * 8
+        scratch = [Double](repeating: 0, count: rowStride)
     }
 
     var underlyingCount: Int { underlyingNames.count }
@@ -106,12 +123,15 @@ final class RiskBook {
     private func reset(parameters: RiskParameters) {
         calculator = MarginCalculator(parameters: parameters)
         stride = calculator.scenarios.count
+        rowStride = (stride + 7) / 8 * 8
+        scratch = [Double](repeating: 0, count: rowStride)
         underlyingNames = []; underlyingSlot = [:]; sortedUnderlyings = []; markets = []; marketVersion = []
-        spotPnL = []; instrumentsOf = []; holders = []; priority = []
+        spotTable = []; hasMarket = []; instrumentsOf = []; holders = []; priority = []
         instrumentSlot = [:]; instruments = []; instrumentUnderlying = []; pnl = []; liquidationPerUnit = []
         somPerUnit = []; valuePerUnit = []; forward = []; arrayVersion = []; coreArrays = []; invalid = []
         isOption = []; isLinear = []; indexOf = []
-        accountSlot = [:]; accountNames = []; positions = []; coins = []; stable = []; summaries = []; margins = []
+        accountSlot = [:]; accountNames = []; slab = []; slabOffset = []; slabCapacity = []; rangeStart = []
+        rangeCount = []; coins = []; stable = []; summaries = []; margins = []
         holds = []; journaledHealth = []; pendingHealth = []; pendingFlag = []; passMark = []
     }
 
@@ -127,7 +147,8 @@ final class RiskBook {
         markets.append(nil)
         indexOf.append(0)
         marketVersion.append(1)
-        spotPnL.append([Double](repeating: 0, count: stride))
+        spotTable += [Double](repeating: 0, count: rowStride)
+        hasMarket.append(false)
         instrumentsOf.append([])
         holders.append([])
         priority.append([])
@@ -144,6 +165,19 @@ final class RiskBook {
         coins = relayout(coins, fill: 0)
         summaries = relayout(summaries, fill: UnderlyingSummary())
         holds = relayout(holds, fill: false)
+        // An account's ranges stay inside its slab region: a new underlying's range is empty at its end.
+        var starts: [Int32] = []
+        var counts: [Int32] = []
+        starts.reserveCapacity(accountCount * (old + 1))
+        counts.reserveCapacity(accountCount * (old + 1))
+        for a in 0..<accountCount {
+            starts += rangeStart[(a * old)..<(a * old + old)]
+            counts += rangeCount[(a * old)..<(a * old + old)]
+            starts.append(slabOffset[a] + slabCapacity[a])
+            counts.append(0)
+        }
+        rangeStart = starts
+        rangeCount = counts
         return u
     }
 
@@ -152,8 +186,10 @@ final class RiskBook {
         markets[u] = market
         indexOf[u] = market?.index ?? 0
         marketVersion[u] &+= 1
+        hasMarket[u] = market != nil
         if let m = market {
-            spotPnL[u] = InstrumentRiskArray.spotPnL(index: m.index, scenarios: calculator.scenarios)
+            let row = InstrumentRiskArray.spotPnL(index: m.index, scenarios: calculator.scenarios)
+            for i in 0..<stride { spotTable[u * rowStride + i] = row[i] }
         }
     }
 
@@ -164,7 +200,7 @@ final class RiskBook {
         instrumentSlot[id] = slot
         instruments.append(instrument)
         instrumentUnderlying.append(Int32(u))
-        pnl += [Double](repeating: 0, count: stride)
+        pnl += [Double](repeating: 0, count: rowStride)
         liquidationPerUnit.append(0); somPerUnit.append(0); valuePerUnit.append(0); forward.append(0)
         arrayVersion.append(0)
         isOption.append(instrument.option != nil)
@@ -188,7 +224,10 @@ final class RiskBook {
         let a = Int32(accountCount)
         accountSlot[name] = a
         accountNames.append(name)
-        positions.append([])
+        slabOffset.append(Int32(slab.count))
+        slabCapacity.append(0)
+        rangeStart += [Int32](repeating: Int32(slab.count), count: underlyingCount)
+        rangeCount += [Int32](repeating: 0, count: underlyingCount)
         stable.append(0)
         margins.append(.empty)
         coins += [Double](repeating: 0, count: underlyingCount)
@@ -229,7 +268,7 @@ final class RiskBook {
         let base = Int(a) * underlyingCount
         for u in 0..<underlyingCount { coins[base + u] = 0 }
         for (u, amount) in s.coins { coins[base + u] = amount }
-        positions[Int(a)] = s.positions
+        place(a, s.positions)
         stable[Int(a)] = s.stable
         journaledHealth[Int(a)] = account.health
         var exposed = Set(s.coins.map(\.0))
@@ -239,6 +278,38 @@ final class RiskBook {
             holders[u].append(a)
         }
         return a
+    }
+
+    /// Writes account `a`'s positions into its slab region grouped by underlying slot (instrument-id order kept
+    /// within each underlying), moving the region to the end of the slab when it no longer fits.
+    func place(_ a: Int32, _ ps: [PositionSlot]) {
+        let ai = Int(a)
+        let uc = underlyingCount
+        if ps.count > Int(slabCapacity[ai]) {
+            // Room to grow a little without moving again (fills usually add one position at a time).
+            let capacity = ps.count + (ps.count + 3) / 4
+            slabOffset[ai] = Int32(slab.count)
+            slabCapacity[ai] = Int32(capacity)
+            slab += [PositionSlot](repeating: PositionSlot(instrument: 0, underlying: 0, size: 0, entry: .nan),
+                                   count: capacity)
+        }
+        var next = Int(slabOffset[ai])
+        for u in 0..<uc {
+            rangeStart[ai * uc + u] = Int32(next)
+            for p in ps where Int(p.underlying) == u {
+                slab[next] = p
+                next += 1
+            }
+            rangeCount[ai * uc + u] = Int32(next) - rangeStart[ai * uc + u]
+        }
+    }
+
+    /// Account `a`'s positions (all underlyings, grouped by underlying slot).
+    func positions(of a: Int) -> ArraySlice<PositionSlot> {
+        let start = Int(slabOffset[a])
+        var n = 0
+        for u in 0..<underlyingCount { n += Int(rangeCount[a * underlyingCount + u]) }
+        return slab[start..<(start + n)]
     }
 
     // MARK: Instrument arrays
@@ -256,17 +327,66 @@ final class RiskBook {
     }
 
     private func computeArray(_ slot: Int, underlying u: Int) {
+        install(slot, underlying: u, Self.price(instruments[slot], market: markets[u], calculator: calculator))
+    }
+
+    /// Instrument `instrument`'s array in `market` (pure; `nil` when it cannot be priced).
+    static func price(_ instrument: Instrument, market: UnderlyingMarket?, calculator: MarginCalculator)
+        -> InstrumentRiskArray?
+    {
+        guard let market else { return nil }
+        return try? InstrumentRiskArray(instrument: instrument, market: market, scenarios: calculator.scenarios,
+                                        parameters: calculator.parameters)
+    }
+
+    /// Brings the arrays of `slots` (instrument slots, any underlyings) up to date, pricing the stale ones on up to
+    /// two threads (the caller's and one helper, which joins only if it is free) and installing them in order.
+    /// The results are the same as ``ensureFresh(_:)`` one by one: each array is a pure function of its instrument
+    /// and market.
+    func ensureFresh(slots: [Int32]) {
+        var stale: [Int] = []
+        for s in slots {
+            let slot = Int(s)
+            let u = Int(instrumentUnderlying[slot])
+            if arrayVersion[slot] != marketVersion[u] {
+                arrayVersion[slot] = marketVersion[u]
+                stale.append(slot)
+            }
+        }
+        guard !stale.isEmpty else { return }
+        if stale.count < 32 {
+            for slot in stale { computeArray(slot, underlying: Int(instrumentUnderlying[slot])) }
+            return
+        }
+        let jobs = stale.map { (instruments[$0], markets[Int(instrumentUnderlying[$0])]) }
+        var results = [InstrumentRiskArray?](repeating: nil, count: jobs.count)
+        let calculator = self.calculator
+        let chunks = 8
+        results.withUnsafeMutableBufferPointer { buffer in
+            // Each chunk writes its own indices only.
+            let out = DisjointWrites(base: buffer.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                var i = c
+                while i < jobs.count {
+                    out.base[i] = Self.price(jobs[i].0, market: jobs[i].1, calculator: calculator)
+                    i += chunks
+                }
+            }
+        }
+        for (k, slot) in stale.enumerated() {
+            install(slot, underlying: Int(instrumentUnderlying[slot]), results[k])
+        }
+    }
+
+    private func install(_ slot: Int, underlying u: Int, _ array: InstrumentRiskArray?) {
         arrayVersion[slot] = marketVersion[u]
-        guard let market = markets[u],
-              let array = try? InstrumentRiskArray(instrument: instruments[slot], market: market,
-                                                   scenarios: calculator.scenarios, parameters: calculator.parameters)
-        else {
+        guard let array else {
             invalid[slot] = true
             coreArrays[slot] = nil
             return
         }
         invalid[slot] = false
-        let base = slot * stride
+        let base = slot * rowStride
         pnl.withUnsafeMutableBufferPointer { out in
             array.pnl.withUnsafeBufferPointer { src in
                 for i in 0..<stride { out[base + i] = src[i] }
@@ -278,4 +398,9 @@ final class RiskBook {
         forward[slot] = array.valuation.forward
         if calculator.parameters.correlationMode == .correlated { coreArrays[slot] = array }
     }
+}
+
+/// An output buffer whose elements are written by concurrent chunks at disjoint indices.
+private struct DisjointWrites<T>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<T>
 }
