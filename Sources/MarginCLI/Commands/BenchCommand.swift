@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (run a release build: swift run -c release margin bench …).",
-        subcommands: [BenchPricingCommand.self, BenchEngineCommand.self])
+        subcommands: [BenchPricingCommand.self, BenchMarginCommand.self, BenchEngineCommand.self])
 }
 
 /// The clock a benchmark repetition is timed with.

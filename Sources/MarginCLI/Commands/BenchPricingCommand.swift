@@ -83,7 +83,7 @@ struct BenchPricingCommand: ParsableCommand {
         }
     }
 
-    private func runPeer(grid: BenchGrid, options: [BenchOption]) -> Result<PeerResult, CommandFailure> {
+    func runPeer(grid: BenchGrid, options: [BenchOption]) -> Result<PeerResult, CommandFailure> {
         guard FileManager.default.fileExists(atPath: peerScript) else {
             return .failure(CommandFailure(message: "numpy peer not run: \(peerScript) not found "
                 + "(run from the package root or pass --peer-script)"))

@@ -24,6 +24,20 @@ public struct Instrument: Hashable, Sendable, CustomStringConvertible {
         self.settlement = settlement
     }
 
+    /// Hashes the numeric terms first and only the underlying's length and first byte: instruments are hashed on
+    /// every risk-array look-up, and equality (which compares the whole name) resolves the rare collisions.
+    public func hash(into hasher: inout Hasher) {
+        switch kind {
+        case .perpetual: hasher.combine(0 as UInt8)
+        case .future(let expiry): hasher.combine(expiry.nanosecondsSinceEpoch)
+        case .option(let c):
+            hasher.combine(c.expiry.nanosecondsSinceEpoch)
+            hasher.combine(c.strike.bitPattern &+ (c.right == .call ? 1 : 2))
+        }
+        hasher.combine(settlement == .linear ? 3 as UInt8 : 4)
+        hasher.combine(underlying.utf8.count &* 256 &+ Int(underlying.utf8.first ?? 0))
+    }
+
     /// The expiry, or `nil` for a perpetual.
     public var expiry: Instant? {
         switch kind {

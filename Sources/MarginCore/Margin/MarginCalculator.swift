@@ -1,10 +1,21 @@
 /// An instrument's cached risk array and the account's size in it (coins, or USD notional for inverse futures).
+///
+/// Holds only what aggregation reads (the P&L vector and two per-unit charges), so that iterating holdings copies
+/// one array reference, not a whole ``InstrumentRiskArray``.
 public struct Holding: Sendable {
-    public var array: InstrumentRiskArray
+    /// USD P&L per unit per scenario (the instrument array's `pnl`).
+    public var pnl: [Double]
+    public var underlying: String
+    public var liquidationCostPerUnit: Double
+    public var shortOptionMinimumPerUnit: Double
+    /// Coins, or USD notional for inverse futures and perpetuals.
     public var size: Double
 
     public init(array: InstrumentRiskArray, size: Double) {
-        self.array = array
+        pnl = array.pnl
+        underlying = array.instrument.underlying
+        liquidationCostPerUnit = array.liquidationCostPerUnit
+        shortOptionMinimumPerUnit = array.shortOptionMinimumPerUnit
         self.size = size
     }
 }
@@ -32,20 +43,36 @@ public struct MarginCalculator: Sendable {
     public func instrumentArrays(for portfolio: Portfolio, market: MarketSnapshot) throws(InputError)
         -> [Instrument: InstrumentRiskArray]
     {
+        try resolve(portfolio, market: market).arrays
+    }
+
+    /// Step 1 with every position's array resolved in position order (one hash look-up per position).
+    func resolve(_ portfolio: Portfolio, market: MarketSnapshot) throws(InputError)
+        -> (arrays: [Instrument: InstrumentRiskArray], perPosition: [InstrumentRiskArray])
+    {
         try portfolio.validate(against: market)
         var arrays: [Instrument: InstrumentRiskArray] = [:]
-        for (i, p) in portfolio.positions.enumerated() where arrays[p.instrument] == nil {
+        arrays.reserveCapacity(portfolio.positions.count)
+        var perPosition: [InstrumentRiskArray] = []
+        perPosition.reserveCapacity(portfolio.positions.count)
+        for (i, p) in portfolio.positions.enumerated() {
+            if let known = arrays[p.instrument] {
+                perPosition.append(known)
+                continue
+            }
             guard let u = market.underlyings[p.instrument.underlying] else {
                 throw InputError.unknownUnderlying(path: "$.positions[\(i)].underlying", name: p.instrument.underlying)
             }
             do {
-                arrays[p.instrument] = try InstrumentRiskArray(instrument: p.instrument, market: u,
-                                                               scenarios: scenarios, parameters: parameters)
+                let array = try InstrumentRiskArray(instrument: p.instrument, market: u, scenarios: scenarios,
+                                                    parameters: parameters)
+                arrays[p.instrument] = array
+                perPosition.append(array)
             } catch {
                 throw error.prefixed("$.positions[\(i)]")
             }
         }
-        return arrays
+        return (arrays, perPosition)
     }
 
     /// Step 2a: the account's risk array per underlying (positions and coin balances), sorted by underlying.
@@ -53,21 +80,20 @@ public struct MarginCalculator: Sendable {
     /// - Parameter excluding: a position index to leave out (for marginal contributions).
     public func riskArrays(for portfolio: Portfolio, market: MarketSnapshot,
                            arrays: [Instrument: InstrumentRiskArray], excluding: Int? = nil) -> [RiskArray] {
-        var byUnderlying: [String: RiskArray] = [:]
-        for (currency, amount) in portfolio.sortedBalances where !Portfolio.stablecoins.contains(currency) {
-            guard let u = market.underlyings[currency] else { continue }
-            var ra = byUnderlying[currency] ?? RiskArray(underlying: currency, scenarios: scenarios)
-            ra.addPnL(InstrumentRiskArray.spotPnL(index: u.index, scenarios: scenarios), size: amount)
-            byUnderlying[currency] = ra
-        }
+        var holdings: [Holding] = []
+        holdings.reserveCapacity(portfolio.positions.count)
         for (i, p) in portfolio.positions.enumerated() where i != excluding {
-            guard let array = arrays[p.instrument] else { continue }
-            let name = p.instrument.underlying
-            var ra = byUnderlying[name] ?? RiskArray(underlying: name, scenarios: scenarios)
-            ra.add(array, size: p.size)
-            byUnderlying[name] = ra
+            if let array = arrays[p.instrument] { holdings.append(Holding(array: array, size: p.size)) }
         }
-        return byUnderlying.keys.sorted().compactMap { byUnderlying[$0] }
+        return riskArrays(holdings: holdings, spot: spotHoldings(of: portfolio, market: market))
+    }
+
+    /// The non-stablecoin balances with their index, sorted by coin.
+    func spotHoldings(of portfolio: Portfolio, market: MarketSnapshot) -> [(coin: String, amount: Double, index: Double)] {
+        portfolio.sortedBalances.compactMap { currency, amount in
+            guard !Portfolio.stablecoins.contains(currency), let u = market.underlyings[currency] else { return nil }
+            return (currency, amount, u.index)
+        }
     }
 
     /// Step 2a, for callers that keep instrument arrays themselves (the engine, benchmarks): the risk arrays of
@@ -78,16 +104,22 @@ public struct MarginCalculator: Sendable {
     ///   - spot: non-stablecoin balances: coin, amount (coins) and index (USD per coin).
     public func riskArrays(holdings: [Holding], spot: [(coin: String, amount: Double, index: Double)] = []) -> [RiskArray] {
         var arrays: [RiskArray] = []
+        var last = 0
         func slot(_ name: String) -> Int {
-            if let k = arrays.firstIndex(where: { $0.underlying == name }) { return k }
+            if last < arrays.count, arrays[last].underlying == name { return last }
+            if let k = arrays.firstIndex(where: { $0.underlying == name }) {
+                last = k
+                return k
+            }
             arrays.append(RiskArray(underlying: name, scenarios: scenarios))
-            return arrays.count - 1
+            last = arrays.count - 1
+            return last
         }
         for b in spot where !Portfolio.stablecoins.contains(b.coin) {
             arrays[slot(b.coin)].addPnL(InstrumentRiskArray.spotPnL(index: b.index, scenarios: scenarios), size: b.amount)
         }
-        for h in holdings { arrays[slot(h.array.instrument.underlying)].add(h.array, size: h.size) }
-        arrays.sort { $0.underlying < $1.underlying }
+        for h in holdings { arrays[slot(h.underlying)].add(h) }
+        if arrays.count > 1 { arrays.sort { $0.underlying < $1.underlying } }
         return arrays
     }
 
@@ -154,6 +186,11 @@ public struct MarginCalculator: Sendable {
     /// A position's contribution to equity, USD.
     func positionValue(_ p: Position, market: MarketSnapshot, arrays: [Instrument: InstrumentRiskArray]) -> Double {
         guard let array = arrays[p.instrument] else { return 0 }
+        return positionValue(p, array: array, market: market)
+    }
+
+    /// A position's contribution to equity, USD, from its instrument's array.
+    func positionValue(_ p: Position, array: InstrumentRiskArray, market: MarketSnapshot) -> Double {
         if p.instrument.option != nil { return p.size * array.valuation.valueUSD }
         guard let entry = p.entryPrice, let u = market.underlyings[p.instrument.underlying] else { return 0 }
         let f = array.valuation.forward
@@ -167,28 +204,50 @@ public struct MarginCalculator: Sendable {
     public func margin(of portfolio: Portfolio, market: MarketSnapshot, explain: Bool = true) throws(InputError)
         -> MarginReport
     {
-        let arrays = try instrumentArrays(for: portfolio, market: market)
-        return try margin(of: portfolio, market: market, arrays: arrays, explain: explain)
+        let (arrays, perPosition) = try resolve(portfolio, market: market)
+        return try margin(of: portfolio, market: market, arrays: arrays, perPosition: perPosition, explain: explain)
     }
 
     /// As ``margin(of:market:explain:)`` with instrument arrays already computed.
     public func margin(of portfolio: Portfolio, market: MarketSnapshot, arrays: [Instrument: InstrumentRiskArray],
                        explain: Bool) throws(InputError) -> MarginReport {
-        let riskArrays = riskArrays(for: portfolio, market: market, arrays: arrays)
+        let perPosition = portfolio.positions.compactMap { arrays[$0.instrument] }
+        guard perPosition.count == portfolio.positions.count else {
+            let i = portfolio.positions.firstIndex { arrays[$0.instrument] == nil } ?? 0
+            throw InputError.invalid(path: "$.positions[\(i)]", reason: "no risk array was computed for this instrument")
+        }
+        return try margin(of: portfolio, market: market, arrays: arrays, perPosition: perPosition, explain: explain)
+    }
+
+    func margin(of portfolio: Portfolio, market: MarketSnapshot, arrays: [Instrument: InstrumentRiskArray],
+                perPosition: [InstrumentRiskArray], explain: Bool) throws(InputError) -> MarginReport {
+        var holdings: [Holding] = []
+        holdings.reserveCapacity(portfolio.positions.count)
+        var equity = 0.0
+        for (currency, amount) in portfolio.sortedBalances { equity += amount * (market.usdPrice(of: currency) ?? 0) }
+        for (p, array) in zip(portfolio.positions, perPosition) {
+            holdings.append(Holding(array: array, size: p.size))
+            equity += positionValue(p, array: array, market: market)
+        }
+        let spot = spotHoldings(of: portfolio, market: market)
+        let riskArrays = riskArrays(holdings: holdings, spot: spot)
         let requirement = try requirement(riskArrays, correlations: market.correlations)
-        let equity = equity(of: portfolio, market: market, arrays: arrays)
         var marginal: [Double]?
         if explain {
+            // MM without each position in turn: the same summation order with one holding left out.
             var contributions: [Double] = []
-            for i in portfolio.positions.indices {
-                let without = try self.requirement(
-                    self.riskArrays(for: portfolio, market: market, arrays: arrays, excluding: i),
-                    correlations: market.correlations)
+            contributions.reserveCapacity(holdings.count)
+            var others = holdings
+            for i in holdings.indices {
+                others.remove(at: i)
+                let without = try self.requirement(self.riskArrays(holdings: others, spot: spot),
+                                                   correlations: market.correlations)
+                others.insert(holdings[i], at: i)
                 contributions.append(requirement.maintenanceMargin - without.maintenanceMargin)
             }
             marginal = contributions
         }
-        return MarginReport(calculator: self, portfolio: portfolio, market: market, arrays: arrays,
+        return MarginReport(calculator: self, portfolio: portfolio, market: market, perPosition: perPosition,
                             riskArrays: riskArrays, requirement: requirement, equity: equity,
                             marginalMaintenance: marginal)
     }

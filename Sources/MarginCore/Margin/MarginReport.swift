@@ -55,8 +55,9 @@ public struct MarginReport: Hashable, Sendable {
         public var scenarioPnL: Double
     }
 
+    /// - Parameter perPosition: each position's instrument array, in position order.
     init(calculator: MarginCalculator, portfolio: Portfolio, market: MarketSnapshot,
-         arrays: [Instrument: InstrumentRiskArray], riskArrays: [RiskArray], requirement: Requirement,
+         perPosition: [InstrumentRiskArray], riskArrays: [RiskArray], requirement: Requirement,
          equity: Double, marginalMaintenance: [Double]?) {
         let p = calculator.parameters
         let scenarios = calculator.scenarios
@@ -83,23 +84,30 @@ public struct MarginReport: Hashable, Sendable {
             drivingIndex[ra.underlying] = idx
             let index = market.underlyings[ra.underlying]?.index ?? 0
             var greeks = Greeks(delta: portfolio.balances[ra.underlying] ?? 0)
-            for pos in portfolio.positions where pos.instrument.underlying == ra.underlying {
-                if let a = arrays[pos.instrument] { greeks += a.valuation.greeks.scaled(by: pos.size) }
+            for (pos, a) in zip(portfolio.positions, perPosition) where pos.instrument.underlying == ra.underlying {
+                greeks += a.valuation.greeks.scaled(by: pos.size)
             }
             reports.append(UnderlyingReport(name: ra.underlying, index: index, components: c, driver: driver,
                                             drivingScenario: scenarios.scenario(idx), drivingScenarioIndex: idx,
                                             riskArray: ra, greeks: greeks))
         }
         underlyings = reports
-        positions = portfolio.positions.enumerated().map { i, pos in
-            let a = arrays[pos.instrument]
-            let idx = drivingIndex[pos.instrument.underlying] ?? 0
-            return PositionReport(index: i, position: pos,
-                                  valueUSD: calculator.positionValue(pos, market: market, arrays: arrays),
-                                  scenarioPnL: (a?.pnl[idx] ?? 0) * pos.size,
-                                  marginalMaintenance: marginalMaintenance?[i],
-                                  greeks: a?.valuation.greeks.scaled(by: pos.size) ?? .zero, vol: a?.valuation.vol)
+        var positions: [PositionReport] = []
+        positions.reserveCapacity(perPosition.count)
+        var lastUnderlying = ""
+        var idx = 0
+        for (i, (pos, a)) in zip(portfolio.positions, perPosition).enumerated() {
+            if pos.instrument.underlying != lastUnderlying {
+                lastUnderlying = pos.instrument.underlying
+                idx = drivingIndex[lastUnderlying] ?? 0
+            }
+            positions.append(PositionReport(index: i, position: pos,
+                                            valueUSD: calculator.positionValue(pos, array: a, market: market),
+                                            scenarioPnL: a.pnl[idx] * pos.size,
+                                            marginalMaintenance: marginalMaintenance?[i],
+                                            greeks: a.valuation.greeks.scaled(by: pos.size), vol: a.valuation.vol))
         }
+        self.positions = positions
         balances = portfolio.sortedBalances.map { currency, amount in
             let price = market.usdPrice(of: currency) ?? 0
             var pnl = 0.0

@@ -36,8 +36,8 @@ public struct InstrumentRiskArray: Hashable, Sendable {
             // Linear, per coin: F·m. Inverse, per USD notional: (1/F − 1/F')·S' = m·S/F (since S'/F' = S/F).
             let scale = instrument.settlement == .linear ? f : s / f
             for idx in 0..<scenarios.rollOffset { pnl[idx] = scale * scenarios.scenario(idx).priceMove }
-            for (k, sign) in [1.0, -1.0].enumerated() {
-                let fr = f * (1 + sign * rollYears)
+            for k in 0..<2 {
+                let fr = f * (1 + (k == 0 ? rollYears : -rollYears))
                 pnl[scenarios.rollOffset + k] = instrument.settlement == .linear ? fr - f : s * (1 / f - 1 / fr)
             }
             liquidationCostPerUnit = parameters.futuresLiquidationRate * (instrument.settlement == .linear ? s : 1)
@@ -60,9 +60,10 @@ public struct InstrumentRiskArray: Hashable, Sendable {
                         }
                     }
                 }
-                let zero: [Double] = [0]
+                var zero = 0.0
                 scenarios.extremeMoves.withUnsafeBufferPointer { pm in
-                    zero.withUnsafeBufferPointer { vs in
+                    withUnsafePointer(to: &zero) { z in
+                        let vs = UnsafeBufferPointer(start: z, count: 1)
                         scenarios.timeShifts.withUnsafeBufferPointer { ts in
                             Black76Grid.revalue(
                                 forward: f, strike: c.strike, years: t, vol: sigma, rate: r, right: c.right,
@@ -75,9 +76,9 @@ public struct InstrumentRiskArray: Hashable, Sendable {
                 for idx in 0..<scenarios.rollOffset { out[idx] = scale * (out[idx] - b0) }
             }
             let vol = max(sigma, scenarios.minVol)
-            for (k, sign) in [1.0, -1.0].enumerated() {
+            for k in 0..<2 {
                 // Roll: forwards move, the index does not; σ is the unshifted surface vol.
-                let fr = f * (1 + sign * rollYears)
+                let fr = f * (1 + (k == 0 ? rollYears : -rollYears))
                 let b = Black76.price(forward: fr, strike: c.strike, years: t, vol: vol, rate: r, right: c.right)
                 pnl[scenarios.rollOffset + k] = instrument.settlement == .linear ? b - b0 : b * s / fr - b0 * s / f
             }

@@ -29,12 +29,33 @@ public struct RiskArray: Hashable, Sendable {
         if size < 0 { shortOptionMinimum += -size * array.shortOptionMinimumPerUnit }
     }
 
-    /// Adds `size` times a per-unit P&L vector (same layout).
+    /// Adds a holding: its P&L times its size, and its charges.
+    public mutating func add(_ holding: Holding) {
+        addPnL(holding.pnl, size: holding.size)
+        liquidationCost += abs(holding.size) * holding.liquidationCostPerUnit
+        if holding.size < 0 { shortOptionMinimum += -holding.size * holding.shortOptionMinimumPerUnit }
+    }
+
+    /// Adds `size` times a per-unit P&L vector (same layout): `pnl[i] += size · unit[i]`, four lanes at a time.
+    /// Each lane is the same multiply-then-add as the scalar loop (no fused multiply-add), so the result does not
+    /// depend on the lane width.
     public mutating func addPnL(_ unitPnL: [Double], size: Double) {
-        let n = pnl.count
+        let n = min(pnl.count, unitPnL.count)
         pnl.withUnsafeMutableBufferPointer { acc in
             unitPnL.withUnsafeBufferPointer { src in
-                for i in 0..<min(n, src.count) { acc[i] += size * src[i] }
+                guard let a = acc.baseAddress, let b = src.baseAddress else { return }
+                let factor = SIMD4<Double>(repeating: size)
+                var i = 0
+                while i + 4 <= n {
+                    let x = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD4<Double>.self)
+                    let y = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD4<Double>.self)
+                    UnsafeMutableRawPointer(a + i).storeBytes(of: y + factor * x, as: SIMD4<Double>.self)
+                    i += 4
+                }
+                while i < n {
+                    a[i] += size * b[i]
+                    i += 1
+                }
             }
         }
     }
@@ -52,11 +73,22 @@ public struct RiskArray: Hashable, Sendable {
 
     /// `Scan = max(0, max_x ℓ(x))`, USD: the largest loss over the regular scenarios (no allocation).
     public var scan: Double {
-        var worst = 0.0
-        pnl.withUnsafeBufferPointer { p in
-            for i in 0..<scenarios.regularCount { worst = max(worst, -p[i]) }
+        let n = scenarios.regularCount
+        return pnl.withUnsafeBufferPointer { p in
+            // Four-wide minimum of P&L (exact: min is order-independent), then the tail.
+            var lowest = SIMD4<Double>(repeating: 0)
+            var i = 0
+            while i + 4 <= n {
+                lowest = pointwiseMin(lowest, SIMD4(p[i], p[i + 1], p[i + 2], p[i + 3]))
+                i += 4
+            }
+            var worst = -lowest.min()
+            while i < n {
+                worst = max(worst, -p[i])
+                i += 1
+            }
+            return max(worst, 0)
         }
-        return worst
     }
 
     /// Index of the regular scenario with the largest loss (first on ties).
