@@ -57,6 +57,29 @@ func randomPortfolio(seed: Int, maxPositions: Int = 6) -> Portfolio {
         }
     }
 
+    /// For random accounts (options of both settlements, futures, perpetuals, coin balances), every component agrees
+    /// with the independent specification reference (`SpecReference`) to 1e-9 relative.
+    @Test func randomAccountsAgreeWithSpecification() async throws {
+        let market = try exampleMarket()
+        let reference = SpecReference(market: market)
+        await propertyCheck(count: 40, input: Gen.int(in: 0...1_000_000)) { seed in
+            let book = randomPortfolio(seed: seed)
+            guard let r = try? calc.margin(of: book, market: market, explain: false) else {
+                Issue.record("margin failed for seed \(seed)")
+                return
+            }
+            for u in r.underlyings {
+                let e = reference.components(book, u.name)
+                #expect(relativeDifference(u.components.scan, e.scan, floor: 1e-6) < 1e-9)
+                #expect(relativeDifference(u.components.extreme, e.extreme, floor: 1e-6) < 1e-9)
+                #expect(relativeDifference(u.components.som, e.som, floor: 1e-6) < 1e-9)
+                #expect(relativeDifference(u.components.roll, e.roll, floor: 1e-6) < 1e-9)
+                #expect(relativeDifference(u.components.liquidationCost, e.liq, floor: 1e-6) < 1e-9)
+            }
+            #expect(relativeDifference(r.maintenanceMargin, reference.maintenanceMarginSum(book), floor: 1e-6) < 1e-9)
+        }
+    }
+
     /// Adding a position and its exact opposite leaves every underlying's scan unchanged.
     @Test func exactOffsetRemovesScanContribution() async throws {
         let market = try exampleMarket()
