@@ -87,6 +87,12 @@ let package = Package(
             dependencies: ["MarginStorage", "MarginEngine", "MarginCore"],
             swiftSettings: strictSwift
         ),
+        // Runs the built `margin` executable: output formats and exit codes.
+        .testTarget(
+            name: "MarginCLITests",
+            dependencies: ["MarginCore"],
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "MarginCoreTests",
             dependencies: [

@@ -24,6 +24,10 @@ struct PriceCommand: ParsableCommand {
     @Option(help: "call or put.") var right: OptionRight
     @Option(help: "linear (USD-settled) or inverse (coin-settled).") var settlement: Settlement = .linear
     @Option(help: "Use this implied vol (decimal, 0.5 = 50%) instead of the surface's.") var vol: Double?
+    @Option(help: ArgumentHelp(
+        "Solve the implied vol from this premium (USD per coin for linear options, coin per coin for inverse), "
+            + "then price and compute Greeks at it.",
+        valueName: "premium")) var premium: Double?
     @Option(help: "table or json.") var format: OutputFormat = .table
 
     func run() throws {
@@ -44,13 +48,32 @@ struct PriceCommand: ParsableCommand {
         if let vol, !(vol.isFinite && vol > 0 && vol < 100) {
             throw InputError.invalid(path: "--vol", reason: "must be a finite vol in (0, 100), got \(vol)")
         }
+        if vol != nil, premium != nil {
+            throw CommandFailure(message: "--vol and --premium: give one or the other")
+        }
+        var solvedVol: Double?
+        if let premium {
+            guard premium.isFinite, premium > 0 else {
+                throw InputError.invalid(path: "--premium", reason: "must be a finite number > 0, got \(premium)")
+            }
+            let forward = underlyingMarket.forward(expiry: expiryInstant)
+            let b76 = settlement == .inverse ? premium * forward : premium
+            do {
+                solvedVol = try ImpliedVolatility.solve(
+                    price: b76, forward: forward, strike: strike,
+                    years: underlyingMarket.years(to: expiryInstant), rate: underlyingMarket.rate, right: right)
+            } catch {
+                throw InputError.invalid(path: "--premium", reason: "no implied vol reproduces it: \(error)")
+            }
+        }
         let instrument = Instrument(
             underlying: underlying,
             kind: .option(OptionContract(expiry: expiryInstant, strike: strike, right: right)),
             settlement: settlement)
         let valuation: InstrumentValuation
         do {
-            valuation = try InstrumentValuation(instrument: instrument, market: underlyingMarket, volOverride: vol)
+            valuation = try InstrumentValuation(instrument: instrument, market: underlyingMarket,
+                                                volOverride: vol ?? solvedVol)
         } catch {
             throw error.prefixed(error.path == "volSurface" ? "--market" : "--expiry")
         }
@@ -76,7 +99,7 @@ struct PriceCommand: ParsableCommand {
                 ["index S", formatNumber(underlyingMarket.index, digits: 2), "USD per coin"],
                 ["forward F(T)", formatNumber(valuation.forward, digits: 2), "USD per coin"],
                 ["years to expiry", String(format: "%.6f", valuation.years), "365-day years"],
-                ["implied vol", String(format: "%.4f", valuation.vol ?? 0), vol == nil ? "from surface" : "--vol"],
+                ["implied vol", String(format: "%.4f", valuation.vol ?? 0), vol != nil ? "--vol" : (solvedVol != nil ? "implied from --premium" : "from surface")],
                 ["price", formatNumber(valuation.valueUSD, digits: 4), "USD"],
             ]
             if let coin = valuation.valueCoin {
