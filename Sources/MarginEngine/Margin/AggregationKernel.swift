@@ -71,98 +71,64 @@ struct AggregationKernel {
         s.exposed = exposed
         guard exposed, hasMarket[u] else { return s }
         let idx = index[u]
-        // Balance first: acc = 0 + coin·spot (as the reference, so that signed zeros agree).
-        let spotRow = spot + u &* rowStride
-        let coinV = V(repeating: coin)
-        for c in 0..<chunks { store(V(repeating: 0) + coinV * load(spotRow, c), c) }
-        s.value += coin * idx
-        // Positions, up to four rows per sweep of the scratch; per scenario the order of additions is unchanged.
-        var rows: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>)
-            = (pnl, pnl, pnl, pnl)
-        var sizes = (0.0, 0.0, 0.0, 0.0)
-        var pending = 0
-        let acc = UnsafePointer(scratch)
-        for k in 0..<count {
-            let p = ps[k]
-            let slot = Int(p.instrument)
-            if invalid[slot] { continue }
-            let size = p.size
-            s.liquidationCost += abs(size) * liquidation[slot]
-            if size < 0 { s.som += -size * som[slot] }
-            if isOption[slot] {
-                s.value += size * value[slot]
-            } else if !p.entry.isNaN {
-                let f = forward[slot]
-                s.value += isLinear[slot] ? size * (f - p.entry) : size * (1 / p.entry - 1 / f) * idx
-            }
-            let row = pnl + slot &* rowStride
-            switch pending {
-            case 0: rows.0 = row; sizes.0 = size
-            case 1: rows.1 = row; sizes.1 = size
-            case 2: rows.2 = row; sizes.2 = size
-            default:
-                rows.3 = row; sizes.3 = size
-                let s0 = V(repeating: sizes.0), s1 = V(repeating: sizes.1)
-                let s2 = V(repeating: sizes.2), s3 = V(repeating: sizes.3)
-                for c in 0..<chunks {
-                    var a = load(acc, c)
-                    a = a + s0 * load(rows.0, c)
-                    a = a + s1 * load(rows.1, c)
-                    a = a + s2 * load(rows.2, c)
-                    a = a + s3 * load(rows.3, c)
-                    store(a, c)
+        // Scalar components, and the rows to add (invalid instruments count for nothing).
+        return withUnsafeTemporaryAllocation(of: (UnsafePointer<Double>, Double).self, capacity: max(count, 1)) {
+            rows -> UnderlyingSummary in
+            var n = 0
+            s.value += coin * idx
+            for k in 0..<count {
+                let p = ps[k]
+                let slot = Int(p.instrument)
+                if invalid[slot] { continue }
+                let size = p.size
+                s.liquidationCost += abs(size) * liquidation[slot]
+                if size < 0 { s.som += -size * som[slot] }
+                if isOption[slot] {
+                    s.value += size * value[slot]
+                } else if !p.entry.isNaN {
+                    let f = forward[slot]
+                    s.value += isLinear[slot] ? size * (f - p.entry) : size * (1 / p.entry - 1 / f) * idx
                 }
-                pending = -1
+                rows[n] = (pnl + slot &* rowStride, size)
+                n += 1
             }
-            pending += 1
-        }
-        switch pending {
-        case 1:
-            let s0 = V(repeating: sizes.0)
-            for c in 0..<chunks { store(load(acc, c) + s0 * load(rows.0, c), c) }
-        case 2:
-            let s0 = V(repeating: sizes.0), s1 = V(repeating: sizes.1)
+            // One sweep over the scenarios, positions inner: per scenario acc = 0 + coin·spot, then + size·row for
+            // each position in order (the reference's order of additions, each a separate multiply and add); the
+            // scan minimum is taken on the way, lane-wise.
+            let spotRow = spot + u &* rowStride
+            let coinV = V(repeating: coin)
+            let fullChunks = regular / 8
+            var low = V(repeating: .infinity)
             for c in 0..<chunks {
-                var a = load(acc, c)
-                a = a + s0 * load(rows.0, c)
-                a = a + s1 * load(rows.1, c)
+                var a = V(repeating: 0) + coinV * load(spotRow, c)
+                var j = 0
+                while j < n {
+                    let (row, size) = rows[j]
+                    a = a + V(repeating: size) * load(row, c)
+                    j &+= 1
+                }
                 store(a, c)
+                if c < fullChunks { low = low.replacing(with: a, where: a .< low) }
             }
-        case 3:
-            let s0 = V(repeating: sizes.0), s1 = V(repeating: sizes.1), s2 = V(repeating: sizes.2)
-            for c in 0..<chunks {
-                var a = load(acc, c)
-                a = a + s0 * load(rows.0, c)
-                a = a + s1 * load(rows.1, c)
-                a = a + s2 * load(rows.2, c)
-                store(a, c)
+            let acc = UnsafePointer(scratch)
+            // Across lanes, then the regular scenarios past the last whole chunk (same semantics as the scalar
+            // `x < lowest ? x : lowest`).
+            var lowest = Double.infinity
+            for l in 0..<8 { lowest = low[l] < lowest ? low[l] : lowest }
+            for i in (fullChunks * 8)..<regular {
+                let x = acc[i]
+                lowest = x < lowest ? x : lowest
             }
-        default:
-            break
+            s.scan = max(0, -lowest)
+            var lowestExtreme = Double.infinity
+            for i in regular..<extremeEnd {
+                let x = acc[i]
+                lowestExtreme = x < lowestExtreme ? x : lowestExtreme
+            }
+            s.extreme = coverage * max(0, -lowestExtreme)
+            s.roll = max(0, -acc[rollOffset], -acc[rollOffset + 1])
+            return s
         }
-        // Largest loss = −(smallest P&L): lane-wise compare-and-select, then across lanes (same semantics as the
-        // scalar `x < lowest ? x : lowest`).
-        var low = V(repeating: .infinity)
-        let fullChunks = regular / 8
-        for c in 0..<fullChunks {
-            let x = load(acc, c)
-            low = low.replacing(with: x, where: x .< low)
-        }
-        var lowest = Double.infinity
-        for l in 0..<8 { lowest = low[l] < lowest ? low[l] : lowest }
-        for i in (fullChunks * 8)..<regular {
-            let x = acc[i]
-            lowest = x < lowest ? x : lowest
-        }
-        s.scan = max(0, -lowest)
-        var lowestExtreme = Double.infinity
-        for i in regular..<extremeEnd {
-            let x = acc[i]
-            lowestExtreme = x < lowestExtreme ? x : lowestExtreme
-        }
-        s.extreme = coverage * max(0, -lowestExtreme)
-        s.roll = max(0, -acc[rollOffset], -acc[rollOffset + 1])
-        return s
     }
 
     /// Re-aggregates account `a` in underlying `u` into its cached summary.
