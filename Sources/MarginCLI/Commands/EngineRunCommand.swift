@@ -92,20 +92,31 @@ struct EngineRunCommand: ParsableCommand {
         let tty = isatty(1) != 0
         while seconds == 0 || (ContinuousClock.now - start).secondsValue < seconds {
             if EngineRunCommand.interrupted.isSet { break }
+            // Every pending underlying in one journal append and one re-margining pass (nearest liquidation first).
             let pending = conflator.drain()
-            for p in pending {
+            if !pending.isEmpty {
                 var priorityAt: ContinuousClock.Instant?
                 let before = engine.state.sequence
+                var rejectedNames = Set<String>()
                 do {
-                    try engine.submit(.market(p.update), onPriorityDone: { priorityAt = .now })
-                    applied += 1
-                } catch { rejected += 1 }
+                    let ack = try engine.submitMarkets(pending.map(\.update), onPriorityDone: { priorityAt = .now })
+                    rejectedNames = Set(ack.rejected.map(\.update.underlying))
+                } catch {
+                    rejectedNames = Set(pending.map(\.update.underlying))
+                }
                 journaled += Int(engine.state.sequence - before)
                 let now = ContinuousClock.now
-                let stale = UInt64((now - p.firstArrival).secondsValue * 1e9)
-                _ = staleness.record(stale)
-                maxStale = max(maxStale, stale)
-                _ = priority.record(UInt64(((priorityAt ?? now) - p.firstArrival).secondsValue * 1e9))
+                for p in pending {
+                    if rejectedNames.contains(p.update.underlying) {
+                        rejected += 1
+                        continue
+                    }
+                    applied += 1
+                    let stale = UInt64((now - p.firstArrival).secondsValue * 1e9)
+                    _ = staleness.record(stale)
+                    maxStale = max(maxStale, stale)
+                    _ = priority.record(UInt64(((priorityAt ?? now) - p.firstArrival).secondsValue * 1e9))
+                }
             }
             if trades > 0, ContinuousClock.now >= nextTrade, !names.isEmpty, !ids.isEmpty {
                 nextTrade = nextTrade.advanced(by: .seconds(1 / trades))
