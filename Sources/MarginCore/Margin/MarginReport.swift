@@ -72,7 +72,19 @@ public struct MarginReport: Hashable, Sendable {
         for (ra, c) in zip(riskArrays, requirement.underlyings) {
             var driver = c.bindingComponent
             var idx: Int
-            if let move = requirement.jointMove?[ra.underlying] {
+            // In correlated mode the core is max(Joint, Σ Extreme, Σ SOM): the joint move explains it only when
+            // the joint loss binds.
+            var sumExtreme = 0.0
+            var sumSOM = 0.0
+            for u in requirement.underlyings {
+                sumExtreme += u.extreme
+                sumSOM += u.som
+            }
+            let jointBinds = requirement.joint.map { $0 >= sumExtreme && $0 >= sumSOM } ?? false
+            if requirement.mode == .correlated, !jointBinds {
+                driver = sumExtreme >= sumSOM ? .extreme : .som
+            }
+            if jointBinds, let move = requirement.jointMove?[ra.underlying] {
                 // The worst (vol, time) combination at the joint move's price point.
                 driver = .joint
                 let block = scenarios.volCount * scenarios.timeCount

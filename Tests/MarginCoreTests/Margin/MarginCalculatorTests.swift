@@ -159,6 +159,26 @@ func future(_ u: String, _ expiry: Instant?, _ size: Double, _ settlement: Settl
         #expect(Health(equity: -1, initialMargin: 0, maintenanceMargin: 0, takeoverRatio: 0.5) == .takeover)
     }
 
+    /// In correlated mode the explanation follows what binds the core: Σ Extreme for a futures cross hedge with the
+    /// reference parameters (0.35·45% > 15%), the joint move when extreme coverage is low.
+    @Test func correlatedDriverFollowsTheBindingTerm() throws {
+        let market = try exampleMarket()
+        let book = try exampleBook("cross-hedge")
+        var params = RiskParameters.reference
+        params.correlationMode = .correlated
+        let r = try MarginCalculator(parameters: params).margin(of: book, market: market, explain: false)
+        let sumExtreme = r.underlyings.reduce(0) { $0 + $1.components.extreme }
+        #expect(abs(r.requirement.core - sumExtreme) < 1e-9)
+        #expect(r.underlyings.allSatisfy { $0.driver == .extreme && $0.drivingScenario.kind == .extreme })
+        params.extremeCoverage = 0.05
+        let low = try MarginCalculator(parameters: params).margin(of: book, market: market, explain: false)
+        #expect(abs(low.requirement.core - (low.requirement.joint ?? -1)) < 1e-9)
+        #expect(low.underlyings.allSatisfy { $0.driver == .joint && $0.drivingScenario.kind == .regular })
+        // Each position's P&L in the joint scenario sums (with balances) to minus the joint loss.
+        let pnl = low.positions.reduce(0) { $0 + $1.scenarioPnL }
+        #expect(abs(-pnl - (low.requirement.joint ?? 0)) < 1e-6)
+    }
+
     /// The same inputs give bit-identical results.
     @Test func deterministic() throws {
         let market = try exampleMarket()
