@@ -16,6 +16,8 @@ public struct InstrumentValuation: Hashable, Sendable {
     public var vol: Double?
     /// Years to expiry (0 for a perpetual).
     public var years: Double
+    /// The option's Black-76 price in forward terms (USD per coin, before the inverse `S/F` scaling); 0 for futures.
+    public var blackPrice: Double = 0
 
     /// Values `instrument` in `market`.
     ///
@@ -39,7 +41,7 @@ public struct InstrumentValuation: Hashable, Sendable {
             guard t > 0 else {
                 throw .invalid(path: "expiry", reason: "\(c.expiry) is not after valuation time \(market.valuationTime)")
             }
-            guard let sigma = volOverride ?? market.impliedVol(strike: c.strike, expiry: c.expiry) else {
+            guard let sigma = volOverride ?? market.volSurface?.vol(strike: c.strike, years: t, forward: f) else {
                 throw .invalid(path: "volSurface", reason: "\(market.name) has no vol surface to price \(instrument)")
             }
             let b = Black76.sensitivities(forward: f, strike: c.strike, years: t, vol: sigma, rate: market.rate,
@@ -47,6 +49,7 @@ public struct InstrumentValuation: Hashable, Sendable {
             forward = f
             years = t
             vol = sigma
+            blackPrice = b.price
             let ratio = f / s
             switch instrument.settlement {
             case .linear:

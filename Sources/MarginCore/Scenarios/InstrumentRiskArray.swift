@@ -46,7 +46,7 @@ public struct InstrumentRiskArray: Hashable, Sendable {
             let sigma = valuation.vol ?? 0
             let t = valuation.years
             let r = market.rate
-            let b0 = Black76.price(forward: f, strike: c.strike, years: t, vol: sigma, rate: r, right: c.right)
+            let b0 = valuation.blackPrice
             // USD per unit of the forward-terms price: 1 for linear, S'/F' = S/F for inverse.
             let scale = instrument.settlement == .linear ? 1 : s / f
             pnl.withUnsafeMutableBufferPointer { out in
