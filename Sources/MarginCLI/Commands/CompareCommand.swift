@@ -53,7 +53,10 @@ struct ModelComparison {
         preset = summary.preset
         portfolio = ModelMargin(model: "portfolio", initialMargin: summary.initialMargin,
                                 maintenanceMargin: summary.maintenanceMargin)
-        legacy = try LegacyModel.allCases.map { try calc.legacyMargin($0, of: loaded.portfolio, market: loaded.market) }
+        let arrays = try calc.instrumentArrays(for: loaded.portfolio, market: loaded.market)
+        legacy = try LegacyModel.allCases.map {
+            try calc.legacyMargin($0, of: loaded.portfolio, market: loaded.market, arrays: arrays)
+        }
     }
 
     var rows: [ModelMargin] { [portfolio] + legacy }

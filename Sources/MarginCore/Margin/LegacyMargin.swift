@@ -31,7 +31,13 @@ extension MarginCalculator {
     public func legacyMargin(_ model: LegacyModel, of portfolio: Portfolio, market: MarketSnapshot)
         throws(InputError) -> ModelMargin
     {
-        let arrays = try instrumentArrays(for: portfolio, market: market)
+        try legacyMargin(model, of: portfolio, market: market, arrays: instrumentArrays(for: portfolio, market: market))
+    }
+
+    /// As ``legacyMargin(_:of:market:)`` with the portfolio's instrument arrays already computed (so comparing
+    /// several models revalues each instrument once).
+    public func legacyMargin(_ model: LegacyModel, of portfolio: Portfolio, market: MarketSnapshot,
+                             arrays: [Instrument: InstrumentRiskArray]) throws(InputError) -> ModelMargin {
         switch model {
         case .fixedPercentage:
             var im = 0.0

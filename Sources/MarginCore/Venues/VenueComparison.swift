@@ -48,8 +48,9 @@ public struct VenueComparison: Hashable, Sendable {
         }
         if let legacy {
             let calc = MarginCalculator(parameters: legacy)
+            let arrays = try calc.instrumentArrays(for: portfolio, market: market)
             for model in LegacyModel.allCases {
-                let m = try calc.legacyMargin(model, of: portfolio, market: market)
+                let m = try calc.legacyMargin(model, of: portfolio, market: market, arrays: arrays)
                 rows.append(
                     Row(
                         name: m.model, kind: "legacy", marginCurrency: "USD", initialMargin: m.initialMargin,
