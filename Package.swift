@@ -55,7 +55,7 @@ let package = Package(
         // Real-time engine: state, events, journal protocol, in-memory journal, re-margining, conflation, health.
         .target(
             name: "MarginEngine",
-            dependencies: ["MarginCore"],
+            dependencies: ["MarginCore", "CVectorMath"],
             swiftSettings: strictSwift
         ),
         // The engine's journal/snapshot store on SQLite (GRDB, WAL, synchronous=FULL) and PostgreSQL (postgres-nio).

@@ -48,6 +48,18 @@ void vm_black76_grid(int isa, double forward, double strike, double years, doubl
                      double min_vol, const double *price_moves, long np, const double *vol_shifts, long nv,
                      const double *time_shifts, long nt, double *out);
 
+/*
+ * The risk engine's aggregation of one account in one underlying, for s < stride (a multiple of 8; other strides
+ * take the scalar path):
+ *     acc[s] = 0 + coin*spot[s];  then for j = 0 ..< n in order:  acc[s] = acc[s] + sizes[j]*rows[j][s]
+ * each product and each sum rounded on its own (no fused multiply-add), so every path gives bit-identical results
+ * (the SIMD lanes run across scenarios, never across positions). Returns the minimum of acc[0 ..< regular]
+ * (+infinity when regular is 0). `isa` selects the path; a path the CPU lacks falls back to the widest it has.
+ * Reads rows[j][0 ..< stride] and spot[0 ..< stride]; writes acc[0 ..< stride]. No allocation.
+ */
+double vm_accumulate_rows(int isa, const double *const *rows, const double *sizes, long n, const double *spot,
+                          double coin, long stride, long regular, double *acc);
+
 #ifdef __cplusplus
 }
 #endif

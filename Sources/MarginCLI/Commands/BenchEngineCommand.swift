@@ -45,23 +45,36 @@ struct BenchEngineCommand: ParsableCommand {
         print("memory: RSS \(rss1 >> 20) MiB after build (\(rss0 >> 20) MiB before; includes the genesis EngineState "
               + "with Decimal ledgers and the RiskBook)")
 
-        // 1 + 2: single BTC updates.
-        var full: [Double] = []
-        var top: [Double] = []
-        for k in 0..<(repetitions + 1) {
-            let update = market.step(0, seconds: 0.1, withSurface: k % 4 == 0)
-            var priorityAt: ContinuousClock.Instant?
-            let start = ContinuousClock.now
-            try engine.submit(.market(update), onPriorityDone: { priorityAt = .now })
-            let end = ContinuousClock.now
-            if k == 0 { continue }
-            full.append((end - start).secondsValue)
-            top.append(((priorityAt ?? end) - start).secondsValue)
+        // 1 + 2: single BTC updates, on one thread and on two.
+        for threads in [1, 2] {
+            engine.setThreads(threads)
+            var full: [Double] = []
+            var top: [Double] = []
+            var profiles: [PassProfile] = []
+            for k in 0..<(repetitions + 1) {
+                let update = market.step(0, seconds: 0.1, withSurface: k % 4 == 0)
+                var priorityAt: ContinuousClock.Instant?
+                let start = ContinuousClock.now
+                try engine.submit(.market(update), onPriorityDone: { priorityAt = .now })
+                let end = ContinuousClock.now
+                if k == 0 { continue }
+                full.append((end - start).secondsValue)
+                top.append(((priorityAt ?? end) - start).secondsValue)
+                profiles.append(engine.lastPass)
+            }
+            let label = threads == 1 ? "one thread" : "two threads"
+            print("BTC update → every affected account re-margined (\(label)): median \(ms(median(full))) ms, "
+                  + "p90 \(ms(quantile(full, 0.9))) ms (\(repetitions) updates, every 4th with a new surface)")
+            print("BTC update → 100 accounts nearest liquidation re-margined (\(label)): median \(ms(median(top))) ms, "
+                  + "p99 \(ms(quantile(top, 0.99))) ms, max \(ms(top.max() ?? .nan)) ms")
+            func at(_ key: (PassProfile) -> Double) -> String { ms(median(profiles.map(key))) }
+            func count(_ key: (PassProfile) -> Int) -> Int { Int(median(profiles.map { Double(key($0)) })) }
+            print("  where the time went (medians): prologue (validate, journal, apply) \(at(\.prologue)) ms; "
+                  + "selecting the nearest \(at(\.prioritySelection)) ms; \(count(\.priorityArrays)) arrays priced "
+                  + "for them in \(at(\.priorityPricing)) ms; nearest 100 done \(at(\.priorityLatency)) ms into the "
+                  + "pass; all \(count(\.arrays)) arrays priced in \(at(\.pricing)) ms; sweep of "
+                  + "\(count(\.accounts)) accounts \(at(\.sweep)) ms; pass \(at(\.total)) ms")
         }
-        print("BTC update → every affected account re-margined: median \(ms(median(full))) ms, "
-              + "p90 \(ms(quantile(full, 0.9))) ms (\(repetitions) updates, every 4th with a new surface)")
-        print("BTC update → 100 accounts nearest liquidation re-margined: median \(ms(median(top))) ms, "
-              + "p99 \(ms(quantile(top, 0.99))) ms")
 
         // 1b: BTC and ETH pending together → one pass.
         var both: [Double] = []

@@ -1,3 +1,4 @@
+import CVectorMath
 import MarginCore
 
 /// The per-account hot loop of the ``RiskBook``: Σ size × instrument P&L over the scenarios, reduced to the
@@ -6,17 +7,18 @@ import MarginCore
 ///
 /// **Bit-identical to the scalar reference** (``RiskBook/referenceSummary(_:coin:exposed:underlying:)``): per
 /// scenario the additions happen in the same order (`0 + coin·spot`, then each position in instrument-id order,
-/// each as a separate multiply and add — SIMD lanes run across scenarios, never across positions, and Swift does
-/// not contract `a + b·c` into a fused multiply-add). Minima are order-independent for the finite, never-negative-
-/// zero values an accumulation from `+0` produces.
+/// each as a separate multiply and add). The sweep over the scenarios is the C kernel `vm_accumulate_rows`
+/// (CVectorMath): AVX2 or AVX-512 chosen at run time, SIMD lanes across scenarios, never across positions, and
+/// compiled with floating-point contraction off, so no fused multiply-add; all its paths give the same bits.
+/// Minima are order-independent for the finite, never-negative-zero values an accumulation from `+0` produces.
 ///
 /// Layout: instrument rows of `rowStride` doubles (the scenario count rounded up to a multiple of 8, zero padded),
-/// so every row is a whole number of `SIMD8<Double>`.
-struct AggregationKernel {
-    typealias V = SIMD8<Double>
-
+/// so every row is a whole number of 8-double vectors.
+///
+/// Several kernels may run at once on disjoint accounts (each with its own `scratch`): they write only the
+/// `summaries` and `margins` of the accounts they are given.
+struct AggregationKernel: @unchecked Sendable {
     let rowStride: Int
-    let chunks: Int
     let regular: Int
     let extremeEnd: Int
     let rollOffset: Int
@@ -49,18 +51,10 @@ struct AggregationKernel {
     let stable: UnsafePointer<Double>
     let summaries: UnsafeMutablePointer<UnderlyingSummary>
     let margins: UnsafeMutablePointer<AccountMargin>
-    /// `rowStride` doubles of scratch.
-    let scratch: UnsafeMutablePointer<Double>
-
-    @inline(__always)
-    private func load(_ p: UnsafePointer<Double>, _ c: Int) -> V {
-        UnsafeRawPointer(p + 8 &* c).loadUnaligned(as: V.self)
-    }
-
-    @inline(__always)
-    private func store(_ v: V, _ c: Int) {
-        UnsafeMutableRawPointer(scratch + 8 &* c).storeBytes(of: v, as: V.self)
-    }
+    /// `rowStride` doubles of scratch (one row per thread, see ``using(scratchRow:)``).
+    private(set) var scratch: UnsafeMutablePointer<Double>
+    /// The C kernel's instruction-set path (`vm_best_isa()`; every path gives the same bits).
+    let isa: Int32
 
     /// The components of `count` positions of underlying `u` (in summation order) and a coin balance.
     @inline(__always)
@@ -72,63 +66,68 @@ struct AggregationKernel {
         guard exposed, hasMarket[u] else { return s }
         let idx = index[u]
         // Scalar components, and the rows to add (invalid instruments count for nothing).
-        return withUnsafeTemporaryAllocation(of: (UnsafePointer<Double>, Double).self, capacity: max(count, 1)) {
-            rows -> UnderlyingSummary in
-            var n = 0
-            s.value += coin * idx
-            for k in 0..<count {
-                let p = ps[k]
-                let slot = Int(p.instrument)
-                if invalid[slot] { continue }
-                let size = p.size
-                s.liquidationCost += abs(size) * liquidation[slot]
-                if size < 0 { s.som += -size * som[slot] }
-                if isOption[slot] {
-                    s.value += size * value[slot]
-                } else if !p.entry.isNaN {
-                    let f = forward[slot]
-                    s.value += isLinear[slot] ? size * (f - p.entry) : size * (1 / p.entry - 1 / f) * idx
+        return withUnsafeTemporaryAllocation(of: UnsafePointer<Double>?.self, capacity: max(count, 1)) { rows in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: max(count, 1)) { sizes -> UnderlyingSummary in
+                var n = 0
+                s.value += coin * idx
+                for k in 0..<count {
+                    let p = ps[k]
+                    let slot = Int(p.instrument)
+                    if invalid[slot] { continue }
+                    let size = p.size
+                    s.liquidationCost += abs(size) * liquidation[slot]
+                    if size < 0 { s.som += -size * som[slot] }
+                    if isOption[slot] {
+                        s.value += size * value[slot]
+                    } else if !p.entry.isNaN {
+                        let f = forward[slot]
+                        s.value += isLinear[slot] ? size * (f - p.entry) : size * (1 / p.entry - 1 / f) * idx
+                    }
+                    rows[n] = pnl + slot &* rowStride
+                    sizes[n] = size
+                    n += 1
                 }
-                rows[n] = (pnl + slot &* rowStride, size)
-                n += 1
-            }
-            // One sweep over the scenarios, positions inner: per scenario acc = 0 + coin·spot, then + size·row for
-            // each position in order (the reference's order of additions, each a separate multiply and add); the
-            // scan minimum is taken on the way, lane-wise.
-            let spotRow = spot + u &* rowStride
-            let coinV = V(repeating: coin)
-            let fullChunks = regular / 8
-            var low = V(repeating: .infinity)
-            for c in 0..<chunks {
-                var a = V(repeating: 0) + coinV * load(spotRow, c)
-                var j = 0
-                while j < n {
-                    let (row, size) = rows[j]
-                    a = a + V(repeating: size) * load(row, c)
-                    j &+= 1
+                // One sweep over the scenarios in C (`vm_accumulate_rows`, AVX2/AVX-512 chosen at run time): per
+                // scenario acc = 0 + coin·spot, then + size·row for each position in order (the reference's order
+                // of additions, each a separate multiply and add), with the scan minimum taken on the way.
+                let lowest = vm_accumulate_rows(isa, rows.baseAddress, sizes.baseAddress, n, spot + u &* rowStride,
+                                                coin, rowStride, regular, scratch)
+                let acc = UnsafePointer(scratch)
+                s.scan = max(0, -lowest)
+                var lowestExtreme = Double.infinity
+                for i in regular..<extremeEnd {
+                    let x = acc[i]
+                    lowestExtreme = x < lowestExtreme ? x : lowestExtreme
                 }
-                store(a, c)
-                if c < fullChunks { low = low.replacing(with: a, where: a .< low) }
+                s.extreme = coverage * max(0, -lowestExtreme)
+                s.roll = max(0, -acc[rollOffset], -acc[rollOffset + 1])
+                return s
             }
-            let acc = UnsafePointer(scratch)
-            // Across lanes, then the regular scenarios past the last whole chunk (same semantics as the scalar
-            // `x < lowest ? x : lowest`).
-            var lowest = Double.infinity
-            for l in 0..<8 { lowest = low[l] < lowest ? low[l] : lowest }
-            for i in (fullChunks * 8)..<regular {
-                let x = acc[i]
-                lowest = x < lowest ? x : lowest
-            }
-            s.scan = max(0, -lowest)
-            var lowestExtreme = Double.infinity
-            for i in regular..<extremeEnd {
-                let x = acc[i]
-                lowestExtreme = x < lowestExtreme ? x : lowestExtreme
-            }
-            s.extreme = coverage * max(0, -lowestExtreme)
-            s.roll = max(0, -acc[rollOffset], -acc[rollOffset + 1])
-            return s
         }
+    }
+
+    /// The same kernel with scratch row `t` of the book's ``RiskBook/maxThreads`` rows: the kernel of thread `t`.
+    func using(scratchRow t: Int) -> AggregationKernel {
+        var k = self
+        k.scratch = scratch + t &* rowStride
+        return k
+    }
+
+    /// Re-aggregates, in `sum` mode, the underlyings `updated` of every account in `accounts` (each only where the
+    /// account holds it) and recombines it: its margin lands in ``margins``, its cushion in `cushions[i]`. Returns
+    /// the accounts whose computed health differs from `journaled`, in the order of `accounts`.
+    func sweep(_ accounts: UnsafeBufferPointer<Int32>, updated: UnsafeBufferPointer<Int>,
+               cushions: UnsafeMutablePointer<Double>, journaled: UnsafePointer<Health>) -> [Int32] {
+        var changed: [Int32] = []
+        for i in 0..<accounts.count {
+            let a = Int(accounts[i])
+            for u in updated where holds[a &* underlyingCount &+ u] { resummarize(a, u) }
+            let m = combineSum(a)
+            margins[a] = m
+            cushions[i] = m.cushion
+            if m.health != journaled[a] { changed.append(Int32(a)) }
+        }
+        return changed
     }
 
     /// Re-aggregates account `a` in underlying `u` into its cached summary.

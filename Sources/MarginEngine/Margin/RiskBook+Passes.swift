@@ -43,8 +43,17 @@ extension RiskBook {
     ///    previous pass per underlying), nearest to liquidation first by current cushion, pulling only the
     ///    instrument arrays they hold; `onPriorityDone` runs after the first `reportAfter` of them.
     /// 2. Every instrument array of `us` (each once), then every other exposed account, in one kernel sweep.
-    /// The pass also ranks the new priority lists (bounded heaps, O(n log k)).
+    /// Pricing and the sweep use up to ``threads`` threads (``RiskBook+Parallel``); the results do not depend on
+    /// it. The pass also ranks the new priority lists (bounded heaps, O(n log k)) and records ``lastPass``.
     func remarginUnderlyings(_ us: [Int], reportAfter: Int = 100, onPriorityDone: (() -> Void)? = nil) {
+        let passStart = ContinuousClock.now
+        var profile = PassProfile()
+        profile.underlyings = us.count
+        profile.threads = threads
+        if let arrival = eventArrival {
+            profile.prologue = (passStart - arrival).seconds
+            eventArrival = nil
+        }
         passEpoch &+= 1
         let epoch = passEpoch
         let uc = underlyingCount
@@ -87,7 +96,16 @@ extension RiskBook {
                     for k in start..<(start + Int(rangeCount[Int(a) * uc + u])) { held.append(slab[k].instrument) }
                 }
             }
-            ensureFresh(slots: held)
+            let pricingStart = ContinuousClock.now
+            if batch == 0 { profile.prioritySelection = (pricingStart - passStart).seconds }
+            let priced = ensureFresh(slots: held)
+            let pricing = pricingStart.secondsToNow
+            profile.arrays += priced
+            profile.pricing += pricing
+            if batch == 0 {
+                profile.priorityArrays = priced
+                profile.priorityPricing = pricing
+            }
             if correlated {
                 for a in part { account(a, remarginCorrelated(a, us)) }
             } else {
@@ -96,10 +114,23 @@ extension RiskBook {
             }
             done = end
             batch += 1
-            if batch == 1 { onPriorityDone?() }
+            if batch == 1 {
+                profile.priorityLatency = passStart.secondsToNow
+                onPriorityDone?()
+            }
         }
-        if batch == 0 { onPriorityDone?() }
-        for u in us { refreshArrays(u) }
+        if batch == 0 {
+            profile.priorityLatency = passStart.secondsToNow
+            onPriorityDone?()
+        }
+        // Every remaining stale array of the updated underlyings, each once.
+        let pricingStart = ContinuousClock.now
+        for u in us {
+            var stale: [Int32] = []
+            for slot in instrumentsOf[u] where arrayVersion[Int(slot)] != marketVersion[u] { stale.append(slot) }
+            profile.arrays += ensureFresh(slots: stale)
+        }
+        profile.pricing += pricingStart.secondsToNow
         // Everyone else: holders of each underlying not yet visited, in one kernel sweep.
         var rest: [Int32] = []
         for u in us {
@@ -108,25 +139,13 @@ extension RiskBook {
                 rest.append(a)
             }
         }
+        profile.accounts = slice.count + rest.count
+        let sweepStart = ContinuousClock.now
         if correlated {
             for a in rest { account(a, remarginCorrelated(a, us)) }
         } else {
-            var changed: [Int32] = []
             var cushions = [Double](repeating: 0, count: rest.count)
-            journaledHealth.withUnsafeBufferPointer { journaled in
-                cushions.withUnsafeMutableBufferPointer { cushions in
-                    rest.withUnsafeBufferPointer { rest in
-                        withKernel { k in
-                            for i in 0..<rest.count {
-                                let a = rest[i]
-                                let m = visit(k, a)
-                                cushions[i] = m.cushion
-                                if m.health != journaled[Int(a)] { changed.append(a) }
-                            }
-                        }
-                    }
-                }
-            }
+            let changed = sweep(rest, updated: us, cushions: &cushions)
             for a in changed { noteHealth(a, margins[Int(a)]) }
             holds.withUnsafeBufferPointer { holds in
                 for (h, u) in us.enumerated() {
@@ -134,7 +153,10 @@ extension RiskBook {
                 }
             }
         }
+        profile.sweep = sweepStart.secondsToNow
         for (h, u) in us.enumerated() { priority[u] = heaps[h].ascending() }
+        profile.total = passStart.secondsToNow
+        lastPass = profile
     }
 
     /// `correlated` mode: re-aggregates the underlyings `us` of account `a` and recombines through the core.

@@ -1,3 +1,4 @@
+import CVectorMath
 import Foundation
 import MarginCore
 
@@ -64,7 +65,7 @@ final class RiskBook {
     /// Per (account, underlying), stride = underlying count: the slab range of the account's positions in it.
     var rangeStart: [Int32] = []
     var rangeCount: [Int32] = []
-    /// Scratch row for the kernel.
+    /// Scratch rows for the kernel, one per thread.
     var scratch: [Double] = []
     /// Coin balance per (account, underlying), stride = underlying count.
     var coins: [Double] = []
@@ -84,12 +85,22 @@ final class RiskBook {
     var priority: [[Int32]] = []
     /// How many accounts ``priority`` keeps per underlying.
     var priorityCount = 256
+    /// Threads a pass may use for pricing and the full sweep (1 ... ``maxThreads``); results do not depend on it.
+    var threads = RiskBook.maxThreads
+    /// The most threads a pass uses: the writer's and one helper (the engine's machines have 2 cores).
+    static let maxThreads = 2
+    /// The C aggregation kernel's instruction-set path (every path gives the same bits).
+    let isa = vm_best_isa()
+    /// Where the time of the last pass went.
+    var lastPass = PassProfile()
+    /// When the event that triggers the next pass reached the writer (for ``PassProfile/prologue``).
+    var eventArrival: ContinuousClock.Instant?
 
     init(parameters: RiskParameters) {
         calculator = MarginCalculator(parameters: parameters)
         stride = calculator.scenarios.count
         rowStride = (stride + 7) / 8 * 8
-        scratch = [Double](repeating: 0, count: rowStride)
+        scratch = [Double](repeating: 0, count: rowStride * Self.maxThreads)
     }
 
     var underlyingCount: Int { underlyingNames.count }
@@ -124,7 +135,7 @@ final class RiskBook {
         calculator = MarginCalculator(parameters: parameters)
         stride = calculator.scenarios.count
         rowStride = (stride + 7) / 8 * 8
-        scratch = [Double](repeating: 0, count: rowStride)
+        scratch = [Double](repeating: 0, count: rowStride * Self.maxThreads)
         underlyingNames = []; underlyingSlot = [:]; sortedUnderlyings = []; markets = []; marketVersion = []
         spotTable = []; hasMarket = []; instrumentsOf = []; holders = []; priority = []
         instrumentSlot = [:]; instruments = []; instrumentUnderlying = []; pnl = []; liquidationPerUnit = []
@@ -323,84 +334,50 @@ final class RiskBook {
 
     /// Recomputes every stale instrument array of underlying `u`.
     func refreshArrays(_ u: Int) {
-        for slot in instrumentsOf[u] { ensureFresh(Int(slot)) }
+        ensureFresh(slots: instrumentsOf[u])
     }
 
-    private func computeArray(_ slot: Int, underlying u: Int) {
-        install(slot, underlying: u, Self.price(instruments[slot], market: markets[u], calculator: calculator))
+    func computeArray(_ slot: Int, underlying u: Int) {
+        let rs = rowStride
+        let n = stride
+        let instrument = instruments[slot]
+        let market = markets[u]
+        let calculator = self.calculator
+        let figures = pnl.withUnsafeMutableBufferPointer { out in
+            Self.price(instrument, market: market, calculator: calculator,
+                       into: UnsafeMutableBufferPointer(rebasing: out[(slot * rs)..<(slot * rs + n)]))
+        }
+        install(slot, underlying: u, figures)
     }
 
-    /// Instrument `instrument`'s array in `market` (pure; `nil` when it cannot be priced).
-    static func price(_ instrument: Instrument, market: UnderlyingMarket?, calculator: MarginCalculator)
-        -> InstrumentRiskArray?
+    /// Writes instrument `instrument`'s P&L row in `market` into `row` and returns its per-unit figures (pure;
+    /// `nil`, with `row` untouched, when it cannot be priced).
+    static func price(_ instrument: Instrument, market: UnderlyingMarket?, calculator: MarginCalculator,
+                      into row: UnsafeMutableBufferPointer<Double>) -> InstrumentRiskArray.Figures?
     {
         guard let market else { return nil }
-        return try? InstrumentRiskArray(instrument: instrument, market: market, scenarios: calculator.scenarios,
-                                        parameters: calculator.parameters)
+        return try? InstrumentRiskArray.revalue(instrument, in: market, scenarios: calculator.scenarios,
+                                                parameters: calculator.parameters, into: row)
     }
 
-    /// Brings the arrays of `slots` (instrument slots, any underlyings) up to date, pricing the stale ones on up to
-    /// two threads (the caller's and one helper, which joins only if it is free) and installing them in order.
-    /// The results are the same as ``ensureFresh(_:)`` one by one: each array is a pure function of its instrument
-    /// and market.
-    func ensureFresh(slots: [Int32]) {
-        var stale: [Int] = []
-        for s in slots {
-            let slot = Int(s)
-            let u = Int(instrumentUnderlying[slot])
-            if arrayVersion[slot] != marketVersion[u] {
-                arrayVersion[slot] = marketVersion[u]
-                stale.append(slot)
-            }
-        }
-        guard !stale.isEmpty else { return }
-        if stale.count < 32 {
-            for slot in stale { computeArray(slot, underlying: Int(instrumentUnderlying[slot])) }
-            return
-        }
-        let jobs = stale.map { (instruments[$0], markets[Int(instrumentUnderlying[$0])]) }
-        var results = [InstrumentRiskArray?](repeating: nil, count: jobs.count)
-        let calculator = self.calculator
-        let chunks = 8
-        results.withUnsafeMutableBufferPointer { buffer in
-            // Each chunk writes its own indices only.
-            let out = DisjointWrites(base: buffer.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                var i = c
-                while i < jobs.count {
-                    out.base[i] = Self.price(jobs[i].0, market: jobs[i].1, calculator: calculator)
-                    i += chunks
-                }
-            }
-        }
-        for (k, slot) in stale.enumerated() {
-            install(slot, underlying: Int(instrumentUnderlying[slot]), results[k])
-        }
-    }
-
-    private func install(_ slot: Int, underlying u: Int, _ array: InstrumentRiskArray?) {
+    /// Records a freshly priced row's per-unit figures (the row itself is already in ``pnl``).
+    func install(_ slot: Int, underlying u: Int, _ figures: InstrumentRiskArray.Figures?) {
         arrayVersion[slot] = marketVersion[u]
-        guard let array else {
+        guard let figures else {
             invalid[slot] = true
             coreArrays[slot] = nil
             return
         }
         invalid[slot] = false
-        let base = slot * rowStride
-        pnl.withUnsafeMutableBufferPointer { out in
-            array.pnl.withUnsafeBufferPointer { src in
-                for i in 0..<stride { out[base + i] = src[i] }
-            }
+        liquidationPerUnit[slot] = figures.liquidationCostPerUnit
+        somPerUnit[slot] = figures.shortOptionMinimumPerUnit
+        valuePerUnit[slot] = figures.valuation.valueUSD
+        forward[slot] = figures.valuation.forward
+        if calculator.parameters.correlationMode == .correlated, let market = markets[u] {
+            // The core's combination needs whole arrays (slow path; the same function as the row, same bits).
+            coreArrays[slot] = try? InstrumentRiskArray(instrument: instruments[slot], market: market,
+                                                        scenarios: calculator.scenarios,
+                                                        parameters: calculator.parameters)
         }
-        liquidationPerUnit[slot] = array.liquidationCostPerUnit
-        somPerUnit[slot] = array.shortOptionMinimumPerUnit
-        valuePerUnit[slot] = array.valuation.valueUSD
-        forward[slot] = array.valuation.forward
-        if calculator.parameters.correlationMode == .correlated { coreArrays[slot] = array }
     }
-}
-
-/// An output buffer whose elements are written by concurrent chunks at disjoint indices.
-private struct DisjointWrites<T>: @unchecked Sendable {
-    let base: UnsafeMutablePointer<T>
 }
