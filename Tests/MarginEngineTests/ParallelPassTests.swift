@@ -78,4 +78,27 @@ import Testing
         #expect(two.verifyAggregation().mismatches == 0)
         #expect(one.digest == two.digest)
     }
+
+    @Test("the pass helper runs every part of every job exactly once, primed or asleep")
+    func helperRunsEveryPartOnce() {
+        let helper = PassHelper(spin: .microseconds(200))
+        defer { helper.stop() }
+        let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: 64)
+        defer { counts.deallocate() }
+        let shared = SharedCounts(base: counts.baseAddress!)
+        for job in 0..<300 {
+            counts.initialize(repeating: 0)
+            let parts = 1 + job % 64
+            if job % 3 == 0 { helper.prime() }
+            if job % 50 == 0 { Thread.sleep(forTimeInterval: 0.001) }   // let the helper fall asleep sometimes
+            helper.run(parts: parts) { part in shared.base[part] += 1 }
+            #expect(counts.prefix(parts).allSatisfy { $0 == 1 }, "job \(job)")
+            #expect(counts.dropFirst(parts).allSatisfy { $0 == 0 }, "job \(job)")
+        }
+    }
+}
+
+/// Per-part counters written by disjoint parts.
+private struct SharedCounts: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Int>
 }

@@ -2,9 +2,11 @@ extension JSONValue {
     /// Deterministic JSON text: keys in the order given, numbers in Swift's shortest round-trip form (non-finite
     /// numbers become `null`), two-space indentation when `pretty`.
     public func serialized(pretty: Bool = true) -> String {
-        var out = ""
+        // UTF-8 bytes first (appending to a String costs ~10× more per character), one conversion at the end.
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
         write(into: &out, indent: pretty ? 0 : nil)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// A number value from a `Double` (`null` when not finite).
@@ -17,15 +19,15 @@ extension JSONValue {
         return "\(d)"
     }
 
-    private func write(into out: inout String, indent: Int?) {
+    private func write(into out: inout [UInt8], indent: Int?) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .number(_, let literal): out += literal
+        case .null: out += "null".utf8
+        case .bool(let b): out += (b ? "true" : "false").utf8
+        case .number(_, let literal): out += literal.utf8
         case .string(let s): JSONValue.writeString(s, into: &out)
         case .array(let items):
             if items.isEmpty {
-                out += "[]"
+                out += "[]".utf8
                 return
             }
             let scalarsOnly = items.allSatisfy {
@@ -33,47 +35,66 @@ extension JSONValue {
                 if case .object = $0 { return false }
                 return true
             }
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                if i > 0 { out += scalarsOnly ? ", " : "," }
-                if let n = indent, !scalarsOnly { out += "\n" + String(repeating: "  ", count: n + 1) }
+                if i > 0 { out += (scalarsOnly ? ", " : ",").utf8 }
+                if let n = indent, !scalarsOnly { JSONValue.newline(into: &out, depth: n + 1) }
                 item.write(into: &out, indent: indent.map { $0 + 1 })
             }
-            if let n = indent, !scalarsOnly { out += "\n" + String(repeating: "  ", count: n) }
-            out += "]"
+            if let n = indent, !scalarsOnly { JSONValue.newline(into: &out, depth: n) }
+            out.append(UInt8(ascii: "]"))
         case .object(let pairs):
             if pairs.isEmpty {
-                out += "{}"
+                out += "{}".utf8
                 return
             }
-            out += "{"
+            out.append(UInt8(ascii: "{"))
             for (i, pair) in pairs.enumerated() {
-                if i > 0 { out += "," }
-                if let n = indent { out += "\n" + String(repeating: "  ", count: n + 1) }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                if let n = indent { JSONValue.newline(into: &out, depth: n + 1) }
                 JSONValue.writeString(pair.key, into: &out)
-                out += indent == nil ? ":" : ": "
+                out += (indent == nil ? ":" : ": ").utf8
                 pair.value.write(into: &out, indent: indent.map { $0 + 1 })
             }
-            if let n = indent { out += "\n" + String(repeating: "  ", count: n) }
-            out += "}"
+            if let n = indent { JSONValue.newline(into: &out, depth: n) }
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    private static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20:
-                let hex = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(u)
+    private static func newline(into out: inout [UInt8], depth: Int) {
+        out.append(UInt8(ascii: "\n"))
+        for _ in 0..<(2 * depth) { out.append(UInt8(ascii: " ")) }
+    }
+
+    /// A JSON string literal: `"` and `\` escaped, `\n`, `\r`, `\t` by name, other controls as `\u00xx`,
+    /// everything else (UTF-8 included) as is.
+    private static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        let utf8 = s.utf8
+        let plain = utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            for b in bytes where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if plain == true {
+            // Written in one copy.
+        } else if plain == nil, !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += utf8
+        } else {
+            for b in utf8 {
+                switch b {
+                case UInt8(ascii: "\""): out += "\\\"".utf8
+                case UInt8(ascii: "\\"): out += "\\\\".utf8
+                case UInt8(ascii: "\n"): out += "\\n".utf8
+                case UInt8(ascii: "\r"): out += "\\r".utf8
+                case UInt8(ascii: "\t"): out += "\\t".utf8
+                case 0..<0x20:
+                    let hex = String(b, radix: 16)
+                    out += ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8
+                default: out.append(b)
+                }
             }
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import MarginCore
 
 /// The two parts of a pass that run on up to ``RiskBook/threads`` threads: pricing stale instrument arrays and the
@@ -7,7 +6,7 @@ import MarginCore
 /// figures, health changes) is done afterwards on the writer, in a fixed order.
 extension RiskBook {
     /// Brings the arrays of `slots` (instrument slots, any underlyings) up to date, pricing the stale ones straight
-    /// into ``pnl`` on up to ``threads`` threads (the writer and helpers that join when a core is free), then
+    /// into ``pnl`` on up to ``threads`` threads (the writer and the ``PassHelper``, if awake), then
     /// recording their figures in order. The same results as ``ensureFresh(_:)`` one by one.
     ///
     /// - Returns: the number of arrays priced.
@@ -34,11 +33,11 @@ extension RiskBook {
         let n = stride
         // Interleaved parts so that each thread gets a similar mix; a part a helper never picks up runs on the
         // writer. Each part writes only its own rows and result slots.
-        let parts = 8
+        let parts = min(32, max(2, jobs.count / 8))
         pnl.withUnsafeMutableBufferPointer { rows in
             results.withUnsafeMutableBufferPointer { figures in
                 let out = DisjointWrites(rows: rows.baseAddress!, figures: figures.baseAddress!)
-                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                helper.run(parts: parts) { part in
                     var i = part
                     while i < jobs.count {
                         let job = jobs[i]
@@ -75,7 +74,7 @@ extension RiskBook {
                                 if parts == 1 {
                                     work.run(0)
                                 } else {
-                                    DispatchQueue.concurrentPerform(iterations: parts) { work.run($0) }
+                                    helper.run(parts: parts) { work.run($0) }
                                 }
                             }
                         }

@@ -157,6 +157,32 @@ extension RiskBook {
         for (h, u) in us.enumerated() { priority[u] = heaps[h].ascending() }
         profile.total = passStart.secondsToNow
         lastPass = profile
+        warmPriority()
+    }
+
+    /// Reads, after a pass, what the next pass touches first: the priority accounts' margins, marks, ranges and
+    /// positions, and the rows of the instruments they hold, so that they are in this core's cache when the next
+    /// tick arrives (cold, they cost a few hundred DRAM misses: ~0.1 ms of the nearest-liquidation latency). Off the
+    /// latency path; changes nothing.
+    func warmPriority() {
+        var touched = 0.0
+        let uc = underlyingCount
+        for u in 0..<uc {
+            for a in priority[u] {
+                let ai = Int(a)
+                touched += margins[ai].equity + Double(passMark[ai])
+                for v in 0..<uc {
+                    let start = Int(rangeStart[ai * uc + v])
+                    for k in start..<(start + Int(rangeCount[ai * uc + v])) {
+                        let slot = Int(slab[k].instrument)
+                        touched += Double(arrayVersion[slot])
+                        // One read per cache line of the row the next pricing overwrites.
+                        for i in Swift.stride(from: slot * rowStride, to: (slot + 1) * rowStride, by: 8) { touched += pnl[i] }
+                    }
+                }
+            }
+        }
+        warmth = touched
     }
 
     /// `correlated` mode: re-aggregates the underlyings `us` of account `a` and recombines through the core.

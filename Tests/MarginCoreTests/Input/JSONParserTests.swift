@@ -175,6 +175,7 @@ import Testing
         #expect(JSONValue.double(3).serialized() == "3")
         #expect(JSONValue.double(-0.25).serialized() == "-0.25")
         #expect(JSONValue.string("a\"\\\n\u{1}é").serialized() == #""a\"\\\n\u0001é""#)
+        #expect(JSONValue.string("\r\t\u{1F}😀 plain").serialized() == #""\r\t\u001f😀 plain""#)
     }
 
     @Test func examplesRoundTrip() throws {

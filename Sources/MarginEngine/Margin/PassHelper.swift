@@ -1,0 +1,129 @@
+import Foundation
+import Synchronization
+
+/// The re-margining pass's second thread: it shares the parallel parts of a pass (pricing stale instrument arrays,
+/// the full sweep) with the writer on the machine's other core.
+///
+/// Waking a sleeping thread costs tens of microseconds, a large part of the 1 ms budget for the accounts nearest
+/// liquidation. So the writer calls ``prime()`` as soon as an event arrives (before validation and the journal
+/// append); the helper then spins for up to ``spin`` waiting for work, and goes back to sleep when none comes. A
+/// ``run(parts:_:)`` splits a job into numbered parts that the writer and the helper take from one atomic ticket
+/// counter; the writer always takes parts too, so a job completes even if the helper never wakes (the result does
+/// not depend on who ran which part: every part writes disjoint memory).
+///
+/// Tickets carry the job's generation in their upper 32 bits, so a helper that is late for one job can never take
+/// a part of the next one.
+final class PassHelper: Sendable {
+    /// How long the helper spins for work after ``prime()`` or its last part before sleeping.
+    let spin: Duration
+
+    private struct Job: @unchecked Sendable {
+        let generation: Int
+        let parts: Int
+        /// Runs part `i` (called only with a ticket of this generation, so never after the job completed).
+        let body: @Sendable (Int) -> Void
+    }
+
+    private let posted = Atomic<Int>(0)          // generation of the latest job
+    private let tickets = Atomic<Int>(0)         // generation << 32 | next part
+    private let finished = Atomic<Int>(0)        // parts of the current job finished
+    private let deadline = Atomic<Int64>(0)      // spin until (ns on `clock`)
+    private let sleeping = Atomic<Bool>(false)
+    private let stopped = Atomic<Bool>(false)
+    private let job = Mutex<Job?>(nil)
+    private let bell = DispatchSemaphore(value: 0)
+    private let clock = ContinuousClock()
+    private let origin = ContinuousClock.now
+
+    /// Starts the helper thread (sleeping until the first ``prime()``).
+    init(spin: Duration = .milliseconds(3)) {
+        self.spin = spin
+        let thread = Thread { [self] in loop() }
+        thread.name = "margin-pass-helper"
+        thread.qualityOfService = .userInteractive
+        thread.start()
+    }
+
+    /// Stops the thread (it exits at its next wake-up).
+    func stop() {
+        stopped.store(true, ordering: .sequentiallyConsistent)
+        bell.signal()
+    }
+
+    /// Wakes the helper (if asleep) and keeps it spinning for ``spin``: call when an event arrives.
+    func prime() {
+        deadline.store(now() + nanoseconds(spin), ordering: .sequentiallyConsistent)
+        if sleeping.exchange(false, ordering: .sequentiallyConsistent) { bell.signal() }
+    }
+
+    /// Runs `body(0 ..< parts)` on the writer and, if awake, the helper; returns when every part has finished.
+    /// Parts must write disjoint memory; `body` may capture pointers valid for the duration of this call only.
+    func run(parts: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        guard parts > 0 else { return }
+        let generation = posted.load(ordering: .relaxed) &+ 1
+        finished.store(0, ordering: .relaxed)
+        job.withLock { $0 = Job(generation: generation, parts: parts, body: body) }
+        tickets.store(generation << 32, ordering: .releasing)
+        posted.store(generation, ordering: .releasing)
+        prime()
+        while let part = take(generation, parts) {
+            body(part)
+            finished.add(1, ordering: .releasing)
+        }
+        // The helper may still be running its last part.
+        while finished.load(ordering: .acquiring) < parts { spinPause() }
+        job.withLock { $0 = nil }
+    }
+
+    /// The next part of job `generation`, or `nil` when all are taken (or a newer job was posted).
+    private func take(_ generation: Int, _ parts: Int) -> Int? {
+        var current = tickets.load(ordering: .acquiring)
+        while current >> 32 == generation && current & 0xFFFF_FFFF < parts {
+            let (exchanged, original) = tickets.compareExchange(expected: current, desired: current + 1,
+                                                                 ordering: .acquiringAndReleasing)
+            if exchanged { return current & 0xFFFF_FFFF }
+            current = original
+        }
+        return nil
+    }
+
+    private func loop() {
+        var seen = 0
+        while !stopped.load(ordering: .sequentiallyConsistent) {
+            // Spin while primed, taking parts of any new job.
+            while now() < deadline.load(ordering: .sequentiallyConsistent) {
+                let generation = posted.load(ordering: .acquiring)
+                if generation != seen, let current = job.withLock({ $0 }), current.generation == generation {
+                    seen = generation
+                    while let part = take(generation, current.parts) {
+                        current.body(part)
+                        finished.add(1, ordering: .releasing)
+                    }
+                    deadline.store(max(deadline.load(ordering: .relaxed), now() + nanoseconds(spin)),
+                                   ordering: .sequentiallyConsistent)
+                } else {
+                    spinPause()
+                }
+                if stopped.load(ordering: .relaxed) { return }
+            }
+            // Sleep, unless a prime raced in (then either we clear the flag ourselves, or the writer did and its
+            // signal is pending: consume it).
+            sleeping.store(true, ordering: .sequentiallyConsistent)
+            if now() < deadline.load(ordering: .sequentiallyConsistent) {
+                if sleeping.exchange(false, ordering: .sequentiallyConsistent) { continue }
+            }
+            bell.wait()
+        }
+    }
+
+    private func now() -> Int64 { nanoseconds(origin.duration(to: clock.now)) }
+
+    private func nanoseconds(_ d: Duration) -> Int64 {
+        d.components.seconds &* 1_000_000_000 &+ d.components.attoseconds / 1_000_000_000
+    }
+
+    @inline(__always)
+    private func spinPause() {
+        for _ in 0..<32 { _ = stopped.load(ordering: .relaxed) }
+    }
+}
