@@ -27,6 +27,28 @@ func temporaryPath(_ name: String) -> String {
     @Test("SQLite: journal round trip") func journalRoundTrip() throws { try contract().journalRoundTrip() }
     @Test("SQLite: withdrawal below IM changes nothing") func withdrawal() throws { try contract().withdrawalRejection() }
     @Test("SQLite: recovery digest") func recovery() throws { try contract().recoveryDigest() }
+    @Test("SQLite: a background snapshot while events continue") func background() throws {
+        try contract().backgroundSnapshot()
+    }
+
+    @Test("SQLite: a snapshot larger than a part is stored in parts and read back exactly; older ones are dropped")
+    func snapshotParts() throws {
+        let path = temporaryPath("parts.sqlite")
+        let store = try SQLiteJournalStore(path: path, snapshotPartBytes: 1_000)
+        // Multi-byte characters straddle the 1,000-byte part boundaries.
+        let big = "{\"accounts\":\"" + String(repeating: "é€😀x", count: 400) + "\"}"
+        #expect(big.utf8.count > 3_000)
+        try store.saveSnapshot(SnapshotRecord(sequence: 5, payload: big))
+        #expect(try store.latestSnapshot() == SnapshotRecord(sequence: 5, payload: big))
+        let small = #"{"small":true}"#
+        try store.saveSnapshot(SnapshotRecord(sequence: 9, payload: small))
+        #expect(try store.latestSnapshot() == SnapshotRecord(sequence: 9, payload: small))
+        try store.saveSnapshot(SnapshotRecord(sequence: 12, payload: big + " "))
+        // A reopened store reads the same; only the two newest snapshots are kept.
+        let reopened = try SQLiteJournalStore(path: path, snapshotPartBytes: 1_000)
+        #expect(try reopened.latestSnapshot() == SnapshotRecord(sequence: 12, payload: big + " "))
+        #expect(try reopened.snapshotSequences() == [9, 12])
+    }
 }
 
 /// The same contract on PostgreSQL, when `MARGIN_TEST_POSTGRES_URL` is set (`.ci/run` sets it).
@@ -45,6 +67,8 @@ struct PostgresStoreTests {
     @Test("PostgreSQL: withdrawal below IM changes nothing")
     func withdrawal() throws { try withContract { try $0.withdrawalRejection() } }
     @Test("PostgreSQL: recovery digest") func recovery() throws { try withContract { try $0.recoveryDigest() } }
+    @Test("PostgreSQL: a background snapshot while events continue")
+    func background() throws { try withContract { try $0.backgroundSnapshot() } }
 
     @Test("PostgreSQL: a bad URL names the field")
     func badURL() {

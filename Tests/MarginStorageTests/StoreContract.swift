@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import MarginCore
 import MarginEngine
 import Testing
@@ -88,5 +89,36 @@ struct StoreContract {
         }
         let recovered = try EngineCore(store: try open())
         #expect(recovered.digest == digest)
+    }
+
+    /// A snapshot written in the background while the writer keeps submitting events: recovery (that snapshot +
+    /// the journal after it) gives the live engine's digest, and the snapshot is the state as of its start.
+    func backgroundSnapshot() throws {
+        let engine = try EngineCore(store: try open(), genesis: CrashWorkload.genesis())
+        var step: UInt64 = 0
+        func advance(_ n: Int) {
+            for _ in 0..<n {
+                if case .event(let e) = CrashWorkload.next(state: engine.state, seed: step) { _ = try? engine.submit(e) }
+                step += 1
+            }
+        }
+        advance(20)
+        let atStart = engine.state
+        let finished = DispatchSemaphore(value: 0)
+        let outcome = Mutex<Result<SnapshotReport, EngineError>?>(nil)
+        #expect(engine.writeSnapshotInBackground { result in
+            outcome.withLock { $0 = result }
+            finished.signal()
+        })
+        advance(20)
+        finished.wait()
+        let report = try #require(try outcome.withLock { $0 }?.get())
+        #expect(report.sequence == atStart.sequence && report.bytes > 0)
+        #expect(!engine.isWritingSnapshot)
+        let snapshot = try #require(try open().latestSnapshot())
+        #expect(snapshot.sequence == atStart.sequence)
+        #expect(try EngineState(payload: snapshot.payload) == atStart)
+        let recovered = try EngineCore(store: try open())
+        #expect(recovered.digest == engine.digest)
     }
 }

@@ -5,8 +5,15 @@ import MarginEngine
 /// The engine's journal and snapshots in an embedded SQLite database (GRDB `DatabasePool`: WAL mode), with
 /// `PRAGMA synchronous = FULL` so every committed append is fsynced before ``append(_:)`` returns.
 ///
-/// Schema: `journal(seq INTEGER PRIMARY KEY, payload TEXT)`, `snapshot(seq INTEGER PRIMARY KEY, payload TEXT)`.
-/// An append is one write transaction that first checks the sequence continues the journal.
+/// Schema: `journal(seq INTEGER PRIMARY KEY, payload TEXT)`, `snapshot(seq INTEGER PRIMARY KEY, payload TEXT)`,
+/// `snapshot_part(seq, part, data BLOB)`. An append is one write transaction that first checks the sequence
+/// continues the journal.
+///
+/// SQLite has one writer at a time, so a snapshot of a large state (60 MB for 100,000 accounts) written in one
+/// transaction would hold journal appends up for its whole fsync. A snapshot larger than `snapshotPartBytes` is
+/// therefore written as parts, each its own short transaction, and becomes visible only with its `snapshot` row
+/// (payload `"@parts N"`), written last with the clean-up of older snapshots: appends interleave between parts, and
+/// a crash part-way leaves parts that no `snapshot` row refers to (ignored, deleted by the next snapshot).
 ///
 /// ```swift
 /// let store = try SQLiteJournalStore(path: "engine.sqlite")
@@ -20,8 +27,9 @@ public final class SQLiteJournalStore: JournalStore {
     /// Opens (creating if needed) the database at `path`.
     ///
     /// - Throws: ``EngineError/storage(_:)`` when the file cannot be opened or migrated.
-    public init(path: String) throws(EngineError) {
+    public init(path: String, snapshotPartBytes: Int = 1 << 20) throws(EngineError) {
         self.path = path
+        self.snapshotPartBytes = max(1, snapshotPartBytes)
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -32,6 +40,8 @@ public final class SQLiteJournalStore: JournalStore {
                 try db.execute(sql: """
                     CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, payload TEXT NOT NULL);
                     CREATE TABLE IF NOT EXISTS snapshot (seq INTEGER PRIMARY KEY, payload TEXT NOT NULL);
+                    CREATE TABLE IF NOT EXISTS snapshot_part (
+                        seq INTEGER NOT NULL, part INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (seq, part));
                     """)
             }
         } catch {
@@ -98,14 +108,33 @@ public final class SQLiteJournalStore: JournalStore {
         }
     }
 
+    /// Snapshots larger than this many UTF-8 bytes are written in parts of this size (default 1 MiB: one part's
+    /// transaction holds appends up for about a millisecond).
+    public let snapshotPartBytes: Int
+
     public func saveSnapshot(_ snapshot: SnapshotRecord) throws(EngineError) {
+        let bytes = Array(snapshot.payload.utf8)
+        let seq = Int64(snapshot.sequence)
         do {
+            var marker = snapshot.payload
+            if bytes.count > snapshotPartBytes {
+                let parts = (bytes.count + snapshotPartBytes - 1) / snapshotPartBytes
+                for part in 0..<parts {
+                    let chunk = bytes[(part * snapshotPartBytes)..<min(bytes.count, (part + 1) * snapshotPartBytes)]
+                    try pool.write { db in
+                        try db.execute(sql: "INSERT OR REPLACE INTO snapshot_part (seq, part, data) VALUES (?, ?, ?)",
+                                       arguments: [seq, part, Data(chunk)])
+                    }
+                }
+                marker = "@parts \(parts)"
+            }
             try pool.write { db in
                 try db.execute(sql: "INSERT OR REPLACE INTO snapshot (seq, payload) VALUES (?, ?)",
-                               arguments: [Int64(snapshot.sequence), snapshot.payload])
-                // Keep the two newest snapshots.
+                               arguments: [seq, marker])
+                // Keep the two newest snapshots; drop parts no snapshot refers to.
                 try db.execute(sql: """
-                    DELETE FROM snapshot WHERE seq NOT IN (SELECT seq FROM snapshot ORDER BY seq DESC LIMIT 2)
+                    DELETE FROM snapshot WHERE seq NOT IN (SELECT seq FROM snapshot ORDER BY seq DESC LIMIT 2);
+                    DELETE FROM snapshot_part WHERE seq NOT IN (SELECT seq FROM snapshot);
                     """)
             }
         } catch {
@@ -115,9 +144,39 @@ public final class SQLiteJournalStore: JournalStore {
 
     public func latestSnapshot() throws(EngineError) -> SnapshotRecord? {
         do {
+            return try pool.read { db -> SnapshotRecord? in
+                guard let row = try Row.fetchOne(db, sql: "SELECT seq, payload FROM snapshot ORDER BY seq DESC LIMIT 1")
+                else { return nil }
+                let seq: Int64 = row["seq"]
+                let payload: String = row["payload"]
+                guard payload.hasPrefix("@parts "), let parts = Int(payload.dropFirst(7)) else {
+                    return SnapshotRecord(sequence: UInt64(seq), payload: payload)
+                }
+                let chunks = try Data.fetchAll(db, sql: "SELECT data FROM snapshot_part WHERE seq = ? ORDER BY part",
+                                               arguments: [seq])
+                guard chunks.count == parts else {
+                    throw EngineError.corruptRecord(sequence: UInt64(seq),
+                                                    reason: "snapshot has \(chunks.count) of its \(parts) parts")
+                }
+                var joined = Data()
+                for c in chunks { joined.append(c) }
+                return SnapshotRecord(sequence: UInt64(seq), payload: String(decoding: joined, as: UTF8.self))
+            }
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            throw EngineError.storage("sqlite snapshot read: \(error)")
+        }
+    }
+
+    /// The sequences of the stored snapshots (complete ones), ascending, and of any stored parts (for tests and
+    /// diagnostics: parts no snapshot refers to are left by a crash during a snapshot).
+    public func snapshotSequences() throws(EngineError) -> [UInt64] {
+        do {
             return try pool.read { db in
-                try Row.fetchOne(db, sql: "SELECT seq, payload FROM snapshot ORDER BY seq DESC LIMIT 1")
-                    .map { SnapshotRecord(sequence: UInt64($0["seq"] as Int64), payload: $0["payload"]) }
+                try Int64.fetchAll(db, sql: """
+                    SELECT seq FROM snapshot UNION SELECT seq FROM snapshot_part ORDER BY seq
+                    """).map { UInt64($0) }
             }
         } catch {
             throw EngineError.storage("sqlite snapshot read: \(error)")
