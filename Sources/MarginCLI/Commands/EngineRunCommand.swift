@@ -12,7 +12,8 @@ import Synchronization
 /// journals and applies each update and re-margins the exposed accounts nearest liquidation first, and in between
 /// journals simulated trades and deposits. Once a second it prints: market updates applied/s, ticks offered/s,
 /// events journaled/s, staleness p50/p99/max (tick arrival → every affected account re-margined), p99 latency to
-/// the 100 accounts nearest liquidation, and accounts by health.
+/// the 100 accounts nearest liquidation, and accounts by health. A new journal starts, after the genesis snapshot,
+/// with a `correlations` event: ρ(BTC, ETH) = `--rho`, so that the state carries the table `correlated` mode uses.
 struct EngineRunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -26,6 +27,8 @@ struct EngineRunCommand: ParsableCommand {
     @Option(help: "Simulated trades and deposits per second.") var trades: Double = 20
     @Option(help: "Seconds to run (0 = until interrupted).") var seconds: Double = 10
     @Option(help: "Seed of the simulation.") var seed: UInt64 = 1
+    @Option(help: "Correlation of BTC and ETH price moves, journaled at genesis (used in correlated mode).")
+    var rho: Double = 0.8
 
     func validate() throws {
         guard (1...2_000_000).contains(accounts) else { throw ValidationError("--accounts must be in 1...2000000") }
@@ -34,6 +37,7 @@ struct EngineRunCommand: ParsableCommand {
         guard rate.isFinite, rate > 0, rate <= 1_000_000 else { throw ValidationError("--rate must be in (0, 1e6]") }
         guard trades.isFinite, trades >= 0, trades <= 100_000 else { throw ValidationError("--trades must be in [0, 1e5]") }
         guard seconds.isFinite, seconds >= 0 else { throw ValidationError("--seconds must be ≥ 0") }
+        guard rho.isFinite, abs(rho) <= 1 else { throw ValidationError("--rho must be in [-1, 1]") }
     }
 
     func run() throws {
@@ -46,7 +50,15 @@ struct EngineRunCommand: ParsableCommand {
                                  positionsPerAccount: positions, seed: seed &+ 1)
             : EngineState()
         let engine: EngineCore
-        do { engine = try EngineCore(store: journal, genesis: genesis) } catch {
+        do {
+            engine = try EngineCore(store: journal, genesis: genesis)
+            // A new journal starts with the correlation table (the recovered state already carries it).
+            if empty {
+                var correlations = CorrelationTable()
+                correlations.set(market.underlyings[0].name, market.underlyings[1].name, rho: rho)
+                try engine.submit(.correlations(correlations))
+            }
+        } catch {
             throw CommandFailure(message: "engine: \(error)", exitCode: 1)
         }
         // Continue the walk from the recovered market.

@@ -117,12 +117,39 @@ extension EngineCore {
             return Prepared(holders: holders)
         case .parameters:
             break
+        case .correlations(let table):
+            try checkCorrelations(table)
         case .health(let h):
             guard state.accounts[h.account] != nil else {
                 throw .invalid(field: "account", reason: "unknown account \"\(h.account)\"")
             }
         }
         return Prepared()
+    }
+
+    /// Every pair names two different underlyings with a market, ρ is finite in [−1, 1], and the matrix over every
+    /// underlying is positive definite as the core's ``CorrelationModel`` builds it (ρ clamped to [−0.99, 0.99]).
+    /// Unlisted pairs have ρ = 0, so every account's sub-matrix (what ``MarginCalculator`` checks) is then positive
+    /// definite too: a principal sub-matrix of a positive definite matrix is.
+    private func checkCorrelations(_ table: CorrelationTable) throws(EngineError) {
+        for (a, b, rho) in table.pairs {
+            let field = "correlations[\(a)/\(b)]"
+            guard a != b else {
+                throw .invalid(field: field, reason: "pairs \(a) with itself (its correlation is 1 by definition)")
+            }
+            for name in [a, b] where state.markets[name] == nil {
+                throw .invalid(field: field, reason: "no market for \"\(name)\"")
+            }
+            guard rho.isFinite, rho >= -1, rho <= 1 else {
+                throw .invalid(field: "\(field).rho", reason: "must be a finite number in [-1, 1], got \(rho)")
+            }
+        }
+        do {
+            _ = try CorrelationModel(names: state.markets.keys.sorted(), table: table)
+        } catch {
+            guard case .invalid(let path, let reason) = error else { throw EngineError.input(error) }
+            throw .invalid(field: path.hasPrefix("$.") ? String(path.dropFirst(2)) : path, reason: reason)
+        }
     }
 
     private func checkName(_ name: String, field: String) throws(EngineError) {

@@ -70,6 +70,7 @@ public final class EngineCore {
         }
         self.state = state
         book = RiskBook(parameters: state.parameters)
+        book.correlations = state.correlations
         book.rebuild(from: state)
     }
 
@@ -223,6 +224,9 @@ public final class EngineCore {
             for name in prepared.holders { resync(name) }
         case .parameters:
             book.rebuild(from: state)
+        case .correlations:
+            book.correlations = state.correlations
+            if state.parameters.correlationMode == .correlated { book.recombineAll() }
         case .health(let h):
             if let a = book.accountSlot[h.account] { book.journaledHealth[Int(a)] = h.to }
         }

@@ -21,6 +21,9 @@ public enum EngineEvent: Hashable, Sendable {
     case expiry(Expiry)
     /// New risk parameters for every account.
     case parameters(RiskParameters)
+    /// The correlation table between underlyings' price moves (the whole table, replacing the current one; unlisted
+    /// pairs have ρ = 0). Used by `correlated` mode; every account is re-margined when that mode is active.
+    case correlations(CorrelationTable)
     /// An account's health changed (engine-generated; journaled and published).
     case health(HealthChange)
 
@@ -34,6 +37,7 @@ public enum EngineEvent: Hashable, Sendable {
         case .listing: return "listing"
         case .expiry: return "expiry"
         case .parameters: return "parameters"
+        case .correlations: return "correlations"
         case .health: return "health"
         }
     }

@@ -95,7 +95,8 @@ extension RiskBook {
                                             takeoverRatio: p.takeoverRatio))
     }
 
-    /// `correlated` mode (slow path): the core's requirement over the account's risk arrays, correlations ρ = 0.
+    /// `correlated` mode (slow path): the core's requirement over the account's risk arrays, with the book's
+    /// ``correlations`` (validated positive definite over every underlying when set).
     private func correlatedMaintenance(_ a: Int) -> Double {
         var arrays: [Instrument: InstrumentRiskArray] = [:]
         var portfolio = Portfolio(account: accountNames[a])
@@ -114,7 +115,7 @@ extension RiskBook {
             if c != 0 { portfolio.balances[underlyingNames[u]] = c }
         }
         let riskArrays = calculator.riskArrays(for: portfolio, market: snapshot, arrays: arrays)
-        return (try? calculator.requirement(riskArrays, correlations: CorrelationTable()).maintenanceMargin) ?? .infinity
+        return (try? calculator.requirement(riskArrays, correlations: correlations).maintenanceMargin) ?? .infinity
     }
 
     /// Re-aggregates account `a` in underlying `u` only and recombines; returns the new margin.
@@ -177,7 +178,7 @@ extension RiskBook {
                 if coinsByU[u] != 0 { portfolio.balances[underlyingNames[u]] = coinsByU[u] }
             }
             let ras = calculator.riskArrays(for: portfolio, market: snapshot, arrays: arrays)
-            mm = (try? calculator.requirement(ras, correlations: CorrelationTable()).maintenanceMargin) ?? .infinity
+            mm = (try? calculator.requirement(ras, correlations: correlations).maintenanceMargin) ?? .infinity
         } else {
             var core = 0.0
             for u in sortedUnderlyings where sums[u].exposed { core += max(sums[u].scan, sums[u].extreme, sums[u].som) }

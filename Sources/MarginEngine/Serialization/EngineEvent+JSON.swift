@@ -25,6 +25,8 @@ extension EngineEvent {
             pairs += [("instrument", .string(e.instrument)), ("settlementPrice", J.money(e.settlementPrice))]
         case .parameters(let p):
             pairs.append(("parameters", J.encode(p)))
+        case .correlations(let table):
+            pairs.append(("correlations", J.encode(table)))
         case .health(let h):
             pairs += [("account", .string(h.account)), ("from", .string(h.from.rawValue)), ("to", .string(h.to.rawValue)),
                       ("equity", .double(h.equity)), ("maintenanceMargin", .double(h.maintenanceMargin)),
@@ -80,6 +82,8 @@ extension EngineEvent {
             self = .expiry(Expiry(instrument: try string("instrument"), settlementPrice: try money("settlementPrice")))
         case "parameters":
             self = .parameters(try J.parameters(try J.decode { () throws(InputError) in try node.required("parameters") }))
+        case "correlations":
+            self = .correlations(try J.correlations(try J.decode { () throws(InputError) in try node.required("correlations") }))
         case "health":
             func health(_ key: String) throws(EngineError) -> Health {
                 try J.decode { () throws(InputError) in try node.required(key).enumeration(Health.self) }

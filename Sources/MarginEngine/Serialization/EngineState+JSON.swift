@@ -21,13 +21,16 @@ extension EngineState {
             return (name, J.object([("balances", J.object(balances)), ("positions", J.object(positions)),
                                     ("health", .string(a.health.rawValue))]))
         }
-        return J.object([
+        var fields: [(String, JSONValue)] = [
             ("sequence", .string(String(sequence))),
             ("parameters", J.encode(parameters)),
             ("markets", J.object(markets)),
             ("instruments", J.object(instruments.map { ($0.key, J.encode($0.value)) })),
             ("accounts", J.object(accounts)),
-        ])
+        ]
+        // Omitted when empty, so states without correlations keep the payload (and digest) they always had.
+        if !correlations.pairs.isEmpty { fields.append(("correlations", J.encode(correlations))) }
+        return J.object(fields)
     }
 
     /// The snapshot payload text (compact canonical JSON).
@@ -42,6 +45,9 @@ extension EngineState {
         guard let seq = UInt64(seqText) else { throw EngineError.invalid(field: "$.sequence", reason: "not an integer") }
         sequence = seq
         parameters = try J.parameters(try J.decode { () throws(InputError) in try root.required("parameters") })
+        if let c = try J.decode({ () throws(InputError) in try root.optional("correlations") }) {
+            correlations = try J.correlations(c)
+        }
         for (name, node) in try J.decode({ () throws(InputError) in try root.required("markets").object() }) {
             var m = try J.decode { () throws(InputError) -> MarketState in
                 MarketState(name: name, time: try node.required("time").instant(), index: try node.required("index").double(),

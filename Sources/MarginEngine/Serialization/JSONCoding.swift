@@ -90,6 +90,37 @@ enum JSONCoding {
         try decode { () throws(InputError) in try RiskParameters(json: node) }
     }
 
+    // MARK: Correlations
+
+    /// A correlation table in the format of `market.json`'s `correlations`: `[{"pair": [a, b], "rho": ρ}]`, pairs
+    /// sorted (the table's canonical order).
+    static func encode(_ table: CorrelationTable) -> JSONValue {
+        .array(table.pairs.map { a, b, rho in
+            object([("pair", .array([.string(a), .string(b)])), ("rho", .double(rho))])
+        })
+    }
+
+    /// Decodes a correlation table. Checks the shape only (two names per pair, each pair once); the values are
+    /// validated by the engine (``EngineCore``) before the event is journaled.
+    static func correlations(_ node: JSONNode) throws(EngineError) -> CorrelationTable {
+        try decode { () throws(InputError) -> CorrelationTable in
+            var table = CorrelationTable()
+            var seen = Set<String>()
+            for entry in try node.array() {
+                let pairNode = try entry.required("pair")
+                let names = try pairNode.array().map { (n) throws(InputError) in try n.string() }
+                guard names.count == 2 else {
+                    throw InputError.invalid(path: pairNode.path, reason: "must name two underlyings")
+                }
+                guard seen.insert(names.sorted().joined(separator: "|")).inserted else {
+                    throw InputError.invalid(path: pairNode.path, reason: "pair \(names[0])/\(names[1]) is listed twice")
+                }
+                table.set(names[0], names[1], rho: try entry.required("rho").double())
+            }
+            return table
+        }
+    }
+
     // MARK: Vol quotes
 
     static func encode(_ surface: [VolQuote]) -> JSONValue {

@@ -15,6 +15,8 @@ public struct EngineState: Hashable, Sendable {
     /// Markets by underlying.
     public var markets: [String: MarketState] = [:]
     public var parameters: RiskParameters = .reference
+    /// Correlations between underlyings' price moves (`correlated` mode); unlisted pairs have ρ = 0.
+    public var correlations = CorrelationTable()
 
     public init(parameters: RiskParameters = .reference) { self.parameters = parameters }
 
@@ -51,6 +53,8 @@ public struct EngineState: Hashable, Sendable {
             instruments[e.instrument] = nil
         case .parameters(let p):
             parameters = p
+        case .correlations(let table):
+            correlations = table
         case .health(let h):
             accounts[h.account, default: AccountState()].health = h.to
         }

@@ -1,0 +1,27 @@
+import Foundation
+import MarginCore
+
+extension EngineState {
+    /// Account `name` as the core's ``Portfolio`` (balances and sizes converted to `Double`, positions in
+    /// instrument-id order), or `nil` if unknown: what ``MarginCalculator`` margins to check the engine.
+    public func portfolio(of name: String) -> Portfolio? {
+        guard let account = accounts[name] else { return nil }
+        var portfolio = Portfolio(account: name, balances: account.balances.mapValues(Money.double))
+        for id in account.positions.keys.sorted() {
+            guard let position = account.positions[id], let instrument = instruments[id] else { continue }
+            portfolio.positions.append(Position(instrument: instrument, size: Money.double(position.quantity),
+                                                entryPrice: position.entryPrice.map(Money.double)))
+        }
+        return portfolio
+    }
+
+    /// Every market and the correlation table as the core's ``MarketSnapshot``, valued at the latest market time.
+    ///
+    /// - Throws: ``InputError`` when a market's vol quotes are invalid.
+    public func marketSnapshot() throws(InputError) -> MarketSnapshot {
+        var snapshot = MarketSnapshot(valuationTime: markets.values.map(\.time).max() ?? Instant(nanosecondsSinceEpoch: 0),
+                                      underlyings: [:], correlations: correlations)
+        for (name, market) in markets { snapshot.underlyings[name] = try market.underlyingMarket() }
+        return snapshot
+    }
+}
