@@ -29,6 +29,8 @@ public final class EngineCore {
     public private(set) var state: EngineState
     let book: RiskBook
     public let store: any JournalStore
+    /// Background snapshot bookkeeping (``writeSnapshotInBackground(completion:)``).
+    let backgroundSnapshots = BackgroundSnapshots()
     /// Called for every journaled health change, in journal order.
     public var onHealthChange: ((HealthChange) -> Void)?
 
@@ -104,6 +106,13 @@ public final class EngineCore {
     /// Sets how many accounts per underlying are ranked and re-margined first (default 256).
     public func setPriorityCount(_ k: Int) { book.priorityCount = max(0, k) }
 
+    /// Sets how many threads a re-margining pass may use for pricing and the full sweep (clamped to 1...2: the
+    /// writer and one helper). Margins are bit-identical for every value; 1 keeps the engine on one core.
+    public func setThreads(_ n: Int) { book.threads = min(max(1, n), RiskBook.maxThreads) }
+
+    /// Where the time of the last re-margining pass went (market events only).
+    public var lastPass: PassProfile { book.lastPass }
+
     // MARK: Writing
 
     /// Validates, journals, applies and re-margins one event.
@@ -114,6 +123,8 @@ public final class EngineCore {
     @discardableResult
     public func submit(_ event: EngineEvent, reportAfter: Int = 100,
                        onPriorityDone: (() -> Void)? = nil) throws(EngineError) -> Acknowledgement {
+        book.eventArrival = .now
+        if case .market = event { book.primeHelper() }
         let prepared = try validate(event)
         let sequence = state.sequence + 1
         try store.append([JournalRecord(sequence: sequence, payload: event.payload)])
@@ -136,6 +147,8 @@ public final class EngineCore {
     public func submitMarkets(_ updates: [MarketUpdate], reportAfter: Int = 100,
                               onPriorityDone: (() -> Void)? = nil) throws(EngineError) -> MarketBatchAcknowledgement {
         var result = MarketBatchAcknowledgement()
+        book.eventArrival = .now
+        book.primeHelper()
         guard Set(updates.map(\.underlying)).count == updates.count else {
             for (i, m) in updates.enumerated() {
                 do {
@@ -174,10 +187,6 @@ public final class EngineCore {
         return result
     }
 
-    /// Writes a snapshot of the current state.
-    public func writeSnapshot() throws(EngineError) {
-        try store.saveSnapshot(SnapshotRecord(sequence: state.sequence, payload: state.payload))
-    }
 
     /// Journals the pending health changes as one atomic batch, applies and publishes them. On a storage failure
     /// they stay pending (retried after the next event).

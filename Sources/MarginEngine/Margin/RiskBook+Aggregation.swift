@@ -3,7 +3,8 @@ import MarginCore
 extension RiskBook {
     /// Runs `body` with an ``AggregationKernel`` over the book's storage. Inside `body` the kernel owns the
     /// summaries and margins: `body` must not touch the book's arrays the kernel reads (it may use the health queue
-    /// and pass marks).
+    /// and pass marks). The kernel uses the first scratch row; ``AggregationKernel/using(scratchRow:)`` gives the
+    /// kernel of another thread.
     func withKernel<R>(_ body: (AggregationKernel) -> R) -> R {
         let sc = calculator.scenarios
         let p = calculator.parameters
@@ -31,7 +32,7 @@ extension RiskBook {
         margins.withUnsafeMutableBufferPointer { margins in
         scratch.withUnsafeMutableBufferPointer { scratch in
             let kernel = AggregationKernel(
-                rowStride: rs, chunks: rs / 8, regular: sc.regularCount, extremeEnd: sc.rollOffset,
+                rowStride: rs, regular: sc.regularCount, extremeEnd: sc.rollOffset,
                 rollOffset: sc.rollOffset, coverage: p.extremeCoverage, correlated: p.correlationMode == .correlated,
                 initialToMaintenance: p.initialToMaintenance, takeoverRatio: p.takeoverRatio, underlyingCount: uc,
                 pnl: base(pnl), liquidation: base(liq), som: base(som), value: base(value), forward: base(fwd),
@@ -39,7 +40,7 @@ extension RiskBook {
                 index: base(index), hasMarket: base(hasMarket), sortedUnderlyings: base(sorted), slab: base(slab),
                 rangeStart: base(rangeStart), rangeCount: base(rangeCount), coins: base(coins), holds: base(holds),
                 stable: base(stable), summaries: mutableBase(summaries), margins: mutableBase(margins),
-                scratch: mutableBase(scratch))
+                scratch: mutableBase(scratch), isa: isa)
             return body(kernel)
         }}}}}}}}}}}}}}}}}}}}}
     }

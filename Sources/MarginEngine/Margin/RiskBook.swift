@@ -89,6 +89,9 @@ final class RiskBook {
     @exclusivity(unchecked) var priority: [[Int32]] = []
     /// How many accounts ``priority`` keeps per underlying.
     var priorityCount = 256
+    /// The correlation table `correlated` mode combines with (``EngineState/correlations``; set by ``EngineCore``
+    /// when the engine opens and on every `correlations` event; kept across ``rebuild(from:)``).
+    var correlations = CorrelationTable()
     /// Threads a pass may use for pricing and the full sweep (1 ... ``maxThreads``); results do not depend on it.
     var threads = RiskBook.maxThreads
     /// The most threads a pass uses: the writer's and one helper (the engine's machines have 2 cores).
