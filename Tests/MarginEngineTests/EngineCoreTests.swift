@@ -58,6 +58,46 @@ import Testing
         #expect(core.state.accounts["alice"]?.balances["USD"] == (stateBefore.accounts["alice"]?.balances["USD"] ?? 0) - 1)
     }
 
+    @Test("below IM an account may still reduce risk: a fill that lowers MM without lowering equity − IM passes")
+    func riskReducingFillBelowInitialMargin() throws {
+        let store = InMemoryJournal()
+        let core = try F.emptyEngine(store: store)
+        let btc = try #require(core.state.markets["BTC"])
+        let index = Decimal(Int(btc.index.rounded()))
+        try core.submit(.deposit(Transfer(account: "carol", currency: "USD", amount: 50_000)))
+        try core.submit(.fill(Fill(account: "carol", instrument: "BTC-PERP", quantity: 2, price: index)))
+        // The index falls 8%: the long perpetuals lose, equity drops below IM.
+        try core.submit(.market(MarketUpdate(underlying: "BTC", time: btc.time, index: btc.index * 0.92)))
+        let before = try #require(core.margin(of: "carol"))
+        #expect(before.equity < before.initialMargin)
+        let fallen = Decimal(Int((btc.index * 0.92).rounded()))
+        // Adding risk is refused and changes nothing.
+        let journal = try store.allRecords(after: 0)
+        do {
+            try core.submit(.fill(Fill(account: "carol", instrument: "BTC-PERP", quantity: F.dec("0.1"), price: fallen)))
+            Issue.record("a risk-increasing fill below IM was accepted")
+        } catch {
+            guard case .belowInitialMargin(let account, _, _) = error else { Issue.record("unexpected \(error)"); return }
+            #expect(account == "carol")
+        }
+        #expect(try store.allRecords(after: 0) == journal)
+        // Selling at a give-away price lowers MM but also equity − IM: refused.
+        #expect(throws: EngineError.self) {
+            try core.submit(.fill(Fill(account: "carol", instrument: "BTC-PERP", quantity: -1, price: fallen / 2)))
+        }
+        // Selling half at the index lowers MM and raises equity − IM: accepted.
+        try core.submit(.fill(Fill(account: "carol", instrument: "BTC-PERP", quantity: -1, price: fallen)))
+        let after = try #require(core.margin(of: "carol"))
+        #expect(after.maintenanceMargin < before.maintenanceMargin)
+        #expect(after.equity - after.initialMargin >= before.equity - before.initialMargin)
+        #expect(core.state.accounts["carol"]?.positions["BTC-PERP"]?.quantity == 1)
+        // Withdrawals have no such exception: one that would leave equity below IM is refused.
+        let excess = Decimal(Int((after.equity - after.initialMargin).rounded(.down)) + 1)
+        #expect(throws: EngineError.self) {
+            try core.submit(.withdrawal(Transfer(account: "carol", currency: "USD", amount: excess)))
+        }
+    }
+
     @Test("a fill beyond the account's margin is rejected with the reason; a failed append applies nothing")
     func fillRejection() throws {
         let store = InMemoryJournal()

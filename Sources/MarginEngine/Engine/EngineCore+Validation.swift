@@ -33,7 +33,7 @@ extension EngineCore {
             account.balances[t.currency] = balance - t.amount
             try checkInitialMargin(t.account, account)
         case .fill(let f):
-            guard var account = state.accounts[f.account] else {
+            guard let current = state.accounts[f.account] else {
                 throw .invalid(field: "account", reason: "unknown account \"\(f.account)\" (deposit first)")
             }
             guard let instrument = state.instruments[f.instrument] else {
@@ -42,8 +42,9 @@ extension EngineCore {
             guard f.quantity != 0 else { throw .invalid(field: "quantity", reason: "must not be 0") }
             guard f.price > 0 else { throw .invalid(field: "price", reason: "must be > 0, got \(Money.text(f.price))") }
             try checkCurrency(f.feeCurrency, field: "feeCurrency")
+            var account = current
             EngineState.applyFill(f, instrument: instrument, to: &account)
-            try checkInitialMargin(f.account, account)
+            try checkFillMargin(f.account, before: current, after: account)
         case .market(let m):
             try checkName(m.underlying, field: "underlying")
             guard !Portfolio.stablecoins.contains(m.underlying) else {
@@ -160,6 +161,17 @@ extension EngineCore {
         guard Portfolio.stablecoins.contains(currency) || state.markets[currency] != nil else {
             throw .invalid(field: field, reason: "\"\(currency)\" is neither a stablecoin nor an underlying with a market")
         }
+    }
+
+    /// A fill must leave equity ≥ IM, unless it reduces risk: an account already below IM (restricted, or in
+    /// liquidation) may still trade down, so a fill is also accepted when it lowers MM and does not lower
+    /// equity − IM (the shortfall does not grow). Anything else is rejected with the shortfall.
+    private func checkFillMargin(_ name: String, before: AccountState, after: AccountState) throws(EngineError) {
+        let m = book.hypothetical(after)
+        guard m.equity < m.initialMargin else { return }
+        let b = book.hypothetical(before)
+        if m.maintenanceMargin < b.maintenanceMargin, m.equity - m.initialMargin >= b.equity - b.initialMargin { return }
+        throw .belowInitialMargin(account: name, equity: m.equity, initialMargin: m.initialMargin)
     }
 
     private func checkInitialMargin(_ name: String, _ account: AccountState) throws(EngineError) {
