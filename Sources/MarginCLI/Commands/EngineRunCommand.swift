@@ -14,6 +14,7 @@ import Synchronization
 /// events journaled/s, staleness p50/p99/max (tick arrival → every affected account re-margined), p99 latency to
 /// the 100 accounts nearest liquidation, and accounts by health. A new journal starts, after the genesis snapshot,
 /// with a `correlations` event: ρ(BTC, ETH) = `--rho`, so that the state carries the table `correlated` mode uses.
+/// Every `--snapshot-every` seconds a snapshot is written in the background; a last one when it stops.
 struct EngineRunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -29,6 +30,7 @@ struct EngineRunCommand: ParsableCommand {
     @Option(help: "Seed of the simulation.") var seed: UInt64 = 1
     @Option(help: "Correlation of BTC and ETH price moves, journaled at genesis (used in correlated mode).")
     var rho: Double = 0.8
+    @Option(help: "Seconds between background snapshots (0 = only when stopping).") var snapshotEvery: Double = 60
 
     func validate() throws {
         guard (1...2_000_000).contains(accounts) else { throw ValidationError("--accounts must be in 1...2000000") }
@@ -38,6 +40,7 @@ struct EngineRunCommand: ParsableCommand {
         guard trades.isFinite, trades >= 0, trades <= 100_000 else { throw ValidationError("--trades must be in [0, 1e5]") }
         guard seconds.isFinite, seconds >= 0 else { throw ValidationError("--seconds must be ≥ 0") }
         guard rho.isFinite, abs(rho) <= 1 else { throw ValidationError("--rho must be in [-1, 1]") }
+        guard snapshotEvery.isFinite, snapshotEvery >= 0 else { throw ValidationError("--snapshot-every must be ≥ 0") }
     }
 
     func run() throws {
@@ -101,6 +104,8 @@ struct EngineRunCommand: ParsableCommand {
         let start = ContinuousClock.now
         var lastReport = start
         var nextTrade = start
+        var nextSnapshot = start.advanced(by: .seconds(snapshotEvery))
+        let snapshotNotes = Mutex<[String]>([])
         let tty = isatty(1) != 0
         while seconds == 0 || (ContinuousClock.now - start).secondsValue < seconds {
             if EngineRunCommand.interrupted.isSet { break }
@@ -130,6 +135,21 @@ struct EngineRunCommand: ParsableCommand {
                     _ = priority.record(UInt64(((priorityAt ?? now) - p.firstArrival).secondsValue * 1e9))
                 }
             }
+            // Periodic snapshots on a background thread (the writer goes on; recovery replays less journal).
+            if snapshotEvery > 0, ContinuousClock.now >= nextSnapshot {
+                nextSnapshot = ContinuousClock.now.advanced(by: .seconds(snapshotEvery))
+                engine.writeSnapshotInBackground { result in
+                    let note: String
+                    switch result {
+                    case .success(let r):
+                        note = String(format: "snapshot at sequence %llu: %.1f MB, encoded %.2f s, stored %.2f s (background)",
+                                      r.sequence, Double(r.bytes) / 1e6, r.encodeSeconds, r.saveSeconds)
+                    case .failure(let error):
+                        note = "snapshot failed: \(error)"
+                    }
+                    snapshotNotes.withLock { $0.append(note) }
+                }
+            }
             if trades > 0, ContinuousClock.now >= nextTrade, !names.isEmpty, !ids.isEmpty {
                 nextTrade = nextTrade.advanced(by: .seconds(1 / trades))
                 let account = names[Int(rng.next() % UInt64(names.count))]
@@ -153,6 +173,9 @@ struct EngineRunCommand: ParsableCommand {
                                   Double(applied) / dt, Double(offered - lastOffered) / dt, Double(journaled) / dt,
                                   Double(staleness.valueAtPercentile(50)) / 1e6, Double(staleness.valueAtPercentile(99)) / 1e6,
                                   Double(maxStale) / 1e6, Double(priority.valueAtPercentile(99)) / 1e6, health, rejected)
+                for note in snapshotNotes.withLock({ notes in defer { notes = [] }; return notes }) {
+                    print(tty ? "\r\u{1B}[2K" + note : note)
+                }
                 print(tty ? "\r\u{1B}[2K" + line : line, terminator: tty ? "" : "\n")
                 fflush(nil)
                 applied = 0; journaled = 0; lastOffered = offered; maxStale = 0
@@ -162,6 +185,8 @@ struct EngineRunCommand: ParsableCommand {
         }
         stop.set()
         if tty { print("") }
+        while engine.isWritingSnapshot { Thread.sleep(forTimeInterval: 0.01) }
+        for note in snapshotNotes.withLock({ $0 }) { print(note) }
         do { try engine.writeSnapshot() } catch { printError("snapshot: \(error)") }
         print("stopped at sequence \(engine.state.sequence); margin digest \(engine.marginDigest)")
     }
