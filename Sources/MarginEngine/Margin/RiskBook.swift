@@ -10,7 +10,7 @@ import MarginCore
 ///
 /// Storage is flat and contiguous for the hot path: instrument P&L vectors in one `[Double]` (row stride = the
 /// scenario count rounded up to a multiple of 8, 136 in the reference set, zero padded, so that every row is whole
-/// `SIMD8<Double>`s), positions of every account in one slab grouped by underlying (a range per account and
+/// 8-double vectors), positions of every account in one slab grouped by underlying (a range per account and
 /// underlying), per-account components in one array of stride = underlying count. ``AggregationKernel`` reads it.
 /// A market update of an underlying bumps its version; instrument arrays are recomputed lazily (the accounts
 /// nearest liquidation first pull only what they hold) or all at once for the full pass.
