@@ -11,12 +11,16 @@ import Synchronization
 ///
 /// Same contract as ``SQLiteJournalStore``: an append is one transaction that checks the sequence continues the
 /// journal; PostgreSQL's default `synchronous_commit = on` makes it durable on commit. Calls block the caller on
-/// the connection's own event loop (the engine's writer is synchronous by design); one connection, serialized.
+/// the connections' own event loop (the engine's writer is synchronous by design). Two connections, each
+/// serialized: one for the journal, one for snapshots, so that a large snapshot written in the background
+/// (``EngineCore/writeSnapshotInBackground(completion:)``) never holds journal appends up.
 /// Tables are named `<prefix>journal` and `<prefix>snapshot`, so several journals can share a database (tests).
 public final class PostgresJournalStore: JournalStore {
     private let group: MultiThreadedEventLoopGroup
     private let connection: PostgresConnection
     private let lock = Mutex(())
+    private let snapshotConnection: PostgresConnection
+    private let snapshotLock = Mutex(())
     private let logger = Logger(label: "margin.storage.postgres")
     private let journal: String
     private let snapshot: String
@@ -41,11 +45,20 @@ public final class PostgresJournalStore: JournalStore {
             try? group.syncShutdownGracefully()
             throw EngineError.storage("postgres connect: \(String(reflecting: error))")
         }
+        do {
+            snapshotConnection = try PostgresConnection.connect(on: group.next(), configuration: config, id: 2,
+                                                                logger: logger).wait()
+        } catch {
+            try? connection.close().wait()
+            try? group.syncShutdownGracefully()
+            throw EngineError.storage("postgres connect: \(String(reflecting: error))")
+        }
         try run("CREATE TABLE IF NOT EXISTS \(journal) (seq BIGINT PRIMARY KEY, payload TEXT NOT NULL)")
         try run("CREATE TABLE IF NOT EXISTS \(snapshot) (seq BIGINT PRIMARY KEY, payload TEXT NOT NULL)")
     }
 
     deinit {
+        try? snapshotConnection.close().wait()
         try? connection.close().wait()
         try? group.syncShutdownGracefully()
     }
@@ -63,17 +76,17 @@ public final class PostgresJournalStore: JournalStore {
                                                 tls: .disable)
     }
 
-    private func run(_ sql: String) throws(EngineError) {
+    private func run(_ sql: String, on c: PostgresConnection? = nil) throws(EngineError) {
         do {
-            _ = try connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).wait()
+            _ = try (c ?? connection).query(PostgresQuery(unsafeSQL: sql), logger: logger).wait()
         } catch {
             throw EngineError.storage("postgres: \(String(reflecting: error))")
         }
     }
 
-    private func rows(_ query: PostgresQuery) throws(EngineError) -> [PostgresRow] {
+    private func rows(_ query: PostgresQuery, on c: PostgresConnection? = nil) throws(EngineError) -> [PostgresRow] {
         do {
-            return try Array(connection.query(query, logger: logger).wait().rows)
+            return try Array((c ?? connection).query(query, logger: logger).wait().rows)
         } catch {
             throw EngineError.storage("postgres: \(String(reflecting: error))")
         }
@@ -140,22 +153,31 @@ public final class PostgresJournalStore: JournalStore {
     }
 
     public func saveSnapshot(_ s: SnapshotRecord) throws(EngineError) {
-        try lock.withLock { _ throws(EngineError) in
+        try snapshotLock.withLock { _ throws(EngineError) in
             var binds = PostgresBindings()
             binds.append(Int64(s.sequence))
             binds.append(s.payload)
-            _ = try rows(PostgresQuery(unsafeSQL: """
-                INSERT INTO \(snapshot) (seq, payload) VALUES ($1, $2)
-                ON CONFLICT (seq) DO UPDATE SET payload = EXCLUDED.payload
-                """, binds: binds))
-            try run("DELETE FROM \(snapshot) WHERE seq NOT IN (SELECT seq FROM \(snapshot) ORDER BY seq DESC LIMIT 2)")
+            let c = snapshotConnection
+            try run("BEGIN", on: c)
+            do throws(EngineError) {
+                _ = try rows(PostgresQuery(unsafeSQL: """
+                    INSERT INTO \(snapshot) (seq, payload) VALUES ($1, $2)
+                    ON CONFLICT (seq) DO UPDATE SET payload = EXCLUDED.payload
+                    """, binds: binds), on: c)
+                try run("DELETE FROM \(snapshot) WHERE seq NOT IN (SELECT seq FROM \(snapshot) ORDER BY seq DESC LIMIT 2)",
+                        on: c)
+                try run("COMMIT", on: c)
+            } catch {
+                try? run("ROLLBACK", on: c)
+                throw error
+            }
         }
     }
 
     public func latestSnapshot() throws(EngineError) -> SnapshotRecord? {
-        try lock.withLock { _ throws(EngineError) in
+        try snapshotLock.withLock { _ throws(EngineError) in
             let result = try rows(PostgresQuery(
-                unsafeSQL: "SELECT seq, payload FROM \(snapshot) ORDER BY seq DESC LIMIT 1"))
+                unsafeSQL: "SELECT seq, payload FROM \(snapshot) ORDER BY seq DESC LIMIT 1"), on: snapshotConnection)
             guard let row = result.first else { return nil }
             do {
                 let (seq, payload) = try row.decode((Int64, String).self)
