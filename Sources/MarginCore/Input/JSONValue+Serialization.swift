@@ -9,6 +9,12 @@ extension JSONValue {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Appends the compact text (`serialized(pretty: false)`) as UTF-8 to `bytes`: for writers that stream a large
+    /// document and serialize only its small parts as values.
+    public func appendSerialized(to bytes: inout [UInt8]) {
+        write(into: &bytes, indent: nil)
+    }
+
     /// A number value from a `Double` (`null` when not finite).
     public static func double(_ d: Double) -> JSONValue {
         d.isFinite ? .number(d, literal: JSONValue.format(d)) : .null

@@ -8,13 +8,15 @@ import MarginCore
 /// (``Money/double(_:)``), never for bookkeeping: a deposit of `0.1` followed by ten withdrawals of `0.01` leaves
 /// exactly `0`.
 public enum Money {
+    private static let posix = Locale(identifier: "en_US_POSIX")
+
     /// Parses a decimal literal such as `"-12.5"` or `"1e-8"`; `nil` for anything else (including NaN).
     public static func parse(_ text: String) -> Decimal? {
-        guard !text.isEmpty, text.count <= 64 else { return nil }
-        guard let d = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), !d.isNaN else { return nil }
+        guard !text.isEmpty, text.utf8.count <= 64 else { return nil }
         // Decimal(string:) accepts a numeric prefix ("12abc"); require the whole text to be a number.
-        let allowed = Set("0123456789+-.eE")
-        guard text.allSatisfy({ allowed.contains($0) }) else { return nil }
+        guard text.utf8.allSatisfy({ (0x30...0x39).contains($0) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E || $0 == 0x45 || $0 == 0x65 })
+        else { return nil }
+        guard let d = Decimal(string: text, locale: Self.posix), !d.isNaN else { return nil }
         return d
     }
 
