@@ -49,6 +49,8 @@ int vm_best_isa(void) {
     return isa;
 }
 
+int vm_widest_isa(void) { return vm_supported_isa(VM_ISA_AVX512); }
+
 int vm_supported_isa(int requested) {
 #if VM_HAVE_MVEC
     __builtin_cpu_init();

@@ -38,7 +38,8 @@ struct BenchEngineCommand: ParsableCommand {
         engine.setPriorityCount(priorityCount)
         let rss1 = residentBytes()
         let counts = engine.healthCounts
-        print("machine: \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores; \(Date())")
+        print("machine: \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores; \(Date()); kernels: "
+              + "pricing \(Black76Grid.instructionSet), aggregation \(engine.aggregationInstructionSet)")
         print("population: \(accounts) accounts × \(positions) positions, \(engine.state.instruments.count) instruments "
               + "(\(options) options per underlying), built in \(fmt((ContinuousClock.now - t0).secondsValue)) s")
         print("health: " + Health.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", "))
@@ -50,6 +51,8 @@ struct BenchEngineCommand: ParsableCommand {
             engine.setThreads(threads)
             var full: [Double] = []
             var top: [Double] = []
+            var topIndex: [Double] = []
+            var topSurface: [Double] = []
             var profiles: [PassProfile] = []
             for k in 0..<(repetitions + 1) {
                 let update = market.step(0, seconds: 0.1, withSurface: k % 4 == 0)
@@ -60,13 +63,16 @@ struct BenchEngineCommand: ParsableCommand {
                 if k == 0 { continue }
                 full.append((end - start).secondsValue)
                 top.append(((priorityAt ?? end) - start).secondsValue)
+                if k % 4 == 0 { topSurface.append(top[top.count - 1]) } else { topIndex.append(top[top.count - 1]) }
                 profiles.append(engine.lastPass)
             }
             let label = threads == 1 ? "one thread" : "two threads"
             print("BTC update → every affected account re-margined (\(label)): median \(ms(median(full))) ms, "
                   + "p90 \(ms(quantile(full, 0.9))) ms (\(repetitions) updates, every 4th with a new surface)")
             print("BTC update → 100 accounts nearest liquidation re-margined (\(label)): median \(ms(median(top))) ms, "
-                  + "p99 \(ms(quantile(top, 0.99))) ms, max \(ms(top.max() ?? .nan)) ms")
+                  + "p99 \(ms(quantile(top, 0.99))) ms, max \(ms(top.max() ?? .nan)) ms (index only: median "
+                  + "\(ms(median(topIndex))), p99 \(ms(quantile(topIndex, 0.99))) ms; with a new surface: median "
+                  + "\(ms(median(topSurface))), p99 \(ms(quantile(topSurface, 0.99))) ms)")
             func at(_ key: (PassProfile) -> Double) -> String { ms(median(profiles.map(key))) }
             func count(_ key: (PassProfile) -> Int) -> Int { Int(median(profiles.map { Double(key($0)) })) }
             print("  where the time went (medians): prologue (validate, journal, apply) \(at(\.prologue)) ms; "

@@ -1,3 +1,4 @@
+import CVectorMath
 import Foundation
 import MarginCore
 
@@ -112,6 +113,9 @@ public final class EngineCore {
 
     /// Where the time of the last re-margining pass went (market events only).
     public var lastPass: PassProfile { book.lastPass }
+
+    /// The instruction-set path of the aggregation kernel on this machine: `"avx512"`, `"avx2"` or `"scalar"`.
+    public var aggregationInstructionSet: String { String(cString: vm_isa_name(book.isa)) }
 
     // MARK: Writing
 

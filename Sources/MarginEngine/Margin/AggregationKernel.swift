@@ -53,7 +53,7 @@ struct AggregationKernel: @unchecked Sendable {
     let margins: UnsafeMutablePointer<AccountMargin>
     /// `rowStride` doubles of scratch (one row per thread, see ``using(scratchRow:)``).
     private(set) var scratch: UnsafeMutablePointer<Double>
-    /// The C kernel's instruction-set path (`vm_best_isa()`; every path gives the same bits).
+    /// The C kernel's instruction-set path (`vm_widest_isa()`; every path gives the same bits).
     let isa: Int32
 
     /// The components of `count` positions of underlying `u` (in summation order) and a coin balance.

@@ -99,7 +99,7 @@ final class RiskBook {
     /// The second thread of a pass (sleeps unless primed; see ``PassHelper``).
     let helper = PassHelper()
     /// The C aggregation kernel's instruction-set path (every path gives the same bits).
-    let isa = vm_best_isa()
+    let isa = vm_widest_isa()
     /// Where the time of the last pass went.
     var lastPass = PassProfile()
     /// The result of ``warmPriority()``'s reads (kept so that they are not optimized away; meaningless).
