@@ -91,7 +91,10 @@ import Testing
             let parts = 1 + job % 64
             if job % 3 == 0 { helper.prime() }
             if job % 50 == 0 { Thread.sleep(forTimeInterval: 0.001) }   // let the helper fall asleep sometimes
-            helper.run(parts: parts) { part in shared.base[part] += 1 }
+            helper.run(parts: parts) { part, worker in
+                precondition(worker == 0 || worker == 1)
+                shared.base[part] += 1
+            }
             #expect(counts.prefix(parts).allSatisfy { $0 == 1 }, "job \(job)")
             #expect(counts.dropFirst(parts).allSatisfy { $0 == 0 }, "job \(job)")
         }

@@ -77,7 +77,7 @@ struct BenchEngineCommand: ParsableCommand {
             func count(_ key: (PassProfile) -> Int) -> Int { Int(median(profiles.map { Double(key($0)) })) }
             print("  where the time went (medians): prologue (validate, journal, apply) \(at(\.prologue)) ms; "
                   + "selecting the nearest \(at(\.prioritySelection)) ms; \(count(\.priorityArrays)) arrays priced "
-                  + "for them in \(at(\.priorityPricing)) ms; nearest 100 done \(at(\.priorityLatency)) ms into the "
+                  + "for them in \(at(\.priorityPricing)) ms (\(count(\.priorityArraysByHelper)) by the helper); nearest 100 done \(at(\.priorityLatency)) ms into the "
                   + "pass; all \(count(\.arrays)) arrays priced in \(at(\.pricing)) ms; sweep of "
                   + "\(count(\.accounts)) accounts \(at(\.sweep)) ms; pass \(at(\.total)) ms")
         }

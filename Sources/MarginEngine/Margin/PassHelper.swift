@@ -20,8 +20,9 @@ final class PassHelper: Sendable {
     private struct Job: @unchecked Sendable {
         let generation: Int
         let parts: Int
-        /// Runs part `i` (called only with a ticket of this generation, so never after the job completed).
-        let body: @Sendable (Int) -> Void
+        /// Runs part `i` on worker `w` (called only with a ticket of this generation, so never after the job
+        /// completed).
+        let body: @Sendable (_ part: Int, _ worker: Int) -> Void
     }
 
     private let posted = Atomic<Int>(0)          // generation of the latest job
@@ -56,23 +57,31 @@ final class PassHelper: Sendable {
         if sleeping.exchange(false, ordering: .sequentiallyConsistent) { bell.signal() }
     }
 
-    /// Runs `body(0 ..< parts)` on the writer and, if awake, the helper; returns when every part has finished.
-    /// Parts must write disjoint memory; `body` may capture pointers valid for the duration of this call only.
-    func run(parts: Int, _ body: @escaping @Sendable (Int) -> Void) {
-        guard parts > 0 else { return }
+    /// Runs `body(part, worker)` for every part in `0 ..< parts` on the writer (worker 0) and, if awake, the helper
+    /// (worker 1); returns when every part has finished. Parts are handed out one at a time, so the faster thread
+    /// takes more of them and the writer never waits for more than the part the helper is running: many small
+    /// parts keep a slow or descheduled helper from holding the writer up. Parts must write disjoint memory (the
+    /// worker index is for per-thread scratch); `body` may capture pointers valid for the duration of this call.
+    /// - Returns: how many of the parts the helper ran.
+    @discardableResult
+    func run(parts: Int, _ body: @escaping @Sendable (_ part: Int, _ worker: Int) -> Void) -> Int {
+        guard parts > 0 else { return 0 }
         let generation = posted.load(ordering: .relaxed) &+ 1
         finished.store(0, ordering: .relaxed)
         job.withLock { $0 = Job(generation: generation, parts: parts, body: body) }
         tickets.store(generation << 32, ordering: .releasing)
         posted.store(generation, ordering: .releasing)
         prime()
+        var mine = 0
         while let part = take(generation, parts) {
-            body(part)
+            body(part, 0)
+            mine += 1
             finished.add(1, ordering: .releasing)
         }
         // The helper may still be running its last part.
         while finished.load(ordering: .acquiring) < parts { spinPause() }
         job.withLock { $0 = nil }
+        return parts - mine
     }
 
     /// The next part of job `generation`, or `nil` when all are taken (or a newer job was posted).
@@ -96,7 +105,7 @@ final class PassHelper: Sendable {
                 if generation != seen, let current = job.withLock({ $0 }), current.generation == generation {
                     seen = generation
                     while let part = take(generation, current.parts) {
-                        current.body(part)
+                        current.body(part, 1)
                         finished.add(1, ordering: .releasing)
                     }
                     deadline.store(max(deadline.load(ordering: .relaxed), now() + nanoseconds(spin)),

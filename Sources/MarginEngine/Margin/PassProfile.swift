@@ -16,6 +16,8 @@ public struct PassProfile: Hashable, Sendable {
     public var prioritySelection = 0.0
     /// Instrument arrays priced before the first `reportAfter` accounts nearest liquidation were re-margined.
     public var priorityArrays = 0
+    /// How many of them the second thread (``PassHelper``) priced.
+    public var priorityArraysByHelper = 0
     /// Seconds pricing those arrays.
     public var priorityPricing = 0.0
     /// Seconds from the start of the pass until the first `reportAfter` accounts were re-margined.

@@ -22,6 +22,7 @@ extension RiskBook {
             }
         }
         guard !stale.isEmpty else { return 0 }
+        lastHelperParts = 0
         if threads < 2 || stale.count < 16 {
             for slot in stale { computeArray(slot, underlying: Int(instrumentUnderlying[slot])) }
             return stale.count
@@ -31,21 +32,15 @@ extension RiskBook {
         let calculator = self.calculator
         let rs = rowStride
         let n = stride
-        // Interleaved parts so that each thread gets a similar mix; a part a helper never picks up runs on the
-        // writer. Each part writes only its own rows and result slots.
-        let parts = min(32, max(2, jobs.count / 8))
+        // One array per part: the threads take them in turn from the ticket counter, each writing only its row and
+        // result slot.
         pnl.withUnsafeMutableBufferPointer { rows in
             results.withUnsafeMutableBufferPointer { figures in
                 let out = DisjointWrites(rows: rows.baseAddress!, figures: figures.baseAddress!)
-                helper.run(parts: parts) { part in
-                    var i = part
-                    while i < jobs.count {
-                        let job = jobs[i]
-                        let row = UnsafeMutableBufferPointer(start: out.rows + job.slot * rs, count: n)
-                        out.figures[i] = Self.price(job.instrument, market: job.market, calculator: calculator,
-                                                    into: row)
-                        i += parts
-                    }
+                lastHelperParts = helper.run(parts: jobs.count) { i, _ in
+                    let job = jobs[i]
+                    let row = UnsafeMutableBufferPointer(start: out.rows + job.slot * rs, count: n)
+                    out.figures[i] = Self.price(job.instrument, market: job.market, calculator: calculator, into: row)
                 }
             }
         }
@@ -56,11 +51,11 @@ extension RiskBook {
     }
 
     /// The full sweep of a pass in `sum` mode: re-aggregates the underlyings `updated` of every account in
-    /// `accounts` and recombines it (``AggregationKernel/sweep(_:updated:cushions:journaled:)``), in
-    /// ``threads`` contiguous parts. Fills `cushions[i]` for `accounts[i]` and returns the accounts whose health
-    /// changed, in the order of `accounts` (the same list as one thread would give).
+    /// `accounts` and recombines it (``AggregationKernel/sweep(_:updated:cushions:journaled:)``), in contiguous
+    /// parts of about 1,000 accounts shared by ``threads`` threads. Fills `cushions[i]` for `accounts[i]` and
+    /// returns the accounts whose health changed, in the order of `accounts` (the same list as one thread gives).
     func sweep(_ accounts: [Int32], updated: [Int], cushions: inout [Double]) -> [Int32] {
-        let parts = threads > 1 && accounts.count >= 2_048 ? threads : 1
+        let parts = threads > 1 && accounts.count >= 2_048 ? min(256, accounts.count / 1_024) : 1
         var changed = [[Int32]](repeating: [], count: parts)
         journaledHealth.withUnsafeBufferPointer { journaled in
             cushions.withUnsafeMutableBufferPointer { cushions in
@@ -72,9 +67,9 @@ extension RiskBook {
                                                      cushions: cushions.baseAddress!, journaled: journaled.baseAddress!,
                                                      changed: changed.baseAddress!, parts: parts)
                                 if parts == 1 {
-                                    work.run(0)
+                                    work.run(0, worker: 0)
                                 } else {
-                                    helper.run(parts: parts) { work.run($0) }
+                                    helper.run(parts: parts) { work.run($0, worker: $1) }
                                 }
                             }
                         }
@@ -86,7 +81,7 @@ extension RiskBook {
     }
 }
 
-/// One thread's share of a sweep: the contiguous part `t` of `parts` of the accounts, with scratch row `t`.
+/// A part of a sweep: the contiguous part `t` of `parts` of the accounts, on the scratch row of its worker.
 private struct SweepPart: @unchecked Sendable {
     let kernel: AggregationKernel
     let accounts: UnsafeBufferPointer<Int32>
@@ -96,10 +91,10 @@ private struct SweepPart: @unchecked Sendable {
     let changed: UnsafeMutablePointer<[Int32]>
     let parts: Int
 
-    func run(_ t: Int) {
+    func run(_ t: Int, worker: Int) {
         let lower = accounts.count * t / parts
         let upper = accounts.count * (t + 1) / parts
-        changed[t] = kernel.using(scratchRow: t).sweep(
+        changed[t] = kernel.using(scratchRow: worker).sweep(
             UnsafeBufferPointer(rebasing: accounts[lower..<upper]), updated: updated,
             cushions: cushions + lower, journaled: journaled)
     }

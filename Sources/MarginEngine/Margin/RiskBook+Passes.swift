@@ -105,6 +105,7 @@ extension RiskBook {
             if batch == 0 {
                 profile.priorityArrays = priced
                 profile.priorityPricing = pricing
+                profile.priorityArraysByHelper = lastHelperParts
             }
             if correlated {
                 for a in part { account(a, remarginCorrelated(a, us)) }

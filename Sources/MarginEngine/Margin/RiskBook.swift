@@ -102,6 +102,8 @@ final class RiskBook {
     let isa = vm_widest_isa()
     /// Where the time of the last pass went.
     var lastPass = PassProfile()
+    /// Arrays the helper priced in the last ``ensureFresh(slots:)``.
+    var lastHelperParts = 0
     /// The result of ``warmPriority()``'s reads (kept so that they are not optimized away; meaningless).
     var warmth = 0.0
     /// When the event that triggers the next pass reached the writer (for ``PassProfile/prologue``).
