@@ -120,5 +120,15 @@ public actor RiskEngine {
     public func margin(of account: String) -> AccountMargin? { core.margin(of: account) }
     public var digest: String { core.digest }
     public var healthCounts: [Health: Int] { core.healthCounts }
-    public func writeSnapshot() throws(EngineError) { try core.writeSnapshot() }
+    @discardableResult
+    public func writeSnapshot() throws(EngineError) -> SnapshotReport { try core.writeSnapshot() }
+    /// Starts a snapshot in the background (see ``EngineCore/writeSnapshotInBackground(completion:)``).
+    @discardableResult
+    public func writeSnapshotInBackground(
+        completion: @escaping @Sendable (Result<SnapshotReport, EngineError>) -> Void = { _ in }
+    ) -> Bool {
+        core.writeSnapshotInBackground(completion: completion)
+    }
+    /// Where the time of the last re-margining pass went.
+    public var lastPass: PassProfile { core.lastPass }
 }
