@@ -27,12 +27,20 @@ public struct InstrumentRiskArray: Hashable, Sendable {
         let figures = try pnl.withUnsafeMutableBufferPointer { out throws(InputError) in
             try Self.revalue(instrument, in: market, scenarios: scenarios, parameters: parameters, into: out)
         }
+        self.init(instrument: instrument, pnl: pnl, figures: figures, index: market.index)
+    }
+
+    /// Assembles an array from what ``revalue(_:in:scenarios:parameters:into:)`` wrote and returned for
+    /// `instrument` at index `index` (a caller that priced into its own table and also needs the value).
+    ///
+    /// - Precondition: `pnl` holds the revalued row (``ScenarioSet/count`` values) and `figures` its figures.
+    public init(instrument: Instrument, pnl: [Double], figures: Figures, index: Double) {
         self.instrument = instrument
         self.pnl = pnl
         valuation = figures.valuation
         liquidationCostPerUnit = figures.liquidationCostPerUnit
         shortOptionMinimumPerUnit = figures.shortOptionMinimumPerUnit
-        index = market.index
+        self.index = index
     }
 
     /// The per-unit figures that accompany an instrument's P&L row (see ``revalue(_:in:scenarios:parameters:into:)``).

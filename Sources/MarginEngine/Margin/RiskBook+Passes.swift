@@ -126,11 +126,7 @@ extension RiskBook {
         }
         // Every remaining stale array of the updated underlyings, each once.
         let pricingStart = ContinuousClock.now
-        for u in us {
-            var stale: [Int32] = []
-            for slot in instrumentsOf[u] where arrayVersion[Int(slot)] != marketVersion[u] { stale.append(slot) }
-            profile.arrays += ensureFresh(slots: stale)
-        }
+        for u in us { profile.arrays += refreshArrays(u) }
         profile.pricing += pricingStart.secondsToNow
         // Everyone else: holders of each underlying not yet visited, in one kernel sweep.
         var rest: [Int32] = []

@@ -352,8 +352,9 @@ final class RiskBook {
         if arrayVersion[slot] != marketVersion[u] { computeArray(slot, underlying: u) }
     }
 
-    /// Recomputes every stale instrument array of underlying `u`.
-    func refreshArrays(_ u: Int) {
+    /// Recomputes every stale instrument array of underlying `u`; returns how many it priced.
+    @discardableResult
+    func refreshArrays(_ u: Int) -> Int {
         ensureFresh(slots: instrumentsOf[u])
     }
 
@@ -393,11 +394,11 @@ final class RiskBook {
         somPerUnit[slot] = figures.shortOptionMinimumPerUnit
         valuePerUnit[slot] = figures.valuation.valueUSD
         forward[slot] = figures.valuation.forward
-        if calculator.parameters.correlationMode == .correlated, let market = markets[u] {
-            // The core's combination needs whole arrays (slow path; the same function as the row, same bits).
-            coreArrays[slot] = try? InstrumentRiskArray(instrument: instruments[slot], market: market,
-                                                        scenarios: calculator.scenarios,
-                                                        parameters: calculator.parameters)
+        if calculator.parameters.correlationMode == .correlated {
+            // The core's combination needs whole arrays (slow path): the row just priced, copied out.
+            let base = slot * rowStride
+            coreArrays[slot] = InstrumentRiskArray(instrument: instruments[slot], pnl: Array(pnl[base..<(base + stride)]),
+                                                   figures: figures, index: indexOf[u])
         }
     }
 }
