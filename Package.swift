@@ -12,9 +12,12 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "MarginCore", targets: ["MarginCore"]),
-        .executable(name: "margin", targets: ["MarginCLI"]),
+        .library(name: "MarginVenues", targets: ["MarginVenues"]),
         .library(name: "MarginEngine", targets: ["MarginEngine"]),
         .library(name: "MarginStorage", targets: ["MarginStorage"]),
+        .library(name: "MarginApp", targets: ["MarginApp"]),
+        .executable(name: "margin", targets: ["MarginCLI"]),
+        .executable(name: "margin-bench", targets: ["MarginBenchmarks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,7 +29,8 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
-        // Pure core: instruments, market data, pricing, scenarios, margin models. No I/O, no global state.
+        // Pure core: instruments, market data, pricing, scenarios, the reference margin model, the legacy models, the
+        // pre-trade rule, strict JSON. No I/O, no global state. Imports nothing of ours but the C kernels.
         .target(
             name: "MarginCore",
             dependencies: ["CVectorMath"],
@@ -40,16 +44,10 @@ let package = Package(
                 .linkedLibrary("m", .when(platforms: [.linux])),
             ]
         ),
-        // The `margin` command-line tool: a thin layer over MarginCore.
-        .executableTarget(
-            name: "MarginCLI",
-            dependencies: [
-                "MarginCore",
-                "MarginEngine",
-                "MarginStorage",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ],
+        // Venue presets built on the core's scenario machinery: Deribit, CME SPAN, OKX, and the comparison of models.
+        .target(
+            name: "MarginVenues",
+            dependencies: ["MarginCore"],
             swiftSettings: strictSwift
         ),
         // Real-time engine: state, events, journal protocol, in-memory journal, re-margining, conflation, health.
@@ -71,34 +69,98 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
-        // Crash tester: runs the engine on a SQLite journal, printing each acknowledged event; killed by the tests.
-        .executableTarget(
-            name: "MarginCrashTester",
-            dependencies: ["MarginEngine", "MarginStorage"],
-            swiftSettings: strictSwift
-        ),
-        .testTarget(
-            name: "MarginEngineTests",
+        // A simulated market and account population (seeded, deterministic): for `engine run`, benchmarks and tests.
+        .target(
+            name: "MarginSimulation",
             dependencies: ["MarginEngine", "MarginCore"],
             swiftSettings: strictSwift
         ),
-        .testTarget(
-            name: "MarginStorageTests",
-            dependencies: ["MarginStorage", "MarginEngine", "MarginCore"],
+        // Use-cases shared by the front ends (CLI, server): loading inputs, the what-if check, comparisons, summaries,
+        // reports (tables, JSON, HTML), opening and running the engine on a store.
+        .target(
+            name: "MarginApp",
+            dependencies: ["MarginCore", "MarginVenues", "MarginEngine", "MarginStorage", "MarginSimulation"],
             swiftSettings: strictSwift
         ),
-        // Runs the built `margin` executable: output formats and exit codes.
-        .testTarget(
-            name: "MarginCLITests",
-            dependencies: ["MarginCore"],
+        // The `margin` command-line tool: argument parsing and printing over MarginApp.
+        .executableTarget(
+            name: "MarginCLI",
+            dependencies: [
+                "MarginApp",
+                "MarginCore",
+                "MarginVenues",
+                "MarginEngine",
+                "MarginStorage",
+                "MarginSimulation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // `margin-bench`: the release-mode benchmarks (pricing, margin, engine) with their peers.
+        .executableTarget(
+            name: "MarginBenchmarks",
+            dependencies: [
+                "MarginApp",
+                "MarginCore",
+                "MarginEngine",
+                "MarginStorage",
+                "MarginSimulation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // Crash tester: runs the engine on a SQLite journal, printing each acknowledged event; killed by the tests.
+        .executableTarget(
+            name: "MarginCrashTester",
+            dependencies: ["MarginEngine", "MarginStorage", "MarginSimulation"],
+            swiftSettings: strictSwift
+        ),
+        // Test doubles and references shared by the test targets (never linked into a product).
+        .target(
+            name: "MarginTestSupport",
+            dependencies: ["MarginCore", "MarginEngine", "MarginSimulation"],
+            path: "Tests/MarginTestSupport",
             swiftSettings: strictSwift
         ),
         .testTarget(
             name: "MarginCoreTests",
             dependencies: [
                 "MarginCore",
+                "MarginTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "MarginVenuesTests",
+            dependencies: ["MarginVenues", "MarginCore", "MarginTestSupport"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "MarginEngineTests",
+            dependencies: [
+                "MarginEngine", "MarginCore", "MarginSimulation", "MarginTestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "MarginStorageTests",
+            dependencies: ["MarginStorage", "MarginEngine", "MarginCore", "MarginSimulation", "MarginTestSupport"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "MarginAppTests",
+            dependencies: ["MarginApp", "MarginCore", "MarginVenues", "MarginEngine", "MarginTestSupport"],
+            swiftSettings: strictSwift
+        ),
+        // Runs the built `margin` executable: output formats, exit codes, golden outputs over examples/.
+        .testTarget(
+            name: "MarginCLITests",
+            dependencies: ["MarginCore"],
+            exclude: ["Golden"],
             swiftSettings: strictSwift
         ),
     ]

@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import MarginCore
 
-/// The `margin` tool: pricing, margin calculation and benchmarks from the command line.
+/// The `margin` tool: pricing, margin calculation, what-if, reports and the real-time engine from the command line
+/// (benchmarks are the `margin-bench` executable).
 struct MarginCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "margin",
         abstract: "Portfolio-margin risk engine for crypto derivatives.",
         subcommands: [PriceCommand.self, ComputeCommand.self, CompareCommand.self, WhatIfCommand.self, ReportCommand.self,
-                      SpanCommand.self, BenchCommand.self, EngineCommand.self])
+                      SpanCommand.self, EngineCommand.self])
 }
 
 /// Runs the command; every usage or input error exits with status 2 and a message naming the field.

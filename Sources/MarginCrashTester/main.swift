@@ -1,5 +1,6 @@
 import Foundation
 import MarginEngine
+import MarginSimulation
 import MarginStorage
 
 // The crash tester: runs the engine on a SQLite journal and prints one line per acknowledged event, so that a test

@@ -1,4 +1,6 @@
 import Foundation
+import MarginSimulation
+import MarginTestSupport
 import MarginCore
 import Testing
 @testable import MarginEngine

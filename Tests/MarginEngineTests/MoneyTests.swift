@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import MarginEngine
+import MarginSimulation
 
 /// Exact decimal money: parsing is strict, text round-trips, arithmetic is exact.
 @Suite struct MoneyTests {

@@ -1,5 +1,7 @@
 import CVectorMath
 import Foundation
+import MarginSimulation
+import MarginTestSupport
 import MarginCore
 import Testing
 @testable import MarginEngine

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import MarginCore
 import MarginEngine
+import MarginSimulation
 import Testing
 
 /// The journal-store contract, run against every implementation (SQLite and PostgreSQL) by the suites below.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import MarginApp
 import MarginCore
+import MarginVenues
 
 /// `margin compute`: initial and maintenance margin of one account, explained.
 struct ComputeCommand: ParsableCommand {
@@ -12,20 +14,18 @@ struct ComputeCommand: ParsableCommand {
     @Flag(help: "Skip marginal contributions (faster for very large books).") var noExplain = false
 
     func run() throws {
-        let loaded = try options.load()
-        guard case .reference = loaded.venue else {
-            let result = try loaded.venue.margin(of: loaded.portfolio, market: loaded.market)
+        let inputs = try options.load()
+        guard case .reference = inputs.preset else {
+            let result = try inputs.preset.margin(of: inputs.portfolio, market: inputs.market)
             switch options.format {
             case .json: print(result.json.serialized())
             case .table: print(result.table())
             }
             return
         }
-        let report = try loaded.calculator.margin(of: loaded.portfolio, market: loaded.market, explain: !noExplain)
+        let report = try inputs.calculator.margin(of: inputs.portfolio, market: inputs.market, explain: !noExplain)
         switch options.format {
-        case .json:
-            print(report.json.inserting([("preset", .string("reference")), ("marginCurrency", .string("USD"))],
-                                        after: "parameters").serialized())
+        case .json: print(report.presetJSON.serialized())
         case .table: print(report.table(color: isatty(1) != 0))
         }
     }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import MarginApp
 import MarginEngine
+import MarginSimulation
 import MarginStorage
 
 /// `margin engine`: the real-time risk engine (`run` with a simulated market, `replay` to rebuild from a journal).
@@ -28,12 +30,3 @@ struct EngineStoreOptions: ParsableArguments {
     }
 }
 
-/// Resident set size of this process, bytes (Linux `/proc/self/status`), or 0.
-func residentBytes() -> Int {
-    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-    for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-        let digits = line.split(separator: " ").compactMap { Int($0) }
-        return (digits.first ?? 0) * 1024
-    }
-    return 0
-}

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import MarginApp
 import MarginCore
 import MarginEngine
+import MarginSimulation
 
 /// `margin engine replay`: rebuilds the state from the latest snapshot and the journal after it, and prints a
 /// digest of every account's margin (equal digests = bit-identical margins).

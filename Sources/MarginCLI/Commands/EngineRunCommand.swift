@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
+import MarginApp
 import Histogram
 import MarginCore
 import MarginEngine
+import MarginSimulation
 import Synchronization
 
 /// `margin engine run`: the engine on a durable journal with a built-in simulated market and generated accounts.
@@ -194,14 +196,3 @@ struct EngineRunCommand: ParsableCommand {
     static let interrupted = StopFlag()
 }
 
-/// A flag set once from any thread (lock-free, so a signal handler may set it).
-final class StopFlag: Sendable {
-    private let value = Atomic<Bool>(false)
-    var isSet: Bool { value.load(ordering: .acquiring) }
-    func set() { value.store(true, ordering: .releasing) }
-}
-
-extension Duration {
-    /// Seconds as a `Double`.
-    var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
-}

@@ -1,6 +1,7 @@
 import ArgumentParser
-import Foundation
+import MarginApp
 import MarginCore
+import MarginVenues
 
 /// `margin span`: SPAN margin of a book given as SPAN risk arrays (16 scenarios per contract, as SPAN files give them).
 struct SpanCommand: ParsableCommand {
@@ -20,15 +21,7 @@ struct SpanCommand: ParsableCommand {
     @Option(help: "table or json.") var format: OutputFormat = .table
 
     func run() throws {
-        let spanBook = try decode("--book", book) { (n) throws(InputError) in try SpanBook(json: n) }
-        var parameters = SpanParameters.defaults
-        if let params {
-            let preset = try decode("--params", params) { (n) throws(InputError) in
-                try VenuePreset(json: n, preset: .span)
-            }
-            if case .span(let p) = preset { parameters = p }
-        }
-        let result = try SpanMargin(parameters: parameters).margin(of: spanBook)
+        let result = try SpanBookMargin.compute(book: book, params: params)
         switch format {
         case .json: print(result.json.serialized())
         case .table: print(result.table())

@@ -20,18 +20,19 @@ extension EngineCore {
             try checkCurrency(t.currency)
             guard t.amount > 0 else { throw .invalid(field: "amount", reason: "must be > 0, got \(Money.text(t.amount))") }
         case .withdrawal(let t):
-            guard var account = state.accounts[t.account] else {
+            guard let current = state.accounts[t.account] else {
                 throw .invalid(field: "account", reason: "unknown account \"\(t.account)\"")
             }
             try checkCurrency(t.currency)
             guard t.amount > 0 else { throw .invalid(field: "amount", reason: "must be > 0, got \(Money.text(t.amount))") }
-            let balance = account.balances[t.currency] ?? 0
+            let balance = current.balances[t.currency] ?? 0
             guard balance >= t.amount else {
                 throw .insufficientBalance(account: t.account, currency: t.currency, balance: Money.text(balance),
                                            requested: Money.text(t.amount))
             }
+            var account = current
             account.balances[t.currency] = balance - t.amount
-            try checkInitialMargin(t.account, account)
+            try checkWithdrawalMargin(t.account, before: current, after: account)
         case .fill(let f):
             guard let current = state.accounts[f.account] else {
                 throw .invalid(field: "account", reason: "unknown account \"\(f.account)\" (deposit first)")
@@ -163,21 +164,22 @@ extension EngineCore {
         }
     }
 
-    /// A fill must leave equity ≥ IM, unless it reduces risk: an account already below IM (restricted, or in
-    /// liquidation) may still trade down, so a fill is also accepted when it lowers MM and does not lower
-    /// equity − IM (the shortfall does not grow). Anything else is rejected with the shortfall.
+    /// A fill passes ``PreTradeRule``: equity ≥ IM after it, or it lowers MM without lowering equity − IM (an
+    /// account below IM may trade down). Anything else is rejected with the shortfall.
     private func checkFillMargin(_ name: String, before: AccountState, after: AccountState) throws(EngineError) {
-        let m = book.hypothetical(after)
-        guard m.equity < m.initialMargin else { return }
-        let b = book.hypothetical(before)
-        if m.maintenanceMargin < b.maintenanceMargin, m.equity - m.initialMargin >= b.equity - b.initialMargin { return }
-        throw .belowInitialMargin(account: name, equity: m.equity, initialMargin: m.initialMargin)
+        try checkRule(name, before: book.hypothetical(before), after: book.hypothetical(after))
     }
 
-    private func checkInitialMargin(_ name: String, _ account: AccountState) throws(EngineError) {
-        let m = book.hypothetical(account)
-        guard m.equity >= m.initialMargin else {
+    /// Applies ``PreTradeRule`` to an account's margins before and after a change (USD).
+    private func checkRule(_ name: String, before b: AccountMargin, after m: AccountMargin) throws(EngineError) {
+        let decision = PreTradeRule.evaluate(before: b.figures, after: m.figures)
+        guard decision.accepted else {
             throw .belowInitialMargin(account: name, equity: m.equity, initialMargin: m.initialMargin)
         }
+    }
+
+    /// A withdrawal passes ``PreTradeRule`` too (for a withdrawal it amounts to equity ≥ IM after it).
+    private func checkWithdrawalMargin(_ name: String, before: AccountState, after: AccountState) throws(EngineError) {
+        try checkRule(name, before: book.hypothetical(before), after: book.hypothetical(after))
     }
 }

@@ -17,6 +17,11 @@ public struct AccountMargin: Hashable, Sendable {
         self.health = health
     }
 
+    /// Equity, IM and MM as the pre-trade rule reads them (USD).
+    public var figures: MarginFigures {
+        MarginFigures(equity: equity, initialMargin: initialMargin, maintenanceMargin: maintenanceMargin)
+    }
+
     public static let empty = AccountMargin(equity: 0, maintenanceMargin: 0, initialMargin: 0, health: .healthy)
 
     /// Distance to liquidation as a fraction of MM: `(equity − MM) / MM`; `+∞` without requirement. Smaller is

@@ -1,5 +1,6 @@
 import Foundation
 import MarginCore
+import MarginTestSupport
 import Testing
 
 /// Loads the project's example market (examples/market.json).

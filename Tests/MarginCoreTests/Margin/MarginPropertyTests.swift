@@ -1,4 +1,5 @@
 import MarginCore
+import MarginTestSupport
 import PropertyBased
 import Testing
 

@@ -1,0 +1,231 @@
+import ArgumentParser
+import Foundation
+import MarginApp
+import Histogram
+import MarginCore
+import MarginSimulation
+import MarginEngine
+import MarginStorage
+
+/// `margin-bench engine`: the real-time engine's acceptance benchmarks (release build only).
+///
+/// 1. Full re-margin: one BTC index update → every exposed account re-margined (journal in memory), median.
+/// 2. Priority latency: the same update → the 100 accounts nearest liquidation re-margined, p50/p99.
+/// 3. Sustained: a producer thread offers ticks at increasing rates for a few seconds each; the writer drains the
+///    conflator; reported: applied updates/s and staleness p50/p99/max (tick arrival → all accounts re-margined).
+/// 4. Journal appends/s on SQLite with fsync (synchronous=FULL), one event per transaction and 100 per transaction.
+/// 5. Memory: resident set size before and after building the population.
+struct BenchEngineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine",
+        abstract: "Engine benchmarks: full re-margin, top-100 latency, sustained updates, SQLite appends, memory.")
+
+    @Option(help: "Accounts.") var accounts: Int = 100_000
+    @Option(help: "Positions per account.") var positions: Int = 10
+    @Option(help: "Listed options per underlying.") var options: Int = 1_000
+    @Option(help: "Repetitions of the single-update measurements.") var repetitions: Int = 31
+    @Option(help: "Seconds per sustained-rate step.") var sustainSeconds: Double = 3
+    @Option(help: "Offered tick rates for the sustained test, per second.") var rates: [Double] = [20, 100, 1_000, 10_000]
+    @Option(help: "SQLite appends measured.") var appends: Int = 2_000
+    @Option(help: "Accounts per underlying ranked and re-margined first.") var priorityCount: Int = 256
+    @Option(help: "Directory of the temporary SQLite file (use a real disk to measure fsync).") var tmp: String = "."
+
+    func run() throws {
+        let rss0 = residentBytes()
+        let t0 = ContinuousClock.now
+        var market = SimulatedMarket(seed: 42)
+        let genesis = Population.genesis(market: market, optionsPerUnderlying: options, accounts: accounts,
+                                         positionsPerAccount: positions, seed: 43)
+        let engine = try EngineCore(store: InMemoryJournal(), genesis: genesis, snapshotGenesis: false)
+        engine.setPriorityCount(priorityCount)
+        let rss1 = residentBytes()
+        let counts = engine.healthCounts
+        print("machine: \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores; \(Date()); kernels: "
+              + "pricing \(Black76Grid.instructionSet), aggregation \(engine.aggregationInstructionSet)")
+        print("population: \(accounts) accounts × \(positions) positions, \(engine.state.instruments.count) instruments "
+              + "(\(options) options per underlying), built in \(fmt((ContinuousClock.now - t0).secondsValue)) s")
+        print("health: " + Health.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", "))
+        print("memory: RSS \(rss1 >> 20) MiB after build (\(rss0 >> 20) MiB before; includes the genesis EngineState "
+              + "with Decimal ledgers and the RiskBook)")
+
+        // 1 + 2: single BTC updates, on one thread and on two.
+        for threads in [1, 2] {
+            engine.setThreads(threads)
+            var full: [Double] = []
+            var top: [Double] = []
+            var topIndex: [Double] = []
+            var topSurface: [Double] = []
+            var profiles: [PassProfile] = []
+            for k in 0..<(repetitions + 1) {
+                let update = market.step(0, seconds: 0.1, withSurface: k % 4 == 0)
+                var priorityAt: ContinuousClock.Instant?
+                let start = ContinuousClock.now
+                try engine.submit(.market(update), onPriorityDone: { priorityAt = .now })
+                let end = ContinuousClock.now
+                if k == 0 { continue }
+                full.append((end - start).secondsValue)
+                top.append(((priorityAt ?? end) - start).secondsValue)
+                if k % 4 == 0 { topSurface.append(top[top.count - 1]) } else { topIndex.append(top[top.count - 1]) }
+                profiles.append(engine.lastPass)
+            }
+            let label = threads == 1 ? "one thread" : "two threads"
+            print("BTC update → every affected account re-margined (\(label)): median \(ms(median(full))) ms, "
+                  + "p90 \(ms(quantile(full, 0.9))) ms (\(repetitions) updates, every 4th with a new surface)")
+            print("BTC update → 100 accounts nearest liquidation re-margined (\(label)): median \(ms(median(top))) ms, "
+                  + "p99 \(ms(quantile(top, 0.99))) ms, max \(ms(top.max() ?? .nan)) ms (index only: median "
+                  + "\(ms(median(topIndex))), p99 \(ms(quantile(topIndex, 0.99))) ms; with a new surface: median "
+                  + "\(ms(median(topSurface))), p99 \(ms(quantile(topSurface, 0.99))) ms)")
+            func at(_ key: (PassProfile) -> Double) -> String { ms(median(profiles.map(key))) }
+            func count(_ key: (PassProfile) -> Int) -> Int { Int(median(profiles.map { Double(key($0)) })) }
+            print("  where the time went (medians): prologue (validate, journal, apply) \(at(\.prologue)) ms; "
+                  + "selecting the nearest \(at(\.prioritySelection)) ms; \(count(\.priorityArrays)) arrays priced "
+                  + "for them in \(at(\.priorityPricing)) ms (\(count(\.priorityArraysByHelper)) by the helper); nearest 100 done \(at(\.priorityLatency)) ms into the "
+                  + "pass; all \(count(\.arrays)) arrays priced in \(at(\.pricing)) ms; sweep of "
+                  + "\(count(\.accounts)) accounts \(at(\.sweep)) ms; pass \(at(\.total)) ms")
+        }
+
+        // 1b: BTC and ETH pending together → one pass.
+        var both: [Double] = []
+        for _ in 0..<max(1, repetitions / 3) {
+            let updates = [market.step(0, seconds: 0.1, withSurface: false), market.step(1, seconds: 0, withSurface: false)]
+            let start = ContinuousClock.now
+            try engine.submitMarkets(updates)
+            both.append((ContinuousClock.now - start).secondsValue)
+        }
+        print("BTC + ETH updates pending together → one pass re-margining every account: median \(ms(median(both))) ms, "
+              + "p90 \(ms(quantile(both, 0.9))) ms (\(both.count) passes)")
+
+        // 3: sustained.
+        for rate in rates {
+            let r = sustained(engine: engine, market: &market, rate: rate)
+            print(String(format: "sustained: offered %.0f ticks/s → applied %.0f updates/s, staleness p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                         rate, r.applied, r.p50 * 1e3, r.p99 * 1e3, r.max * 1e3))
+        }
+
+        let check = engine.verifyAggregation()
+        print("aggregation check: \(check.accounts) accounts, \(check.mismatches) differing by any bit from the scalar reference")
+
+        // 4: SQLite appends.
+        let path = URL(fileURLWithPath: tmp).appendingPathComponent("bench-\(UUID().uuidString).sqlite").path
+        defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
+        let sqlite = try SQLiteJournalStore(path: path)
+        let payload = EngineEvent.fill(Fill(account: "acct-000001", instrument: "BTC-PERP", quantity: 1,
+                                            price: Decimal(string: "100000.5") ?? 1, fee: 1)).payload
+        var seq: UInt64 = 0
+        let single = ContinuousClock().measure {
+            for _ in 0..<appends {
+                seq += 1
+                try? sqlite.append([JournalRecord(sequence: seq, payload: payload)])
+            }
+        }
+        let batches = max(1, appends / 100)
+        let batched = ContinuousClock().measure {
+            for _ in 0..<batches {
+                let records = (1...100).map { JournalRecord(sequence: seq + UInt64($0), payload: payload) }
+                seq += 100
+                try? sqlite.append(records)
+            }
+        }
+        print(String(format: "SQLite journal (WAL, synchronous=FULL, %@): %.0f appends/s one per transaction, %.0f events/s in batches of 100",
+                     tmp, Double(appends) / single.secondsValue, Double(batches * 100) / batched.secondsValue))
+
+        // 5: snapshot and recovery of the whole population on SQLite; appends while a background snapshot runs.
+        let snapPath = URL(fileURLWithPath: tmp).appendingPathComponent("bench-\(UUID().uuidString).sqlite").path
+        defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: snapPath + s) } }
+        let snapStore = try SQLiteJournalStore(path: snapPath)
+        let snapshotEngine = try EngineCore(store: snapStore, genesis: engine.state, snapshotGenesis: false)
+        let report = try snapshotEngine.writeSnapshot()
+        let liveDigest = engine.digest
+        var recovered: EngineCore?
+        let recovery = try ContinuousClock().measure { recovered = try EngineCore(store: snapStore) }
+        print(String(format: "snapshot of %d accounts: %.1f MB canonical JSON, encoded in %.2f s, stored (fsync) in %.2f s; "
+                     + "recovery from it (decode, rebuild, price every array, margin every account) %.2f s; digest %@",
+                     accounts, Double(report.bytes) / 1e6, report.encodeSeconds, report.saveSeconds,
+                     recovery.secondsValue, recovered?.digest == liveDigest ? "equal to the live engine's" : "DIFFERENT"))
+        recovered = nil
+        // The writer keeps journaling while a snapshot is written in the background.
+        let done = StopFlag()
+        let background = snapshotEngine.writeSnapshotInBackground { _ in done.set() }
+        var latencies: [Double] = []
+        var next = try snapStore.lastSequence()
+        let backgroundStart = ContinuousClock.now
+        while background && !done.isSet {
+            next += 1
+            let t = ContinuousClock.now
+            try snapStore.append([JournalRecord(sequence: next, payload: payload)])
+            latencies.append((ContinuousClock.now - t).secondsValue)
+        }
+        print(String(format: "while a background snapshot was written (%.2f s): %d journal appends (fsync each), "
+                     + "latency p50 %.3f ms, p99 %.3f ms, max %.1f ms",
+                     (ContinuousClock.now - backgroundStart).secondsValue, latencies.count,
+                     quantile(latencies, 0.5) * 1e3, quantile(latencies, 0.99) * 1e3, (latencies.max() ?? .nan) * 1e3))
+        print("memory: RSS \(residentBytes() >> 20) MiB at end")
+    }
+
+    private func sustained(engine: EngineCore, market: inout SimulatedMarket, rate: Double)
+        -> (applied: Double, p50: Double, p99: Double, max: Double)
+    {
+        let conflator = MarketConflator()
+        let stop = StopFlag()
+        let producerMarket = market
+        let producer = Thread {
+            var m = producerMarket
+            let interval = 1 / rate
+            var next = ContinuousClock.now
+            var k = 0
+            while !stop.isSet {
+                conflator.offer(m.step(k % 2, seconds: interval, withSurface: false))
+                k += 1
+                next = next.advanced(by: .seconds(interval))
+                let wait = next - ContinuousClock.now
+                if wait > .zero { Thread.sleep(forTimeInterval: wait.secondsValue) }
+            }
+        }
+        producer.start()
+        var stale: [Double] = []
+        var applied = 0
+        let start = ContinuousClock.now
+        while (ContinuousClock.now - start).secondsValue < sustainSeconds {
+            let pending = conflator.drain()
+            if pending.isEmpty {
+                Thread.sleep(forTimeInterval: 0.0001)
+                continue
+            }
+            // One pass for every pending underlying.
+            let ack = try? engine.submitMarkets(pending.map(\.update))
+            applied += ack?.sequences.count ?? 0
+            let now = ContinuousClock.now
+            for p in pending { stale.append((now - p.firstArrival).secondsValue) }
+        }
+        stop.set()
+        Thread.sleep(forTimeInterval: 0.01)
+        _ = conflator.drain()
+        // Continue the walk where the engine is.
+        for i in market.underlyings.indices {
+            if let m = engine.state.markets[market.underlyings[i].name] {
+                market.underlyings[i].index = m.index
+                market.time = max(market.time, m.time)
+            }
+        }
+        return (Double(applied) / sustainSeconds, quantile(stale, 0.5), quantile(stale, 0.99), stale.max() ?? .nan)
+    }
+
+    private func median(_ xs: [Double]) -> Double { quantile(xs, 0.5) }
+
+    private func quantile(_ xs: [Double], _ p: Double) -> Double {
+        guard !xs.isEmpty else { return .nan }
+        let s = xs.sorted()
+        return s[min(s.count - 1, Int((p * Double(s.count - 1)).rounded()))]
+    }
+
+    private func ms(_ s: Double) -> String { String(format: "%.2f", s * 1e3) }
+    private func fmt(_ s: Double) -> String { String(format: "%.1f", s) }
+
+    private func cpuModel() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown CPU" }
+        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+            return line.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
+        }
+        return "unknown CPU"
+    }
+}
