@@ -26,7 +26,7 @@ public enum Black76Grid {
     /// Writes `priceMoves.count × volShifts.count × timeShifts.count` prices into `out`.
     ///
     /// - Precondition: `out.count ≥ priceMoves.count × volShifts.count × timeShifts.count`; every price move > −1.
-    public static func revalue(
+    package static func revalue(
         forward f: Double, strike k: Double, years t: Double, vol: Double, rate r: Double, right: OptionRight,
         minVol: Double,
         priceMoves: UnsafeBufferPointer<Double>, volShifts: UnsafeBufferPointer<Double>,

@@ -60,7 +60,7 @@ public struct InstrumentRiskArray: Hashable, Sendable {
     ///
     /// - Precondition: `out.count ≥ scenarios.count`.
     /// - Throws: ``InputError`` if the instrument has expired or an option has no vol surface (`out` untouched).
-    public static func revalue(_ instrument: Instrument, in market: UnderlyingMarket, scenarios: ScenarioSet,
+    package static func revalue(_ instrument: Instrument, in market: UnderlyingMarket, scenarios: ScenarioSet,
                                parameters: RiskParameters, into out: UnsafeMutableBufferPointer<Double>)
         throws(InputError) -> Figures
     {

@@ -117,7 +117,7 @@ public struct RiskArray: Hashable, Sendable {
     }
 
     /// Checks structural invariants (for tests).
-    public func checkInvariants() -> Bool {
+    package func checkInvariants() -> Bool {
         pnl.count == scenarios.count && pnl.allSatisfy(\.isFinite) && liquidationCost >= 0 && shortOptionMinimum >= 0
     }
 }
