@@ -89,6 +89,11 @@ public struct VolSurface: Hashable, Sendable {
         self.slices = slices
     }
 
+    /// Moves every slice's log-moneyness by `dk` (see ``shiftingLogMoneyness(by:)``).
+    mutating func shiftLogMoneyness(_ dk: Double) {
+        for i in slices.indices { slices[i].logMoneyness = slices[i].logMoneyness.map { $0 + dk } }
+    }
+
     /// The implied vol of strike `strike` at `years` to expiry, whose forward is `forward`.
     ///
     /// Reads every slice at `k = ln(strike/forward)`, the option's own log-moneyness.
