@@ -12,23 +12,50 @@
 ///
 /// Loss curves are USD, positive = loss (`ℓ_u` of MARGIN_MODEL.md); the joint loss is USD, ≥ 0.
 public struct CorrelatedGrid: Hashable, Sendable {
+    /// The immutable contents, behind one reference so that handing a cached grid out costs one retain.
+    private final class Storage: Sendable {
+        let names: [String]
+        let xs: [Double]
+        let up: AdmissibleMoves?
+        let down: AdmissibleMoves?
+        let zeroIndex: Int
+
+        init(names: [String], xs: [Double], up: AdmissibleMoves?, down: AdmissibleMoves?) {
+            self.names = names
+            self.xs = xs
+            self.up = up
+            self.down = down
+            zeroIndex = xs.firstIndex(of: 0) ?? 0
+        }
+    }
+
+    private let storage: Storage
+
     /// Underlyings in the enumeration order (the model's).
-    public let names: [String]
+    public var names: [String] { storage.names }
     /// The normalised grid, `m / priceRange` per price move.
-    public let xs: [Double]
+    public var xs: [Double] { storage.xs }
     /// Admissible moves of `C(ρ + stress)` (stress bisected if needed); `nil` if that matrix has no inverse.
-    public let up: AdmissibleMoves?
+    public var up: AdmissibleMoves? { storage.up }
     /// Admissible moves of `C(ρ − stress)`; `nil` if that matrix has no inverse.
-    public let down: AdmissibleMoves?
+    public var down: AdmissibleMoves? { storage.down }
     /// Index of the grid's zero move (the reported move when no joint loss is positive).
-    let zeroIndex: Int
+    var zeroIndex: Int { storage.zeroIndex }
 
     init(names: [String], xs: [Double], up: AdmissibleMoves?, down: AdmissibleMoves?) {
-        self.names = names
-        self.xs = xs
-        self.up = up
-        self.down = down
-        zeroIndex = xs.firstIndex(of: 0) ?? 0
+        storage = Storage(names: names, xs: xs, up: up, down: down)
+    }
+
+    public static func == (a: CorrelatedGrid, b: CorrelatedGrid) -> Bool {
+        a.storage === b.storage
+            || (a.names == b.names && a.xs == b.xs && a.up == b.up && a.down == b.down)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(names)
+        hasher.combine(xs)
+        hasher.combine(up)
+        hasher.combine(down)
     }
 
     /// Doubles of scratch ``jointLoss(buffer:)`` needs: the curves, then the sparse-table levels above the first.

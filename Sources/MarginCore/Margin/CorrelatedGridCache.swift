@@ -23,8 +23,15 @@ public final class CorrelatedGridCache: Sendable {
         var grid: CorrelatedGrid
     }
 
-    /// Grids by a hash of their names (entries then compared whole).
-    private let entries = Mutex<(count: Int, buckets: [Int: [Entry]])>((0, [:]))
+    /// Grids by a hash of their names (entries then compared whole), and the last grid returned (checked first,
+    /// without hashing: consecutive accounts usually hold the same underlyings).
+    private struct State {
+        var count = 0
+        var buckets: [Int: [Entry]] = [:]
+        var last: Entry?
+    }
+
+    private let entries = Mutex(State())
 
     /// Most grids held before the cache is emptied.
     public let capacity: Int
@@ -47,18 +54,24 @@ public final class CorrelatedGridCache: Sendable {
     /// ``grid(names:table:stress:priceMoves:priceRange:)`` with the names read through `name` (no array per look-up).
     func grid(count n: Int, name: (Int) -> String, table: CorrelationTable, stress: Double, priceMoves: [Double],
               priceRange: Double) throws(InputError) -> CorrelatedGrid {
-        var hasher = Hasher()
-        hasher.combine(n)
-        for i in 0..<n { hasher.combine(name(i)) }
-        let hash = hasher.finalize()
+        func matches(_ key: Key) -> Bool {
+            guard key.names.count == n, key.stress == stress, key.priceRange == priceRange else { return false }
+            for i in 0..<n where key.names[i] != name(i) { return false }
+            return key.priceMoves == priceMoves && key.table == table
+        }
+        func hash() -> Int {
+            var hasher = Hasher()
+            hasher.combine(n)
+            for i in 0..<n { hasher.combine(name(i)) }
+            return hasher.finalize()
+        }
         let hit: CorrelatedGrid? = entries.withLock { state in
-            guard let bucket = state.buckets[hash] else { return nil }
-            for e in bucket where e.key.names.count == n && e.key.stress == stress && e.key.priceRange == priceRange {
-                var same = true
-                for i in 0..<n where e.key.names[i] != name(i) { same = false }
-                if same, e.key.priceMoves == priceMoves, e.key.table == table { return e.grid }
+            if let last = state.last, matches(last.key) { return last.grid }
+            guard let bucket = state.buckets[hash()], let e = bucket.first(where: { matches($0.key) }) else {
+                return nil
             }
-            return nil
+            state.last = e
+            return e.grid
         }
         if let hit { return hit }
         let names = (0..<n).map(name)
@@ -67,11 +80,13 @@ public final class CorrelatedGridCache: Sendable {
         let entry = Entry(key: Key(names: names, table: table, stress: stress, priceMoves: priceMoves,
                                    priceRange: priceRange), grid: grid)
         let capacity = capacity
+        let h = hash()
         entries.withLock { state in
+            state.last = entry
             // Another thread may have built the same grid meanwhile: keep one.
-            if state.buckets[hash]?.contains(where: { $0.key == entry.key }) == true { return }
-            if state.count >= capacity { state = (0, [:]) }
-            state.buckets[hash, default: []].append(entry)
+            if state.buckets[h]?.contains(where: { $0.key == entry.key }) == true { return }
+            if state.count >= capacity { state = State() }
+            state.buckets[h, default: []].append(entry)
             state.count += 1
         }
         return grid
