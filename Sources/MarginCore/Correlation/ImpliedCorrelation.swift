@@ -68,7 +68,9 @@ public struct ImpliedCorrelation: Hashable, Sendable {
         let expiry = Instant(nanosecondsSinceEpoch: snapshot.valuationTime.nanosecondsSinceEpoch + nanos)
         var pairs: [Pair] = []
         for (i, cross) in snapshot.crossRates.enumerated() {
-            guard cross.market.volSurface != nil else { throw InputError.missing(path: "$.crossRates[\(i)].volSurface") }
+            guard cross.market.volSurface != nil else {
+                throw InputError.missing(path: "$.crossRates[\(i)].volSurface")
+            }
             pairs.append(try ImpliedCorrelation.pair(cross, index: i, expiry: expiry, snapshot: snapshot))
         }
         self.init(valuationTime: snapshot.valuationTime, pairs: pairs)
@@ -109,12 +111,12 @@ public struct ImpliedCorrelation: Hashable, Sendable {
             throw InputError.unknownUnderlying(path: "\(path).quote", name: cross.quote)
         }
         guard let baseVol = atTheMoneyVol(base, expiry: expiry) else {
-            throw InputError.invalid(path: "\(path).base",
-                                     reason: "\(cross.base) has no vol surface: \(cross.name) implies nothing without it")
+            let reason = "\(cross.base) has no vol surface: \(cross.name) implies nothing without it"
+            throw InputError.invalid(path: "\(path).base", reason: reason)
         }
         guard let quoteVol = atTheMoneyVol(quote, expiry: expiry) else {
-            throw InputError.invalid(path: "\(path).quote",
-                                     reason: "\(cross.quote) has no vol surface: \(cross.name) implies nothing without it")
+            let reason = "\(cross.quote) has no vol surface: \(cross.name) implies nothing without it"
+            throw InputError.invalid(path: "\(path).quote", reason: reason)
         }
         guard let crossVol = atTheMoneyVol(cross.market, expiry: expiry) else {
             throw InputError.missing(path: "\(path).volSurface")

@@ -40,13 +40,16 @@ public struct IndexHistory: Hashable, Sendable {
             if !sawHeader {
                 sawHeader = true
                 guard fields[0] == "time" else {
-                    throw InputError.invalid(path: at(1), reason: "the header must start with \"time\", found \"\(fields[0])\"")
+                    throw InputError.invalid(path: at(1),
+                                             reason: "the header must start with \"time\", found \"\(fields[0])\"")
                 }
                 guard fields.count >= 2 else {
                     throw InputError.invalid(path: at(2), reason: "the header names no underlying")
                 }
                 for (c, name) in fields.enumerated().dropFirst() {
-                    guard !name.isEmpty else { throw InputError.invalid(path: at(c + 1), reason: "empty underlying name") }
+                    guard !name.isEmpty else {
+                        throw InputError.invalid(path: at(c + 1), reason: "empty underlying name")
+                    }
                     guard name != "time", !names.contains(name) else {
                         throw InputError.invalid(path: at(c + 1), reason: "\"\(name)\" appears twice in the header")
                     }
@@ -59,8 +62,8 @@ public struct IndexHistory: Hashable, Sendable {
                                          reason: "has \(fields.count) fields, the header has \(names.count + 1)")
             }
             guard let time = Instant(iso8601: fields[0]) else {
-                throw InputError.invalid(path: at(1),
-                                         reason: "\"\(fields[0])\" is not an ISO-8601 instant like 2026-01-05T08:00:00Z")
+                throw InputError.invalid(
+                    path: at(1), reason: "\"\(fields[0])\" is not an ISO-8601 instant like 2026-01-05T08:00:00Z")
             }
             if let previous = rows.last?.time, time <= previous {
                 throw InputError.invalid(path: at(1), reason: "\(time) is not after the previous row's \(previous)")
@@ -80,7 +83,9 @@ public struct IndexHistory: Hashable, Sendable {
             }
             rows.append(Row(time: time, indices: indices))
         }
-        guard sawHeader else { throw InputError.invalid(path: "line 1, column 1", reason: "no header: expected time,NAME,…") }
+        guard sawHeader else {
+            throw InputError.invalid(path: "line 1, column 1", reason: "no header: expected time,NAME,…")
+        }
         self.names = names
         self.rows = rows
     }

@@ -81,8 +81,9 @@ public struct RealizedCorrelationEstimator: Hashable, Sendable {
             throw InputError.invalid(path: "halfLifeSeconds", reason: "must be a number > 0, got \(c.halfLifeSeconds)")
         }
         guard c.samplingIntervalSeconds >= 1, c.samplingIntervalSeconds <= 365 * 86_400 else {
-            throw InputError.invalid(path: "samplingIntervalSeconds",
-                                     reason: "must be a whole number of seconds in [1, 31536000], got \(c.samplingIntervalSeconds)")
+            throw InputError.invalid(
+                path: "samplingIntervalSeconds",
+                reason: "must be a whole number of seconds in [1, 31536000], got \(c.samplingIntervalSeconds)")
         }
         guard c.warmUpSamples >= 2 else {
             throw InputError.invalid(path: "warmUpSamples", reason: "must be at least 2, got \(c.warmUpSamples)")
@@ -150,7 +151,9 @@ public struct RealizedCorrelationEstimator: Hashable, Sendable {
         if complete(atTick), complete(latest) {
             let returns = (0..<n).map { log(latest[$0] / atTick[$0]) }
             for i in 0..<n {
-                for j in 0..<n { moments[i * n + j] = decay * moments[i * n + j] + (1 - decay) * returns[i] * returns[j] }
+                for j in 0..<n {
+                    moments[i * n + j] = decay * moments[i * n + j] + (1 - decay) * returns[i] * returns[j]
+                }
             }
             samples += 1
         }

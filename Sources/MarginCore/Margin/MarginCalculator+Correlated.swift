@@ -47,7 +47,8 @@ extension MarginCalculator {
         for k in rest { joint += components[k].scan }
         var moves = [String: Int](minimumCapacity: n)
         for slot in 0..<n {
-            moves[components[index(slot)].underlying] = slot == 0 ? result.move.0 : slot == 1 ? result.move.1 : result.move.2
+            let move = slot == 0 ? result.move.0 : slot == 1 ? result.move.1 : result.move.2
+            moves[components[index(slot)].underlying] = move
         }
         return (joint, moves)
     }

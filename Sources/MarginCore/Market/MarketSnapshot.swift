@@ -8,8 +8,8 @@ public struct MarketSnapshot: Hashable, Sendable {
     /// Quoted cross rates between underlyings (with their vol surfaces), in the order given; none by default.
     public var crossRates: [CrossRate]
 
-    public init(valuationTime: Instant, underlyings: [String: UnderlyingMarket], correlations: CorrelationTable = .init(),
-                crossRates: [CrossRate] = []) {
+    public init(valuationTime: Instant, underlyings: [String: UnderlyingMarket],
+                correlations: CorrelationTable = .init(), crossRates: [CrossRate] = []) {
         self.valuationTime = valuationTime
         self.underlyings = underlyings
         self.correlations = correlations

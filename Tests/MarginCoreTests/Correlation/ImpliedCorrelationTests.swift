@@ -32,7 +32,8 @@ func crossMarketJSON(crossVolT1: Double = 0.40, crossRates: String? = nil, extra
 
 @Suite struct ImpliedCorrelationTests {
     /// Hand-worked, at the money (k = 0: the points struck at each forward):
-    /// - T1: σ_BTC = 0.50, σ_ETH = 0.60, σ_ETH/BTC = 0.40 → ρ = (0.25 + 0.36 − 0.16) / (2·0.50·0.60) = 0.45/0.60 = 0.75.
+    /// - T1: σ_BTC = 0.50, σ_ETH = 0.60, σ_ETH/BTC = 0.40 →
+    ///   ρ = (0.25 + 0.36 − 0.16) / (2·0.50·0.60) = 0.45/0.60 = 0.75.
     /// - T2 (between BTC's slices; after ETH's only one, so ETH stays 0.60 flat): BTC's total variance is linear in T,
     ///   w·365 = 0.25·29 + (0.36·176 − 0.25·29)·(85 − 29)/(176 − 29) = 7.25 + 56.11·56/147 = 28.625238, so
     ///   σ_BTC² = 28.625238/85 = 0.3367675, σ_BTC = 0.5803167; with σ_ETH/BTC = 0.40:
@@ -82,7 +83,8 @@ func crossMarketJSON(crossVolT1: Double = 0.40, crossRates: String? = nil, extra
     }
 
     /// A cross vol inconsistent with its legs: at T1 σ_ETH/BTC = 1.20 gives
-    /// ρ = (0.25 + 0.36 − 1.44) / 0.60 = −1.3833, outside [−1, 1]: an error naming the cross and the expiry, not a clamp.
+    /// ρ = (0.25 + 0.36 − 1.44) / 0.60 = −1.3833, outside [−1, 1]: an error naming the cross and the expiry, not a
+    /// clamp.
     /// (A cross vol below |σ_BTC − σ_ETH| = 0.10, e.g. 0.05, gives ρ = 1.0125 > 1, equally rejected.)
     @Test func inconsistentCrossVolsAreRejected() throws {
         for vol in [1.20, 0.05] {

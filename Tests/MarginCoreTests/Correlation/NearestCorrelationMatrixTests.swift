@@ -113,7 +113,9 @@ import Testing
         #expect(throws: InputError.self) {
             try NearestCorrelationMatrix(eigenvalueFloor: 0).nearest(to: m, dimension: 3)
         }
-        #expect(throws: InputError.self) { try NearestCorrelationMatrix().nearest(to: [1, .infinity, 0, 1], dimension: 2) }
+        #expect(throws: InputError.self) {
+            try NearestCorrelationMatrix().nearest(to: [1, .infinity, 0, 1], dimension: 2)
+        }
     }
 }
 
@@ -127,5 +129,7 @@ struct SplitMix {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
-    mutating func uniform(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * Double(next() >> 11) / Double(1 << 53) }
+    mutating func uniform(_ lo: Double, _ hi: Double) -> Double {
+        lo + (hi - lo) * Double(next() >> 11) / Double(1 << 53)
+    }
 }

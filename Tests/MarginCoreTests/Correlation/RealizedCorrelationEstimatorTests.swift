@@ -82,7 +82,8 @@ private struct PathRNG {
     /// arrives; an interval counts once both names have an index at both ends; a gap of m ticks counts m intervals.
     @Test func warmUpAndClockAlignment() throws {
         var e = try RealizedCorrelationEstimator(
-            names: ["A", "B"], configuration: .init(halfLifeSeconds: 600, samplingIntervalSeconds: 60, warmUpSamples: 3))
+            names: ["A", "B"],
+            configuration: .init(halfLifeSeconds: 600, samplingIntervalSeconds: 60, warmUpSamples: 3))
         let t0 = RealizedCorrelationEstimatorTests.start  // a whole minute
         try e.observe("A", index: 100, at: t0)
         try e.observe("B", index: 50, at: t0.adding(seconds: 10))  // B first known in (t0, t0+60]
@@ -109,7 +110,8 @@ private struct PathRNG {
         #expect(abs((estimate.rho("A", "B") ?? 0) - expected) < 1e-12)
         // A constant underlying has no variance: no estimate.
         var flat = try RealizedCorrelationEstimator(
-            names: ["A", "B"], configuration: .init(halfLifeSeconds: 600, samplingIntervalSeconds: 60, warmUpSamples: 2))
+            names: ["A", "B"],
+            configuration: .init(halfLifeSeconds: 600, samplingIntervalSeconds: 60, warmUpSamples: 2))
         for k in 0..<10 {
             try flat.observe(indices: [100 + Double(k), 7], at: t0.adding(seconds: Int64(60 * k)))
         }

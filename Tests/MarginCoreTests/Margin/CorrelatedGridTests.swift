@@ -258,7 +258,8 @@ private struct CaseRNG {
         table.set("BTC", "SOL", rho: 0.95)
         table.set("ETH", "SOL", rho: -0.95)
         bad.correlations = table
-        let book = Portfolio(account: "x", positions: [future("BTC", t2, 1), future("ETH", t2, 1), future("SOL", t2, 1)])
+        let book = Portfolio(account: "x",
+                             positions: [future("BTC", t2, 1), future("ETH", t2, 1), future("SOL", t2, 1)])
         let before = shared.count
         for _ in 0..<2 {
             #expect(throws: InputError.self) { try a.margin(of: book, market: bad, explain: false) }
