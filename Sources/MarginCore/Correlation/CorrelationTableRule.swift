@@ -17,7 +17,12 @@
 public struct CorrelationTableRule: Hashable, Sendable {
     /// Where a pair's ρ came from.
     public enum Source: String, Hashable, Sendable {
-        case implied, realized, fallback
+        /// Implied by a cross rate's options at the tenor.
+        case implied
+        /// The realized (EWMA) estimate.
+        case realized
+        /// The fallback (configured) table; 0 for an unlisted pair.
+        case fallback
     }
 
     /// The table in force and how it was formed.

@@ -17,8 +17,9 @@
 public struct ImpliedCorrelation: Hashable, Sendable {
     /// One pair of underlyings at one expiry.
     public struct Pair: Hashable, Sendable {
-        /// The pair's underlyings, sorted by name (`first < second`).
+        /// The pair's first underlying by name (`first < second`).
         public var first: String
+        /// The pair's second underlying by name.
         public var second: String
         /// The cross rate it is implied from, `"BASE/QUOTE"`.
         public var cross: String
@@ -28,9 +29,11 @@ public struct ImpliedCorrelation: Hashable, Sendable {
         public var years: Double
         /// The implied correlation, in [−1, 1].
         public var implied: Double
-        /// At-the-money vols at T: of `first`, of `second`, of the cross.
+        /// At-the-money vol of `first` at T (annualised decimal).
         public var firstVol: Double
+        /// At-the-money vol of `second` at T.
         public var secondVol: Double
+        /// At-the-money vol of the cross at T.
         public var crossVol: Double
     }
 

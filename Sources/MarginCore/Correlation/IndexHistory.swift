@@ -9,7 +9,9 @@
 public struct IndexHistory: Hashable, Sendable {
     /// One row: a time and per underlying (in ``names`` order) its index, or `nil` when it did not update.
     public struct Row: Hashable, Sendable {
+        /// The row's market time.
         public var time: Instant
+        /// Index per underlying, USD per coin; `nil` for no update at this time.
         public var indices: [Double?]
     }
 

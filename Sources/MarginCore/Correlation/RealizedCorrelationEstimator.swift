@@ -47,6 +47,7 @@ public struct RealizedCorrelationEstimator: Hashable, Sendable {
 
     /// Underlyings estimated, in matrix order.
     public let names: [String]
+    /// Half-life, sampling interval and warm-up.
     public let configuration: Configuration
     /// Per-tick decay `2^{−Δ/halfLife}`.
     public let decay: Double

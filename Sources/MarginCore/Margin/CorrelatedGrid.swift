@@ -46,6 +46,7 @@ public struct CorrelatedGrid: Hashable, Sendable {
         storage = Storage(names: names, xs: xs, up: up, down: down)
     }
 
+    /// Equal contents (the same storage, or the same names, grid and admissible moves).
     public static func == (a: CorrelatedGrid, b: CorrelatedGrid) -> Bool {
         a.storage === b.storage
             || (a.names == b.names && a.xs == b.xs && a.up == b.up && a.down == b.down)
