@@ -3,7 +3,8 @@ extension MarketSnapshot {
     ///
     /// Checks: `valuationTime` is an instant; each underlying's `index` > 0, `rate` finite in [−1, 1], forward
     /// prices > 0 at expiries after valuation time, vol points with strike > 0 and 0 < iv < 100; correlations name
-    /// two distinct known underlyings with ρ in [−1, 1], each pair once.
+    /// two distinct known underlyings with ρ in [−1, 1], each pair once; `crossRates` (optional) as
+    /// ``CrossRate/decodeAll(_:underlyings:valuationTime:)`` checks them.
     public init(json root: JSONNode) throws(InputError) {
         let valuationTime = try root.required("valuationTime").instant()
         var markets: [String: UnderlyingMarket] = [:]
@@ -30,7 +31,10 @@ extension MarketSnapshot {
             let rho = try entry.required("rho").double(where: { $0 >= -1 && $0 <= 1 }, "in [-1, 1]")
             correlations.set(names[0], names[1], rho: rho)
         }
-        self.init(valuationTime: valuationTime, underlyings: markets, correlations: correlations)
+        let crossRates = try CrossRate.decodeAll(root.optional("crossRates"), underlyings: markets,
+                                                 valuationTime: valuationTime)
+        self.init(valuationTime: valuationTime, underlyings: markets, correlations: correlations,
+                  crossRates: crossRates)
     }
 
     /// Decodes a snapshot from JSON text.

@@ -42,17 +42,26 @@ public struct CorrelationModel: Sendable {
 
     /// The largest joint loss over the admissible grid, for the matrix stressed by `+stress` and `−stress`.
     ///
+    /// Computes the admissible joint moves of both stressed matrices (``CorrelatedGrid``) and evaluates them once;
+    /// callers that margin many accounts over the same matrix keep the grid (``CorrelatedGridCache``) instead.
+    /// Equal, bit for bit, to the exhaustive enumeration (``exhaustiveJointLoss(lossCurves:xs:stress:)``).
+    ///
     /// - Parameter lossCurves: `ℓ_u` per underlying, same order as `names`, each over the grid `xs`.
     /// - Returns: the joint loss (≥ 0) and the grid indices of the worst joint move.
     public func jointLoss(lossCurves: [[Double]], xs: [Double], stress: Double) -> (loss: Double, move: [Int]) {
-        var best = (loss: 0.0, move: [Int](repeating: xs.firstIndex(of: 0) ?? 0, count: names.count))
+        correlatedGrid(xs: xs, stress: stress).jointLoss(lossCurves: lossCurves)
+    }
+
+    /// The admissible joint moves of `C(ρ + stress)` and `C(ρ − stress)` on the normalised grid `xs`: what
+    /// correlated mode needs of the matrix, independent of any account. O(gⁿ) once; see ``CorrelatedGrid``.
+    public func correlatedGrid(xs: [Double], stress: Double) -> CorrelatedGrid {
+        let n = names.count
+        var sides: [AdmissibleMoves?] = []
         for sign in [1.0, -1.0] {
             let c = admissibleMatrix(stress: sign * stress)
-            guard let inverse = CorrelationModel.inverse(c, names.count) else { continue }
-            let r = enumerate(lossCurves: lossCurves, xs: xs, inverse: inverse)
-            if r.loss > best.loss { best = r }
+            sides.append(CorrelationModel.inverse(c, n).map { AdmissibleMoves(inverse: $0, dimension: n, xs: xs) })
         }
-        return best
+        return CorrelatedGrid(names: names, xs: xs, up: sides[0], down: sides[1])
     }
 
     /// The stressed matrix, with the stress reduced until positive definite.
@@ -67,38 +76,6 @@ public struct CorrelationModel: Sendable {
             if CorrelationModel.choleskyFailure(stressed(by: stress * mid), n) == nil { lo = mid } else { hi = mid }
         }
         return stressed(by: stress * lo)
-    }
-
-    private func enumerate(lossCurves: [[Double]], xs: [Double], inverse: [Double]) -> (loss: Double, move: [Int]) {
-        let n = names.count
-        let g = xs.count
-        var best = -Double.infinity
-        var bestMove = [Int](repeating: 0, count: n)
-        var idx = [Int](repeating: 0, count: n)
-        let total = (0..<n).reduce(1) { acc, _ in acc * g }
-        for _ in 0..<total {
-            var q = 0.0
-            for a in 0..<n {
-                let xa = xs[idx[a]]
-                for b in 0..<n { q += xa * inverse[a * n + b] * xs[idx[b]] }
-            }
-            if q <= 1 + 1e-9 {
-                var sum = 0.0
-                for a in 0..<n { sum += lossCurves[a][idx[a]] }
-                if sum > best {
-                    best = sum
-                    bestMove = idx
-                }
-            }
-            var a = n - 1
-            while a >= 0 {
-                idx[a] += 1
-                if idx[a] < g { break }
-                idx[a] = 0
-                a -= 1
-            }
-        }
-        return (max(0, best), bestMove)
     }
 
     /// The (row, column) where Cholesky fails, or `nil` when positive definite.

@@ -33,10 +33,15 @@ public struct Holding: Sendable {
 public struct MarginCalculator: Sendable {
     public let parameters: RiskParameters
     public let scenarios: ScenarioSet
+    /// `correlated` mode's admissible joint moves per correlation model, built on first use and shared by every
+    /// account (and every copy of this calculator). Never changes a result, only how fast it comes.
+    public let correlatedGrids: CorrelatedGridCache
 
-    public init(parameters: RiskParameters = .reference) {
+    /// A calculator for `parameters`; `correlatedGrids` is a new cache unless one is handed in to share.
+    public init(parameters: RiskParameters = .reference, correlatedGrids: CorrelatedGridCache = CorrelatedGridCache()) {
         self.parameters = parameters
         scenarios = ScenarioSet(parameters: parameters)
+        self.correlatedGrids = correlatedGrids
     }
 
     /// Step 1: the risk array of every distinct instrument of `portfolio`.
@@ -139,20 +144,7 @@ public struct MarginCalculator: Sendable {
         case .sum:
             for c in components { core += c.core }
         case .correlated:
-            // The three largest scans (ties by name) are enumerated; the rest enter at their own scan.
-            let ranked = components.indices.sorted {
-                components[$0].scan != components[$1].scan
-                    ? components[$0].scan > components[$1].scan : components[$0].underlying < components[$1].underlying
-            }
-            let enumerated = Array(ranked.prefix(3)).sorted()
-            let model = try CorrelationModel(names: enumerated.map { components[$0].underlying }, table: correlations)
-            let xs = p.priceMoves.map { $0 / p.priceRange }
-            let (loss, move) = model.jointLoss(lossCurves: enumerated.map { arrays[$0].priceLossCurve }, xs: xs,
-                                               stress: p.correlationStress)
-            var j = loss
-            for k in ranked.dropFirst(3) { j += components[k].scan }
-            var moves: [String: Int] = [:]
-            for (slot, k) in enumerated.enumerated() { moves[components[k].underlying] = move[slot] }
+            let (j, moves) = try correlatedJoint(arrays, components: components, correlations: correlations)
             joint = j
             jointMove = moves
             var extremes = 0.0

@@ -5,11 +5,15 @@ public struct MarketSnapshot: Hashable, Sendable {
     public var underlyings: [String: UnderlyingMarket]
     /// Configured correlations between underlyings' price moves; unlisted pairs have ρ = 0.
     public var correlations: CorrelationTable
+    /// Quoted cross rates between underlyings (with their vol surfaces), in the order given; none by default.
+    public var crossRates: [CrossRate]
 
-    public init(valuationTime: Instant, underlyings: [String: UnderlyingMarket], correlations: CorrelationTable = .init()) {
+    public init(valuationTime: Instant, underlyings: [String: UnderlyingMarket],
+                correlations: CorrelationTable = .init(), crossRates: [CrossRate] = []) {
         self.valuationTime = valuationTime
         self.underlyings = underlyings
         self.correlations = correlations
+        self.crossRates = crossRates
     }
 
     /// The USD price of one unit of `currency`: 1 for stablecoins, the index for an underlying, `nil` otherwise.
