@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the example market and books in examples/ (deterministic: fixed seed). Run from the repo root:
 python3 examples/generate.py"""
-import json, os, random
+import json, math, os, random
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 T1, T2, T3 = "2026-01-30T08:00:00Z", "2026-03-27T08:00:00Z", "2026-06-26T08:00:00Z"
@@ -35,6 +35,34 @@ market = {
     "correlations": [{"pair": ["BTC", "ETH"], "rho": 0.85}, {"pair": ["BTC", "SOL"], "rho": 0.75},
                      {"pair": ["ETH", "SOL"], "rho": 0.80}],
 }
+
+def atm_vol(u, expiry):
+    """The surface vol of `u` at k = 0 on its slice `expiry` (MARGIN_MODEL.md smile: linear in k = ln(K/F), flat)."""
+    und = market["underlyings"][u]
+    f = next(x["price"] for x in und["forwards"] if x["expiry"] == expiry)
+    pts = sorted((math.log(p["strike"] / f), p["iv"]) for p in
+                 next(q["points"] for q in und["volSurface"] if q["expiry"] == expiry))
+    if 0 <= pts[0][0]:
+        return pts[0][1]
+    for (k0, v0), (k1, v1) in zip(pts, pts[1:]):
+        if k0 <= 0 <= k1:
+            return v0 + (0 - k0) / (k1 - k0) * (v1 - v0)
+    return pts[-1][1]
+
+
+# ETH/BTC cross rate with a flat smile whose ATM vol implies rho(BTC, ETH) = 0.80 at T1 and T2:
+# sigma_cross^2 = sigma_ETH^2 + sigma_BTC^2 - 2 rho sigma_ETH sigma_BTC.
+cross_points = []
+for t in (T1, T2):
+    b, e = atm_vol("BTC", t), atm_vol("ETH", t)
+    vol = round(math.sqrt(e * e + b * b - 2 * 0.80 * e * b), 6)
+    cross_points.append({"expiry": t, "points": [{"strike": k, "iv": vol} for k in (0.025, 0.0345, 0.045)]})
+fwd = {x["expiry"]: x["price"] for x in market["underlyings"]["BTC"]["forwards"]}
+efwd = {x["expiry"]: x["price"] for x in market["underlyings"]["ETH"]["forwards"]}
+market["crossRates"] = [{"base": "ETH", "quote": "BTC", "index": round(3100 / 90000, 8),
+                         "forwards": [{"expiry": t, "price": round(efwd[t] / fwd[t], 8)} for t in (T1, T2)],
+                         "volSurface": cross_points}]
+
 
 def opt(u, expiry, strike, right, q, settlement="linear"):
     return {"kind": "option", "underlying": u, "expiry": expiry, "strike": strike, "right": right,
@@ -91,4 +119,23 @@ with open(os.path.join(HERE, "market.json"), "w") as f:
 for name, book in books.items():
     with open(os.path.join(HERE, name + ".json"), "w") as f:
         json.dump(book, f, indent=1)
-print("wrote market.json and", len(books), "books")
+# An index history for `margin correlation --history`: 14 days of 5-minute BTC and ETH closes, a correlated GBM
+# (rho = 0.70, 50% and 65% annual vol) ending at the example market's indices.
+hist = random.Random(7)
+steps, dt = 14 * 288, 300 / (365 * 86400)
+lines, b, e = [], 0.0, 0.0
+path = []
+for i in range(steps):
+    z1, z2 = hist.gauss(0, 1), hist.gauss(0, 1)
+    b += 0.50 * math.sqrt(dt) * z1
+    e += 0.65 * math.sqrt(dt) * (0.70 * z1 + math.sqrt(1 - 0.70 ** 2) * z2)
+    path.append((b, e))
+t0 = 1767945600 - steps * 300  # 2026-01-09T08:00:00Z minus 14 days
+with open(os.path.join(HERE, "index-history.csv"), "w") as f:
+    f.write("time,BTC,ETH\n")
+    for i, (x, y) in enumerate(path):
+        t = t0 + (i + 1) * 300
+        stamp = __import__("datetime").datetime.fromtimestamp(t, __import__("datetime").timezone.utc)
+        f.write("%s,%.2f,%.2f\n" % (stamp.strftime("%Y-%m-%dT%H:%M:%SZ"), 90000 * math.exp(x - path[-1][0]),
+                                    3100 * math.exp(y - path[-1][1])))
+print("wrote market.json,", len(books), "books and index-history.csv")

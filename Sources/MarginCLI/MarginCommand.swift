@@ -9,7 +9,8 @@ struct MarginCommand: ParsableCommand {
         commandName: "margin",
         abstract: "Portfolio-margin risk engine for crypto derivatives.",
         subcommands: [PriceCommand.self, ComputeCommand.self, CompareCommand.self, WhatIfCommand.self, ReportCommand.self,
-                      SpanCommand.self, LiquidationPriceCommand.self, EngineCommand.self])
+                      SpanCommand.self, LiquidationPriceCommand.self, CorrelationCommand.self,
+                      EngineCommand.self])
 }
 
 /// Runs the command; every usage or input error exits with status 2 and a message naming the field.
