@@ -19,8 +19,8 @@ extension Instrument {
             let strike = try node.required("strike").double(in: OptionContract.strikeDomain)
             let right = try node.required("right").enumeration(OptionRight.self)
             let expiry = try node.required("expiry").instant()
-            self.init(underlying: underlying, kind: .option(OptionContract(expiry: expiry, strike: strike, right: right)),
-                      settlement: settlement)
+            let contract = OptionContract(expiry: expiry, strike: strike, right: right)
+            self.init(underlying: underlying, kind: .option(contract), settlement: settlement)
         case "future", "perpetual":
             try reject("strike", "a \(kind) has no strike")
             try reject("right", "a \(kind) has no right")

@@ -72,7 +72,9 @@ extension VolQuote {
     public var json: JSONValue {
         .sortedObject([
             ("expiry", .instant(expiry)),
-            ("points", .array(zip(strikes, vols).map { k, v in .sortedObject([("iv", .double(v)), ("strike", .double(k))]) })),
+            ("points", .array(zip(strikes, vols).map { k, v in
+                .sortedObject([("iv", .double(v)), ("strike", .double(k))])
+            })),
         ])
     }
 

@@ -12,7 +12,8 @@ extension CorrelationTable {
         for (a, b, rho) in pairs {
             let field = "\(path)[\(a)/\(b)]"
             guard a != b else {
-                throw InputError.invalid(path: field, reason: "pairs \(a) with itself (its correlation is 1 by definition)")
+                throw InputError.invalid(
+                    path: field, reason: "pairs \(a) with itself (its correlation is 1 by definition)")
             }
             guard Self.rhoDomain.contains(rho) else {
                 throw InputError.invalid(path: "\(field).rho", reason: "must be a finite number in [-1, 1], got \(rho)")

@@ -44,7 +44,7 @@ public struct VolSurface: Hashable, Sendable {
     /// Slices by ascending expiry; never empty.
     public private(set) var slices: [Slice]
     /// The quotes the surface was built from, as given (``VolQuote``): what a market writes back, and what
-    /// ``UnderlyingMarket/updated(time:index:rate:forwards:perpetualPrice:volQuotes:)`` rebuilds the surface from
+    /// ``UnderlyingMarket/updated(time:index:rate:forwards:perpetualPrice:volQuotes:path:)`` rebuilds the surface from
     /// against new forwards.
     public private(set) var quotes: [VolQuote]
 
@@ -97,7 +97,8 @@ public struct VolSurface: Hashable, Sendable {
         self.quotes = quotes
     }
 
-    /// Builds a surface from quoted `(strike, vol)` points per expiry (see ``init(quotes:valuationTime:forward:path:)``).
+    /// Builds a surface from quoted `(strike, vol)` points per expiry
+    /// (see ``init(quotes:valuationTime:forward:path:)``).
     public init(
         quotes: [(expiry: Instant, points: [(strike: Double, vol: Double)])],
         valuationTime: Instant,

@@ -2,8 +2,9 @@ import MarginCore
 
 extension EngineCore {
     /// A 64-bit FNV-1a digest of every account's margin (name, then the bit patterns of equity, MM and IM, the
-    /// health, and the unpriceable instrument of an account whose risk is unavailable), in account-name order, and of the state's canonical payload. Equal digests mean bit-identical
-    /// margins and state; used to prove recovery exact.
+    /// health, and the unpriceable instrument of an account whose risk is unavailable), in account-name order, and
+    /// of the state's canonical payload. Equal digests mean bit-identical margins and state; used to prove recovery
+    /// exact.
     public var digest: String {
         var h = FNV1a()
         for name in book.accountNames.sorted() {

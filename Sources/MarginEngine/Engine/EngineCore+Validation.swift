@@ -59,7 +59,8 @@ extension EngineCore {
                 throw .invalid(field: "instrument", reason: "\(l.instrument.underlying) has no vol surface for options")
             }
             if let why = book.unpriceable(l.instrument, in: market) {
-                throw .invalid(field: "instrument", reason: "\(l.instrument) cannot be priced in the \(market.name) market: \(why)")
+                throw .invalid(field: "instrument",
+                               reason: "\(l.instrument) cannot be priced in the \(market.name) market: \(why)")
             }
         case .expiry(let e):
             guard let instrument = state.instruments[e.instrument] else {
@@ -98,8 +99,9 @@ extension EngineCore {
         if let u = book.underlyingSlot[m.underlying] {
             for slot in book.instrumentsOf[u] {
                 if let expiry = book.instruments[Int(slot)].expiry, expiry <= m.time {
+                    let instrument = book.instruments[Int(slot)]
                     throw .invalid(field: "time", reason:
-                        "\(book.instruments[Int(slot)]) expires at \(expiry); expire it before moving time to \(m.time)")
+                        "\(instrument) expires at \(expiry); expire it before moving time to \(m.time)")
                 }
             }
         }

@@ -18,7 +18,8 @@ extension EngineEvent {
         case .market(let m): try m.validate()
         case .listing(let l): try l.validate()
         case .expiry(let e): try e.validate()
-        case .parameters(let p): try EngineError.checking { () throws(InputError) in try p.validate(path: "parameters") }
+        case .parameters(let p):
+            try EngineError.checking { () throws(InputError) in try p.validate(path: "parameters") }
         case .correlations(let table):
             try EngineError.checking { () throws(InputError) in try table.validate(path: "correlations") }
         case .health(let h): try EngineError.checkName(h.account, field: "account")
@@ -105,7 +106,9 @@ extension EngineError {
 
     /// A name (account, currency, instrument id, underlying): 1 to 128 characters.
     static func checkName(_ name: String, field: String) throws(EngineError) {
-        guard !name.isEmpty, name.count <= 128 else { throw .invalid(field: field, reason: "must be 1 to 128 characters") }
+        guard !name.isEmpty, name.count <= 128 else {
+            throw .invalid(field: field, reason: "must be 1 to 128 characters")
+        }
     }
 }
 

@@ -79,7 +79,8 @@ extension RiskBook {
         let uc = underlyingCount
         let base = a * uc
         for u in sortedUnderlyings where summaries[base + u].exposed && summaries[base + u].unpriced >= 0 {
-            return .unavailable(instrument: instrumentIds[Int(summaries[base + u].unpriced)], health: journaledHealth[a])
+            let slot = Int(summaries[base + u].unpriced)
+            return .unavailable(instrument: instrumentIds[slot], health: journaledHealth[a])
         }
         var equity = stable[a]
         var mm = 0.0

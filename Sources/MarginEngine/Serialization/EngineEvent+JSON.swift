@@ -79,7 +79,9 @@ extension EngineEvent {
                                      time: try node.required("time").instant())
                 m.index = try node.optional("index")?.double()
                 m.rate = try node.optional("rate")?.double()
-                if let f = try node.optional("forwards") { m.forwards = try UnderlyingMarket.forwards(json: f, after: nil) }
+                if let f = try node.optional("forwards") {
+                    m.forwards = try UnderlyingMarket.forwards(json: f, after: nil)
+                }
                 m.perpetualPrice = try node.optional("perpetualPrice")?.double()
                 if let s = try node.optional("volSurface") { m.surface = try VolQuote.quotes(json: s) }
                 return m
@@ -106,7 +108,8 @@ extension EngineEvent {
                 try J.decode { () throws(InputError) in try node.optional(key)?.double() ?? .nan }
             }
             self = .health(HealthChange(account: try string("account"), from: try health("from"), to: try health("to"),
-                                        equity: try figure("equity"), maintenanceMargin: try figure("maintenanceMargin"),
+                                        equity: try figure("equity"),
+                                        maintenanceMargin: try figure("maintenanceMargin"),
                                         initialMargin: try figure("initialMargin")))
         default:
             throw EngineError.invalid(field: "\(node.path).type", reason: "unknown event type \"\(type)\"")

@@ -12,7 +12,9 @@ extension EngineState {
     /// The canonical JSON, with or without the accounts (``payload`` streams them).
     func json(accounts includeAccounts: Bool) -> JSONValue {
         typealias J = JSONCoding
-        let markets = self.markets.map { name, m -> (String, JSONValue) in (name, m.json(includingValuationTime: true)) }
+        let markets = self.markets.map { name, m -> (String, JSONValue) in
+            (name, m.json(includingValuationTime: true))
+        }
         let accounts = !includeAccounts ? [] : self.accounts.map { name, a -> (String, JSONValue) in
             let balances = a.balances.map { ($0.key, J.money($0.value)) }
             let positions = a.positions.map { id, p -> (String, JSONValue) in
@@ -109,7 +111,8 @@ extension EngineState {
         }
         for (name, node) in try J.decode({ () throws(InputError) in try root.required("markets").object() }) {
             markets[name] = try J.decode { () throws(InputError) in
-                try UnderlyingMarket(json: node, name: name, valuationTime: try node.required("valuationTime").instant())
+                let time = try node.required("valuationTime").instant()
+                return try UnderlyingMarket(json: node, name: name, valuationTime: time)
             }
         }
         for (id, node) in try J.decode({ () throws(InputError) in try root.required("instruments").object() }) {
