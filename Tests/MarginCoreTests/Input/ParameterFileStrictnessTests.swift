@@ -85,7 +85,7 @@ import Testing
         #expect(RiskParameters.pricePointsRange == 3...201)
     }
 
-    @Test("a file that only narrows priceRange can no longer leave the reference extreme move at −100% or beyond")
+    @Test("a file that only widens priceRange cannot push the reference extreme move to −100% or beyond")
     func crossFieldRuleChecksTheResult() {
         // 3 × 0.4 = 1.2: the extreme scenarios would move prices by ∓120%, below zero. Caught although the file
         // gives only priceRange (it used to pass, and the margins were NaN).
