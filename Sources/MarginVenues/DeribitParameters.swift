@@ -93,10 +93,15 @@ public struct DeribitParameters: Hashable, Sendable {
 extension DeribitParameters {
     /// Decodes overrides over `base`: `{"pairs": {"BTC": {"priceRange": 0.16, …}}, "currencies": {"BTC":
     /// {"pnlOffset": 0, …}}, "mmFactor": 0.8, "worstCaseRounding": 1e-9, "takeoverRatio": 0.5}`. A pair or currency
-    /// named `default` sets the fallback. Every value is range-checked; errors name the field.
-    public init(json root: JSONNode, base: DeribitParameters = .published) throws(InputError) {
+    /// named `default` sets the fallback. Every value is range-checked; errors name the field. Strict: a key that
+    /// is not a parameter, at any level, is an error naming it.
+    ///
+    /// - Parameter extraKeys: keys the caller handles at the root (a venue file's `"preset"` and sections).
+    public init(json root: JSONNode, base: DeribitParameters = .published, allowing extraKeys: [String] = [])
+        throws(InputError)
+    {
         self = base
-        _ = try root.object()
+        try root.rejectUnknownKeys(Self.fileKeys + extraKeys)
         if let node = try root.optional("pairs") {
             for (name, n) in try node.object() {
                 if name == "default" {
@@ -125,10 +130,22 @@ extension DeribitParameters {
     }
 }
 
+extension DeribitParameters {
+    /// The keys of a Deribit parameter file's root.
+    public static let fileKeys = ["pairs", "currencies", "mmFactor", "worstCaseRounding", "takeoverRatio"]
+}
+
 extension DeribitParameters.Pair {
+    /// The keys of a `pairs.<name>` object.
+    public static let fileKeys = [
+        "priceRange", "bucketsCount", "volatilityRangeUp", "volatilityRangeDown", "shortTermVegaPower",
+        "longTermVegaPower", "minVolatilityForShockUp", "extendedTableFactor", "extendedMoves",
+        "deltaShockThresholdUSD", "maxDeltaShock", "deltaShockIncrement",
+    ]
+
     init(json root: JSONNode, base: Self) throws(InputError) {
         self = base
-        _ = try root.object()
+        try root.rejectUnknownKeys(Self.fileKeys)
         if let n = try root.optional("priceRange") {
             priceRange = try n.double(where: { $0 > 0 && $0 < 1 }, "in (0, 1)")
         }
@@ -176,9 +193,12 @@ extension DeribitParameters.Pair {
 }
 
 extension DeribitParameters.Currency {
+    /// The keys of a `currencies.<code>` object.
+    public static let fileKeys = ["annualisedMoveRisk", "minAnnualisedMove", "extendedDampenerUSD", "pnlOffset"]
+
     init(json root: JSONNode, base: Self) throws(InputError) {
         self = base
-        _ = try root.object()
+        try root.rejectUnknownKeys(Self.fileKeys)
         if let n = try root.optional("annualisedMoveRisk") {
             annualisedMoveRisk = try n.double(where: { $0 >= 0 && $0 <= 5 }, "in [0, 5]")
         }

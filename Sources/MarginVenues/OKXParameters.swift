@@ -111,14 +111,26 @@ public struct OKXChargeBand: Hashable, Sendable {
 }
 
 extension OKXParameters {
+    /// The keys of an OKX parameter file's root.
+    public static let fileKeys = [
+        "units", "volShockUp", "volShockDown", "extremeCoverage", "thetaDays", "vegaTermFactor", "rateShock",
+        "minimumChargeFuturesRate", "minimumChargeShortOptionRate", "minimumChargeLongOptionRate",
+        "initialToMaintenance", "minVol", "takeoverRatio",
+    ]
+
     /// Decodes overrides over `base`: `{"units": {"BTC": {"priceMoves": [0, 0.04, 0.08, 0.12], "extremeMove": 0.24,
     /// "basisAnnualisedMove": 0.05, "minimumChargeBands": [{"from": 0, "multiplier": 1}, …]}}, "volShockUp": 0.25,
     /// "volShockDown": 0.25, "extremeCoverage": 0.333, "thetaDays": 1, "vegaTermFactor": 0.5, "rateShock": 0.01,
     /// "minimumChargeFuturesRate": 0.001, "minimumChargeShortOptionRate": 0.005, "minimumChargeLongOptionRate": 0,
-    /// "initialToMaintenance": 1.3, "minVol": 0.01, "takeoverRatio": 0.5}`.
-    public init(json root: JSONNode, base: OKXParameters = .defaults) throws(InputError) {
+    /// "initialToMaintenance": 1.3, "minVol": 0.01, "takeoverRatio": 0.5}`. Strict: a key that is not a
+    /// parameter, at any level, is an error naming it.
+    ///
+    /// - Parameter extraKeys: keys the caller handles at the root (a venue file's `"preset"` and sections).
+    public init(json root: JSONNode, base: OKXParameters = .defaults, allowing extraKeys: [String] = [])
+        throws(InputError)
+    {
         self = base
-        _ = try root.object()
+        try root.rejectUnknownKeys(Self.fileKeys + extraKeys)
         if let node = try root.optional("units") {
             for (name, n) in try node.object() { units[name] = try Unit(json: n, base: unit(name)) }
         }
@@ -141,9 +153,12 @@ extension OKXParameters {
 }
 
 extension OKXParameters.Unit {
+    /// The keys of a `units.<name>` object.
+    public static let fileKeys = ["priceMoves", "extremeMove", "basisAnnualisedMove", "minimumChargeBands"]
+
     init(json root: JSONNode, base: Self) throws(InputError) {
         self = base
-        _ = try root.object()
+        try root.rejectUnknownKeys(Self.fileKeys)
         if let n = try root.optional("priceMoves") {
             priceMoves = try n.array().map { (x) throws(InputError) in
                 try x.double(where: { $0 >= 0 && $0 < 1 }, "in [0, 1)")
@@ -159,6 +174,7 @@ extension OKXParameters.Unit {
         if let n = try root.optional("minimumChargeBands") {
             var bands: [OKXChargeBand] = []
             for b in try n.array() {
+                try b.rejectUnknownKeys(["from", "multiplier"])
                 let fromNode = try b.required("from")
                 let from = try fromNode.double(where: { $0 >= 0 && $0 < 1e15 }, "a USD amount ≥ 0")
                 if bands.isEmpty, from != 0 {

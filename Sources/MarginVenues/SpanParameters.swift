@@ -41,13 +41,24 @@ public struct SpanParameters: Hashable, Sendable {
 }
 
 extension SpanParameters {
+    /// The keys of a SPAN parameter file's root.
+    public static let fileKeys = [
+        "scanRanges", "defaultScanRange", "volScanRange", "extremeMultiple", "extremeCoverage", "lookAheadDays",
+        "shortOptionMinimumRate", "intraSpreadRate", "interSpreads", "initialToMaintenance", "minVol", "takeoverRatio",
+    ]
+
     /// Decodes overrides over `base`: `{"scanRanges": {"BTC": 0.25}, "defaultScanRange": 0.3, "volScanRange": 0.25,
     /// "extremeMultiple": 2, "extremeCoverage": 0.35, "lookAheadDays": 1, "shortOptionMinimumRate": 0.005,
     /// "intraSpreadRate": 0.01, "interSpreads": [{"legs": [{"commodity": "BTC", "ratio": 1}, {"commodity": "ETH",
     /// "ratio": 20}], "credit": 0.5}], "initialToMaintenance": 1.1, "minVol": 0.01, "takeoverRatio": 0.5}`.
-    public init(json root: JSONNode, base: SpanParameters = .defaults) throws(InputError) {
+    /// Strict: a key that is not a parameter, at any level, is an error naming it.
+    ///
+    /// - Parameter extraKeys: keys the caller handles at the root (a venue file's `"preset"` and sections).
+    public init(json root: JSONNode, base: SpanParameters = .defaults, allowing extraKeys: [String] = [])
+        throws(InputError)
+    {
         self = base
-        _ = try root.object()
+        try root.rejectUnknownKeys(Self.fileKeys + extraKeys)
         if let node = try root.optional("scanRanges") {
             for (name, n) in try node.object() {
                 scanRanges[name] = try n.double(where: { $0 > 0 && $0 < 0.5 }, "in (0, 0.5)")
@@ -81,7 +92,8 @@ extension SpanParameters {
             intraSpreadRate = try n.double(where: { $0 >= 0 && $0 < 1 }, "in [0, 1)")
         }
         if let n = try root.optional("interSpreads") {
-            interSpreads = try n.array().map { (s) throws(InputError) in try SpanInterSpread(json: s, commodities: nil)
+            interSpreads = try n.array().map { (s) throws(InputError) in
+                try SpanInterSpread(json: s, commodities: nil, strict: true)
             }
         }
         if let n = try root.optional("initialToMaintenance") {

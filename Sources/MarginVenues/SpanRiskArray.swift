@@ -281,13 +281,16 @@ extension SpanBook {
 
 extension SpanInterSpread {
     /// `{"legs": [{"commodity": "C", "ratio": 2}, {"commodity": "S", "ratio": 1}], "credit": 0.55}`; when
-    /// `commodities` is given, each leg must name one of them.
-    public init(json s: JSONNode, commodities: Set<String>?) throws(InputError) {
+    /// `commodities` is given, each leg must name one of them. `strict` (a parameter file's spreads) makes an
+    /// unknown key an error naming it; a SPAN book's spreads are read leniently.
+    public init(json s: JSONNode, commodities: Set<String>?, strict: Bool = false) throws(InputError) {
+        if strict { try s.rejectUnknownKeys(["legs", "credit"]) }
         let legsNode = try s.required("legs")
         let legs = try legsNode.array()
         guard legs.count == 2 else { throw InputError.invalid(path: legsNode.path, reason: "must have exactly 2 legs") }
         var parsed: [(String, Double)] = []
         for leg in legs {
+            if strict { try leg.rejectUnknownKeys(["commodity", "ratio"]) }
             let cNode = try leg.required("commodity")
             let c = try cNode.string()
             if let commodities, !commodities.contains(c) {

@@ -53,11 +53,19 @@ public enum VenuePreset: Hashable, Sendable {
     /// fields at its root, or in a section named after it (`{"deribit": {…}, "okx": {…}}`, so one file can tune
     /// every venue for `compare --venues`). A reference file is MARGIN_MODEL.md's parameter format.
     ///
-    /// - Throws: ``InputError`` naming the field: an unknown preset, a `"preset"` that contradicts `preset`, or a
-    ///   value out of range.
+    /// Strict at every level: the root may hold `"preset"`, sections (objects named after presets) and the fields
+    /// of the preset the root is for (the file's `"preset"`, else `reference`); a section, the fields of its preset.
+    /// Any other key is an error naming its JSON path (`$.priceRang`), even in a part the chosen preset does not
+    /// read.
+    ///
+    /// - Throws: ``InputError`` naming the field: an unknown key, an unknown preset, a `"preset"` that contradicts
+    ///   `preset`, or a value out of range.
     public init(json root: JSONNode, preset: Name? = nil) throws(InputError) {
         let fileNode = try root.optional("preset")
         let filePreset = try fileNode.map { (n) throws(InputError) in try Self.name(n.string(), path: n.path) }
+        let sectionKeys = Name.allCases.map(\.rawValue)
+        try root.rejectUnknownKeys(["preset"] + sectionKeys + Self.fileKeys(of: filePreset ?? .reference))
+        for key in sectionKeys { _ = try root.optional(key)?.object() }
         if let preset, let filePreset, preset != filePreset, try root.optional(preset.rawValue) == nil {
             throw InputError.invalid(
                 path: fileNode?.path ?? root.path,
@@ -65,8 +73,10 @@ public enum VenuePreset: Hashable, Sendable {
         }
         let name = preset ?? filePreset ?? .reference
         var node = root
-        if let section = try root.optional(name.rawValue), case .object = section.value {
+        var extraKeys = ["preset"] + sectionKeys
+        if let section = try root.optional(name.rawValue) {
             node = section
+            extraKeys = []
         } else if filePreset == nil, name != .reference {
             throw InputError.invalid(
                 path: root.path,
@@ -74,10 +84,20 @@ public enum VenuePreset: Hashable, Sendable {
                     + "\"\(name.rawValue)\" section) cannot tune preset \"\(name.rawValue)\"")
         }
         switch name {
-        case .reference: self = .reference(try RiskParameters(json: node))
-        case .deribit: self = .deribit(try DeribitParameters(json: node))
-        case .span: self = .span(try SpanParameters(json: node))
-        case .okx: self = .okx(try OKXParameters(json: node))
+        case .reference: self = .reference(try RiskParameters(json: node, allowing: extraKeys))
+        case .deribit: self = .deribit(try DeribitParameters(json: node, allowing: extraKeys))
+        case .span: self = .span(try SpanParameters(json: node, allowing: extraKeys))
+        case .okx: self = .okx(try OKXParameters(json: node, allowing: extraKeys))
+        }
+    }
+
+    /// The keys a parameter file of preset `name` holds at its level (without `"preset"` and sections).
+    public static func fileKeys(of name: Name) -> [String] {
+        switch name {
+        case .reference: return RiskParameters.fileKeys
+        case .deribit: return DeribitParameters.fileKeys
+        case .span: return SpanParameters.fileKeys
+        case .okx: return OKXParameters.fileKeys
         }
     }
 

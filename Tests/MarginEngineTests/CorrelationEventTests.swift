@@ -24,7 +24,7 @@ import Testing
     /// The core's margin of every account of `core`, on the engine's markets and `correlations`.
     static func coreMargins(_ core: EngineCore, correlations: CorrelationTable) throws -> [String: MarginReport] {
         let calculator = MarginCalculator(parameters: core.state.parameters)
-        var market = try core.state.marketSnapshot()
+        var market = core.state.marketSnapshot()
         market.correlations = correlations
         var out: [String: MarginReport] = [:]
         for name in core.state.accounts.keys {

@@ -12,8 +12,7 @@ import Testing
     func matchesCore() throws {
         let core = try EngineCore(store: InMemoryJournal(), genesis: F.genesis())
         let calculator = MarginCalculator()
-        var snapshot = MarketSnapshot(valuationTime: core.state.markets["BTC"]!.time, underlyings: [:])
-        for (name, m) in core.state.markets { snapshot.underlyings[name] = try m.underlyingMarket() }
+        let snapshot = core.state.marketSnapshot()
         for (name, account) in core.state.accounts {
             let portfolio = Portfolio(
                 account: name, balances: account.balances.mapValues(Money.double),

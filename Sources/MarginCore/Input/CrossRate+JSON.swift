@@ -43,3 +43,13 @@ extension CrossRate {
         self.init(base: base, quote: quote, market: market)
     }
 }
+
+extension CrossRate {
+    /// The cross rate in `market.json`'s `crossRates` format: `{"base", "quote"}` and the fields of an underlying
+    /// (`index`, `rate`, `forwards`, `volSurface`), keys sorted.
+    public var json: JSONValue {
+        guard case .object(let fields) = market.json() else { return market.json() }
+        return .sortedObject([("base", .string(base)), ("quote", .string(quote))] + fields.map { ($0.key, $0.value) })
+    }
+}
+

@@ -1,10 +1,12 @@
 extension MarketSnapshot {
     /// Decodes and validates a market snapshot in the format of `shared/examples/market.json`.
     ///
-    /// Checks: `valuationTime` is an instant; each underlying's `index` > 0, `rate` finite in [−1, 1], forward
-    /// prices > 0 at expiries after valuation time, vol points with strike > 0 and 0 < iv < 100; correlations name
-    /// two distinct known underlyings with ρ in [−1, 1], each pair once; `crossRates` (optional) as
-    /// ``CrossRate/decodeAll(_:underlyings:valuationTime:)`` checks them.
+    /// Checks: `valuationTime` is an instant; each underlying as ``UnderlyingMarket/init(json:name:valuationTime:)``
+    /// checks it (`index` > 0, `rate` finite in [−1, 1], forward prices > 0 at expiries after valuation time, vol
+    /// points with strike > 0 and 0 < iv < 100; an empty `volSurface` is no surface); correlations as
+    /// ``CorrelationTable/init(json:knownUnderlyings:)`` checks them, naming known underlyings; `crossRates`
+    /// (optional) as ``CrossRate/decodeAll(_:underlyings:valuationTime:)`` checks them. Unknown keys are ignored
+    /// (market files are lenient).
     public init(json root: JSONNode) throws(InputError) {
         let valuationTime = try root.required("valuationTime").instant()
         var markets: [String: UnderlyingMarket] = [:]
@@ -14,23 +16,9 @@ extension MarketSnapshot {
             }
             markets[name] = try UnderlyingMarket(json: node, name: name, valuationTime: valuationTime)
         }
-        var correlations = CorrelationTable()
-        var seenPairs = Set<String>()
-        for entry in try root.optional("correlations")?.array() ?? [] {
-            let pairNode = try entry.required("pair")
-            let names = try pairNode.array().map { (n) throws(InputError) in try n.string() }
-            guard names.count == 2, names[0] != names[1] else {
-                throw InputError.invalid(path: pairNode.path, reason: "must name two different underlyings")
-            }
-            for (i, n) in names.enumerated() where markets[n] == nil {
-                throw InputError.unknownUnderlying(path: "\(pairNode.path)[\(i)]", name: n)
-            }
-            guard seenPairs.insert(names.sorted().joined(separator: "|")).inserted else {
-                throw InputError.invalid(path: pairNode.path, reason: "pair \(names[0])/\(names[1]) is listed twice")
-            }
-            let rho = try entry.required("rho").double(where: { $0 >= -1 && $0 <= 1 }, "in [-1, 1]")
-            correlations.set(names[0], names[1], rho: rho)
-        }
+        let correlations = try root.optional("correlations").map { (n) throws(InputError) in
+            try CorrelationTable(json: n, knownUnderlyings: Set(markets.keys))
+        } ?? CorrelationTable()
         let crossRates = try CrossRate.decodeAll(root.optional("crossRates"), underlyings: markets,
                                                  valuationTime: valuationTime)
         self.init(valuationTime: valuationTime, underlyings: markets, correlations: correlations,
@@ -39,42 +27,16 @@ extension MarketSnapshot {
 
     /// Decodes a snapshot from JSON text.
     public init(jsonText: String) throws(InputError) { try self.init(json: JSONNode.parse(jsonText)) }
-}
 
-extension UnderlyingMarket {
-    init(json node: JSONNode, name: String, valuationTime: Instant) throws(InputError) {
-        let index = try node.required("index").double(where: { $0 > 0 && $0 < 1e15 }, "a price > 0")
-        let rate = try node.optional("rate")?.double(where: { $0 >= -1 && $0 <= 1 }, "in [-1, 1]") ?? 0
-        var forwards: [Instant: Double] = [:]
-        for f in try node.optional("forwards")?.array() ?? [] {
-            let expiryNode = try f.required("expiry")
-            let expiry = try expiryNode.instant()
-            guard expiry > valuationTime else {
-                throw InputError.invalid(path: expiryNode.path, reason: "\(expiry) is not after valuation time")
-            }
-            guard forwards[expiry] == nil else {
-                throw InputError.invalid(path: expiryNode.path, reason: "forward for \(expiry) is given twice")
-            }
-            forwards[expiry] = try f.required("price").double(where: { $0 > 0 && $0 < 1e15 }, "a price > 0")
-        }
-        let perp = try node.optional("perpetualPrice")?.double(where: { $0 > 0 && $0 < 1e15 }, "a price > 0")
-        self.init(name: name, index: index, rate: rate, forwards: forwards, perpetualPrice: perp,
-                  valuationTime: valuationTime)
-        if let surfaceNode = try node.optional("volSurface") {
-            var quotes: [(expiry: Instant, points: [(strike: Double, vol: Double)])] = []
-            for sliceNode in try surfaceNode.array() {
-                let expiry = try sliceNode.required("expiry").instant()
-                var points: [(strike: Double, vol: Double)] = []
-                for p in try sliceNode.required("points").array() {
-                    let strike = try p.required("strike").positiveDouble()
-                    let iv = try p.required("iv").double(where: { $0 > 0 && $0 < 100 }, "a vol in (0, 100)")
-                    points.append((strike, iv))
-                }
-                quotes.append((expiry, points))
-            }
-            let market = self
-            volSurface = try VolSurface(quotes: quotes, valuationTime: valuationTime,
-                                        forward: { market.forward(expiry: $0) }, path: surfaceNode.path)
-        }
+    /// The snapshot in the same format, keys sorted (canonical): `valuationTime`, `underlyings` (by name, each as
+    /// ``UnderlyingMarket/json(includingValuationTime:)`` writes it) and `correlations` (omitted when empty).
+    public var json: JSONValue {
+        var pairs: [(String, JSONValue)] = [
+            ("valuationTime", .instant(valuationTime)),
+            ("underlyings", .sortedObject(underlyings.map { ($0.key, $0.value.json()) })),
+        ]
+        if !correlations.pairs.isEmpty { pairs.append(("correlations", correlations.json)) }
+        if !crossRates.isEmpty { pairs.append(("crossRates", .array(crossRates.map(\.json)))) }
+        return .sortedObject(pairs)
     }
 }

@@ -48,13 +48,11 @@ extension Portfolio {
 }
 
 extension Position {
-    /// Decodes one position; see ``Portfolio/init(json:)`` for the rules.
+    /// Decodes one position: its instrument (``Instrument/init(json:)``) and its size; see
+    /// ``Portfolio/init(json:)`` for the rules.
     public init(json node: JSONNode) throws(InputError) {
-        let kindNode = try node.required("kind")
-        let kind = try kindNode.string()
-        let underlying = try node.required("underlying").string()
-        guard !underlying.isEmpty else { throw InputError.invalid(path: "\(node.path).underlying", reason: "is empty") }
-        let settlement = try node.required("settlement").enumeration(Settlement.self)
+        let instrument = try Instrument(json: node)
+        let kind = try node.required("kind").string()
         let quantity = try node.optional("quantity")?.double(where: { abs($0) < 1e12 }, "a finite quantity")
         let notional = try node.optional("notionalUSD")?.double(where: { abs($0) < 1e15 }, "a finite notional")
         let entryPrice = try node.optional("entryPrice")?.positiveDouble()
@@ -64,7 +62,7 @@ extension Position {
             }
         }
         func size(_ why: String) throws(InputError) -> Double {
-            if settlement == .inverse && kind != "option" {
+            if instrument.isSizedByNotional {
                 try reject("quantity", "an inverse \(kind) is sized by notionalUSD, not quantity")
                 guard let n = notional else { throw InputError.missing(path: "\(node.path).notionalUSD") }
                 return n
@@ -73,35 +71,12 @@ extension Position {
             guard let q = quantity else { throw InputError.missing(path: "\(node.path).quantity") }
             return q
         }
-        let instrument: Instrument
-        switch kind {
-        case "option":
-            let strike = try node.required("strike").positiveDouble()
-            let right = try node.required("right").enumeration(OptionRight.self)
-            let expiry = try node.required("expiry").instant()
+        if instrument.option != nil {
             try reject("entryPrice", "options take no entryPrice (their value counts in equity)")
-            let q = try size("options are sized by quantity (coins), not notionalUSD")
-            instrument = Instrument(underlying: underlying,
-                                    kind: .option(OptionContract(expiry: expiry, strike: strike, right: right)),
-                                    settlement: settlement)
-            self.init(instrument: instrument, size: q)
-        case "future", "perpetual":
-            try reject("strike", "a \(kind) has no strike")
-            try reject("right", "a \(kind) has no right")
-            let expiry: Instant?
-            if kind == "future" {
-                expiry = try node.required("expiry").instant()
-            } else {
-                try reject("expiry", "a perpetual has no expiry")
-                expiry = nil
-            }
+            self.init(instrument: instrument, size: try size("options are sized by quantity (coins), not notionalUSD"))
+        } else {
             let q = try size("a linear \(kind) is sized by quantity (coins), not notionalUSD")
-            instrument = Instrument(underlying: underlying, kind: expiry.map { .future(expiry: $0) } ?? .perpetual,
-                                    settlement: settlement)
             self.init(instrument: instrument, size: q, entryPrice: entryPrice)
-        default:
-            throw InputError.invalid(path: kindNode.path,
-                                     reason: "\"\(kind)\" is not one of \"option\", \"future\", \"perpetual\"")
         }
     }
 }

@@ -25,26 +25,32 @@ public struct MarketSnapshot: Hashable, Sendable {
 
 /// Pairwise correlations of underlyings' relative price moves. Symmetric; the diagonal is 1.
 public struct CorrelationTable: Hashable, Sendable {
-    private var values: [String: Double] = [:]
+    /// A pair, its names in ascending order (any names: no separator to collide with).
+    private struct Pair: Hashable, Sendable {
+        var first: String
+        var second: String
+
+        init(_ a: String, _ b: String) {
+            (first, second) = a < b ? (a, b) : (b, a)
+        }
+    }
+
+    private var values: [Pair: Double] = [:]
 
     public init() {}
 
-    private static func key(_ a: String, _ b: String) -> String { a < b ? "\(a)|\(b)" : "\(b)|\(a)" }
-
     /// Sets ρ for the pair (order irrelevant).
-    public mutating func set(_ a: String, _ b: String, rho: Double) { values[Self.key(a, b)] = rho }
+    public mutating func set(_ a: String, _ b: String, rho: Double) { values[Pair(a, b)] = rho }
 
     /// ρ of the pair: 1 on the diagonal, 0 when not configured.
     public func rho(_ a: String, _ b: String) -> Double {
-        a == b ? 1 : values[Self.key(a, b)] ?? 0
+        a == b ? 1 : values[Pair(a, b)] ?? 0
     }
 
-    /// Every configured pair, sorted.
+    /// Every configured pair, names ascending within a pair, pairs sorted by their first then second name.
     public var pairs: [(String, String, Double)] {
-        values.keys.sorted().compactMap { key in
-            let parts = key.split(separator: "|").map(String.init)
-            guard parts.count == 2, let rho = values[key] else { return nil }
-            return (parts[0], parts[1], rho)
+        values.keys.sorted { $0.first != $1.first ? $0.first < $1.first : $0.second < $1.second }.compactMap { key in
+            values[key].map { (key.first, key.second, $0) }
         }
     }
 }

@@ -43,38 +43,45 @@ public struct VolSurface: Hashable, Sendable {
 
     /// Slices by ascending expiry; never empty.
     public private(set) var slices: [Slice]
+    /// The quotes the surface was built from, as given (``VolQuote``): what a market writes back, and what
+    /// ``UnderlyingMarket/updated(time:index:rate:forwards:perpetualPrice:volQuotes:path:)`` rebuilds the surface from
+    /// against new forwards.
+    public private(set) var quotes: [VolQuote]
 
     /// Builds a surface from quoted points.
     ///
     /// - Parameters:
-    ///   - quotes: per expiry, the (strike, iv) points; strikes > 0 and distinct, ivs > 0.
+    ///   - quotes: per expiry, the points; strikes > 0 and distinct, ivs in (0, 100), as many ivs as strikes.
     ///   - valuationTime: the snapshot's time; every expiry must be after it.
     ///   - forward: the forward price `F(Tᵢ)` of each surface expiry.
-    /// - Throws: ``InputError`` naming the offending quote.
-    public init(
-        quotes: [(expiry: Instant, points: [(strike: Double, vol: Double)])],
-        valuationTime: Instant,
-        forward: (Instant) -> Double,
-        path: String = "volSurface"
-    ) throws(InputError) {
+    /// - Throws: ``InputError`` naming the offending quote (`<path>[i].points[j].iv`).
+    public init(quotes: [VolQuote], valuationTime: Instant, forward: (Instant) -> Double,
+                path: String = "volSurface") throws(InputError) {
         guard !quotes.isEmpty else { throw InputError.invalid(path: path, reason: "has no expiries") }
         var slices: [Slice] = []
         for (i, quote) in quotes.enumerated() {
+            guard quote.expiry.isISO8601Representable else {
+                throw .invalid(path: "\(path)[\(i)].expiry", reason: "\(quote.expiry) is outside years 1678–2261")
+            }
             let years = valuationTime.years(until: quote.expiry)
             guard years > 0 else {
                 throw .invalid(path: "\(path)[\(i)].expiry", reason: "\(quote.expiry) is not after valuation time")
             }
-            guard !quote.points.isEmpty else { throw .invalid(path: "\(path)[\(i)].points", reason: "is empty") }
+            guard !quote.strikes.isEmpty else { throw .invalid(path: "\(path)[\(i)].points", reason: "is empty") }
+            guard quote.strikes.count == quote.vols.count else {
+                throw .invalid(path: "\(path)[\(i)].points",
+                               reason: "has \(quote.strikes.count) strikes and \(quote.vols.count) vols")
+            }
             let f = forward(quote.expiry)
             var points: [(k: Double, vol: Double)] = []
-            for (j, p) in quote.points.enumerated() {
-                guard p.strike.isFinite, p.strike > 0 else {
+            for (j, (strike, vol)) in zip(quote.strikes, quote.vols).enumerated() {
+                guard VolQuote.strikeDomain.contains(strike) else {
                     throw .invalid(path: "\(path)[\(i)].points[\(j)].strike", reason: "must be a finite number > 0")
                 }
-                guard p.vol.isFinite, p.vol > 0, p.vol < 100 else {
+                guard VolQuote.volDomain.contains(vol) else {
                     throw .invalid(path: "\(path)[\(i)].points[\(j)].iv", reason: "must be a finite number in (0, 100)")
                 }
-                points.append((log(p.strike / f), p.vol))
+                points.append((log(strike / f), vol))
             }
             points.sort { $0.k < $1.k }
             for j in 1..<max(points.count, 1) where points[j].k == points[j - 1].k {
@@ -87,6 +94,20 @@ public struct VolSurface: Hashable, Sendable {
             throw .invalid(path: path, reason: "has expiry \(slices[j].expiry) twice")
         }
         self.slices = slices
+        self.quotes = quotes
+    }
+
+    /// Builds a surface from quoted `(strike, vol)` points per expiry
+    /// (see ``init(quotes:valuationTime:forward:path:)``).
+    public init(
+        quotes: [(expiry: Instant, points: [(strike: Double, vol: Double)])],
+        valuationTime: Instant,
+        forward: (Instant) -> Double,
+        path: String = "volSurface"
+    ) throws(InputError) {
+        try self.init(quotes: quotes.map { VolQuote(expiry: $0.expiry, strikes: $0.points.map(\.strike),
+                                                     vols: $0.points.map(\.vol)) },
+                      valuationTime: valuationTime, forward: forward, path: path)
     }
 
     /// Moves every slice's log-moneyness by `dk` (see ``shiftingLogMoneyness(by:)``).

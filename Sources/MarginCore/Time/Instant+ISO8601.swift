@@ -63,6 +63,14 @@ extension Instant {
         self.init(nanosecondsSinceEpoch: Int64(seconds) * 1_000_000_000 + Int64(nanos))
     }
 
+    /// Whether ``iso8601`` reads back (``init(iso8601:)``) to this instant: years 1678 to 2261. Instants outside
+    /// (the extreme ends of the nanosecond range) are refused wherever one is journaled or written.
+    public var isISO8601Representable: Bool {
+        let first = Int64(Instant.daysFromCivil(year: 1678, month: 1, day: 1)) * 86_400 * 1_000_000_000
+        let last = Int64(Instant.daysFromCivil(year: 2262, month: 1, day: 1)) * 86_400 * 1_000_000_000 - 1
+        return nanosecondsSinceEpoch >= first && nanosecondsSinceEpoch <= last
+    }
+
     /// `YYYY-MM-DDTHH:MM:SSZ`, with a fraction only when the instant has one.
     public var iso8601: String {
         let ns = nanosecondsSinceEpoch

@@ -24,7 +24,11 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Year fraction from `self` to `later` (negative when `later` is earlier).
     @inlinable
     public func years(until later: Instant) -> Double {
-        Double(later.nanosecondsSinceEpoch - nanosecondsSinceEpoch) / 1e9 / Instant.secondsPerYear
+        // The exact difference in nanoseconds; across more than 292 years it overflows Int64, then (only then)
+        // the difference of the two as `Double`s: never a trap.
+        let (d, overflow) = later.nanosecondsSinceEpoch.subtractingReportingOverflow(nanosecondsSinceEpoch)
+        let nanoseconds = overflow ? Double(later.nanosecondsSinceEpoch) - Double(nanosecondsSinceEpoch) : Double(d)
+        return nanoseconds / 1e9 / Instant.secondsPerYear
     }
 
     /// The instant `seconds` later.

@@ -40,6 +40,7 @@ public final class MarketConflator: Sendable {
                 if merged.index == nil { merged.index = p.update.index }
                 if merged.rate == nil { merged.rate = p.update.rate }
                 if merged.forwards == nil { merged.forwards = p.update.forwards }
+                if merged.perpetualPrice == nil { merged.perpetualPrice = p.update.perpetualPrice }
                 if merged.surface == nil { merged.surface = p.update.surface }
                 if merged.time < p.update.time { merged.time = p.update.time }
                 p.update = merged

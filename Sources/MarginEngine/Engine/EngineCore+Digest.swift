@@ -1,9 +1,10 @@
 import MarginCore
 
 extension EngineCore {
-    /// A 64-bit FNV-1a digest of every account's margin (name, then the bit patterns of equity, MM and IM, and the
-    /// health), in account-name order, and of the state's canonical payload. Equal digests mean bit-identical
-    /// margins and state; used to prove recovery exact.
+    /// A 64-bit FNV-1a digest of every account's margin (name, then the bit patterns of equity, MM and IM, the
+    /// health, and the unpriceable instrument of an account whose risk is unavailable), in account-name order, and
+    /// of the state's canonical payload. Equal digests mean bit-identical margins and state; used to prove recovery
+    /// exact.
     public var digest: String {
         var h = FNV1a()
         for name in book.accountNames.sorted() {
@@ -14,6 +15,10 @@ extension EngineCore {
             h.add(m.maintenanceMargin.bitPattern)
             h.add(m.initialMargin.bitPattern)
             h.add(m.health.rawValue)
+            if let id = m.unpricedInstrument {
+                h.add("unpriced")
+                h.add(id)
+            }
         }
         let margins = h.value
         var s = FNV1a()

@@ -10,21 +10,22 @@ struct Prepared {
 }
 
 extension EngineCore {
-    /// Checks `event` against the current state without changing anything.
+    /// Checks `event` against the current state without changing anything: first by itself
+    /// (``EngineEvent/validate()``: names, amounts, market values, parameters, correlation tables), then against the
+    /// state (known accounts and instruments, balances, margin, what the market must keep priceable). Everything
+    /// accepted here is journaled, and replays: the journal's decoders read back exactly what passes.
     ///
-    /// - Throws: ``EngineError`` naming the field and why (or the margin shortfall).
+    /// - Throws: ``EngineError`` naming the field and why (or the margin shortfall, or the unpriceable instrument).
     func validate(_ event: EngineEvent) throws(EngineError) -> Prepared {
+        try event.validate()
         switch event {
         case .deposit(let t):
-            try checkName(t.account, field: "account")
             try checkCurrency(t.currency)
-            guard t.amount > 0 else { throw .invalid(field: "amount", reason: "must be > 0, got \(Money.text(t.amount))") }
         case .withdrawal(let t):
             guard let current = state.accounts[t.account] else {
                 throw .invalid(field: "account", reason: "unknown account \"\(t.account)\"")
             }
             try checkCurrency(t.currency)
-            guard t.amount > 0 else { throw .invalid(field: "amount", reason: "must be > 0, got \(Money.text(t.amount))") }
             let balance = current.balances[t.currency] ?? 0
             guard balance >= t.amount else {
                 throw .insufficientBalance(account: t.account, currency: t.currency, balance: Money.text(balance),
@@ -40,58 +41,13 @@ extension EngineCore {
             guard let instrument = state.instruments[f.instrument] else {
                 throw .invalid(field: "instrument", reason: "\"\(f.instrument)\" is not listed")
             }
-            guard f.quantity != 0 else { throw .invalid(field: "quantity", reason: "must not be 0") }
-            guard f.price > 0 else { throw .invalid(field: "price", reason: "must be > 0, got \(Money.text(f.price))") }
             try checkCurrency(f.feeCurrency, field: "feeCurrency")
             var account = current
             EngineState.applyFill(f, instrument: instrument, to: &account)
-            try checkFillMargin(f.account, before: current, after: account)
+            try checkFillMargin(f, before: current, after: account)
         case .market(let m):
-            try checkName(m.underlying, field: "underlying")
-            guard !Portfolio.stablecoins.contains(m.underlying) else {
-                throw .invalid(field: "underlying", reason: "\"\(m.underlying)\" is a stablecoin")
-            }
-            var market: MarketState
-            if let current = state.markets[m.underlying] {
-                guard m.time >= current.time else {
-                    throw .invalid(field: "time", reason: "\(m.time) is before the current valuation time \(current.time)")
-                }
-                market = current
-            } else {
-                guard m.index != nil else { throw .invalid(field: "index", reason: "required for a new underlying") }
-                market = MarketState(name: m.underlying, time: m.time, index: 0)
-            }
-            if let index = m.index {
-                guard index.isFinite, index > 0 else { throw .invalid(field: "index", reason: "must be a finite number > 0") }
-                market.index = index
-            }
-            if let rate = m.rate {
-                guard rate.isFinite, abs(rate) <= 1 else { throw .invalid(field: "rate", reason: "must be in [-1, 1]") }
-                market.rate = rate
-            }
-            if let forwards = m.forwards {
-                for (t, f) in forwards where !(f.isFinite && f > 0) {
-                    throw .invalid(field: "forwards.\(t.iso8601)", reason: "must be a finite number > 0")
-                }
-                market.forwards = forwards
-            }
-            if let surface = m.surface { market.surface = surface }
-            market.time = m.time
-            if let u = book.underlyingSlot[m.underlying] {
-                for slot in book.instrumentsOf[u] {
-                    if let expiry = book.instruments[Int(slot)].expiry, expiry <= m.time {
-                        throw .invalid(field: "time", reason:
-                            "\(book.instruments[Int(slot)]) expires at \(expiry); expire it before moving time to \(m.time)")
-                    }
-                }
-            }
-            do {
-                return Prepared(market: try market.underlyingMarket())
-            } catch {
-                throw EngineError.invalid(field: error.path, reason: error.description)
-            }
+            return Prepared(market: try checkMarket(m))
         case .listing(let l):
-            try checkName(l.id, field: "id")
             guard state.instruments[l.id] == nil else { throw .invalid(field: "id", reason: "\"\(l.id)\" is already listed") }
             guard let market = state.markets[l.instrument.underlying] else {
                 throw .invalid(field: "instrument.underlying", reason: "no market for \"\(l.instrument.underlying)\"")
@@ -99,13 +55,12 @@ extension EngineCore {
             if let expiry = l.instrument.expiry, expiry <= market.time {
                 throw .invalid(field: "instrument.expiry", reason: "\(expiry) is not after the market time \(market.time)")
             }
-            if let c = l.instrument.option {
-                guard c.strike.isFinite, c.strike > 0 else {
-                    throw .invalid(field: "instrument.strike", reason: "must be a finite number > 0")
-                }
-                guard market.surface != nil else {
-                    throw .invalid(field: "instrument", reason: "\(l.instrument.underlying) has no vol surface for options")
-                }
+            if l.instrument.option != nil, market.volSurface == nil {
+                throw .invalid(field: "instrument", reason: "\(l.instrument.underlying) has no vol surface for options")
+            }
+            if let why = book.unpriceable(l.instrument, in: market) {
+                throw .invalid(field: "instrument",
+                               reason: "\(l.instrument) cannot be priced in the \(market.name) market: \(why)")
             }
         case .expiry(let e):
             guard let instrument = state.instruments[e.instrument] else {
@@ -114,11 +69,10 @@ extension EngineCore {
             guard instrument.expiry != nil else {
                 throw .invalid(field: "instrument", reason: "\"\(e.instrument)\" is a perpetual and does not expire")
             }
-            guard e.settlementPrice > 0 else { throw .invalid(field: "settlementPrice", reason: "must be > 0") }
             let holders = state.accounts.filter { $0.value.positions[e.instrument] != nil }.keys.sorted()
             return Prepared(holders: holders)
         case .parameters:
-            break
+            break  // ``RiskParameters/validate(path:)`` in ``EngineEvent/validate()``: nothing depends on the state.
         case .correlations(let table):
             try checkCorrelations(table)
         case .health(let h):
@@ -129,21 +83,46 @@ extension EngineCore {
         return Prepared()
     }
 
+    /// A market update: time never goes back, a new underlying needs an index, no listed instrument expires at or
+    /// before the new time, the merged market is valid (``MarketUpdate/applied(to:)``: forwards and surface
+    /// expiries after the new time, good quotes), and it keeps every listed option priceable: a surface cannot be
+    /// removed while an option of the underlying is listed (fail closed; the error names the option).
+    private func checkMarket(_ m: MarketUpdate) throws(EngineError) -> UnderlyingMarket {
+        let current = state.markets[m.underlying]
+        if let current {
+            guard m.time >= current.time else {
+                throw .invalid(field: "time", reason: "\(m.time) is before the current valuation time \(current.time)")
+            }
+        } else {
+            guard m.index != nil else { throw .invalid(field: "index", reason: "required for a new underlying") }
+        }
+        if let u = book.underlyingSlot[m.underlying] {
+            for slot in book.instrumentsOf[u] {
+                if let expiry = book.instruments[Int(slot)].expiry, expiry <= m.time {
+                    let instrument = book.instruments[Int(slot)]
+                    throw .invalid(field: "time", reason:
+                        "\(instrument) expires at \(expiry); expire it before moving time to \(m.time)")
+                }
+            }
+        }
+        var market: UnderlyingMarket?
+        try EngineError.checking { () throws(InputError) in market = try m.applied(to: current) }
+        guard let market else { throw .invalid(field: "underlying", reason: "no market") }
+        if market.volSurface == nil, let id = book.listedOptions(of: m.underlying).first {
+            throw .invalid(field: "volSurface", reason:
+                "option \"\(id)\" is listed on \(m.underlying): the update would leave it without a vol surface")
+        }
+        return market
+    }
+
     /// Every pair names two different underlyings with a market, ρ is finite in [−1, 1], and the matrix over every
     /// underlying is positive definite as the core's ``CorrelationModel`` builds it (ρ clamped to [−0.99, 0.99]).
     /// Unlisted pairs have ρ = 0, so every account's sub-matrix (what ``MarginCalculator`` checks) is then positive
     /// definite too: a principal sub-matrix of a positive definite matrix is.
     private func checkCorrelations(_ table: CorrelationTable) throws(EngineError) {
-        for (a, b, rho) in table.pairs {
-            let field = "correlations[\(a)/\(b)]"
-            guard a != b else {
-                throw .invalid(field: field, reason: "pairs \(a) with itself (its correlation is 1 by definition)")
-            }
+        for (a, b, _) in table.pairs {
             for name in [a, b] where state.markets[name] == nil {
-                throw .invalid(field: field, reason: "no market for \"\(name)\"")
-            }
-            guard rho.isFinite, rho >= -1, rho <= 1 else {
-                throw .invalid(field: "\(field).rho", reason: "must be a finite number in [-1, 1], got \(rho)")
+                throw .invalid(field: "correlations[\(a)/\(b)]", reason: "no market for \"\(name)\"")
             }
         }
         do {
@@ -154,10 +133,6 @@ extension EngineCore {
         }
     }
 
-    private func checkName(_ name: String, field: String) throws(EngineError) {
-        guard !name.isEmpty, name.count <= 128 else { throw .invalid(field: field, reason: "must be 1 to 128 characters") }
-    }
-
     private func checkCurrency(_ currency: String, field: String = "currency") throws(EngineError) {
         guard Portfolio.stablecoins.contains(currency) || state.markets[currency] != nil else {
             throw .invalid(field: field, reason: "\"\(currency)\" is neither a stablecoin nor an underlying with a market")
@@ -166,8 +141,21 @@ extension EngineCore {
 
     /// A fill passes ``PreTradeRule``: equity ≥ IM after it, or it lowers MM without lowering equity − IM (an
     /// account below IM may trade down). Anything else is rejected with the shortfall.
-    private func checkFillMargin(_ name: String, before: AccountState, after: AccountState) throws(EngineError) {
-        try checkRule(name, before: book.hypothetical(before), after: book.hypothetical(after))
+    ///
+    /// Fail closed: when the account's risk is unavailable before or after the fill (it holds an instrument whose
+    /// risk array cannot be computed), its margin is unknown and the rule cannot be read; only a fill that reduces
+    /// the size of an existing position without flipping it is accepted, anything else is rejected naming the
+    /// instrument.
+    private func checkFillMargin(_ f: Fill, before: AccountState, after: AccountState) throws(EngineError) {
+        let b = book.hypothetical(before)
+        let a = book.hypothetical(after)
+        if let id = b.unpricedInstrument ?? a.unpricedInstrument {
+            let old = before.positions[f.instrument]?.quantity ?? 0
+            let reduces = old != 0 && (old > 0) != (f.quantity > 0) && abs(f.quantity) <= abs(old)
+            guard reduces else { throw .riskUnavailable(account: f.account, instrument: id) }
+            return
+        }
+        try checkRule(f.account, before: b, after: a)
     }
 
     /// Applies ``PreTradeRule`` to an account's margins before and after a change (USD).
@@ -178,8 +166,11 @@ extension EngineCore {
         }
     }
 
-    /// A withdrawal passes ``PreTradeRule`` too (for a withdrawal it amounts to equity ≥ IM after it).
+    /// A withdrawal passes ``PreTradeRule`` too (for a withdrawal it amounts to equity ≥ IM after it); an account
+    /// whose risk is unavailable withdraws nothing (its margin is unknown).
     private func checkWithdrawalMargin(_ name: String, before: AccountState, after: AccountState) throws(EngineError) {
-        try checkRule(name, before: book.hypothetical(before), after: book.hypothetical(after))
+        let b = book.hypothetical(before)
+        if let id = b.unpricedInstrument { throw .riskUnavailable(account: name, instrument: id) }
+        try checkRule(name, before: b, after: book.hypothetical(after))
     }
 }

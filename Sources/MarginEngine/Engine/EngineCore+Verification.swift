@@ -22,7 +22,8 @@ extension EngineCore {
             let m = book.combine(a)
             let c = book.margins[a]
             if m.equity.bitPattern != c.equity.bitPattern || m.maintenanceMargin.bitPattern != c.maintenanceMargin.bitPattern
-                || m.initialMargin.bitPattern != c.initialMargin.bitPattern || m.health != c.health { same = false }
+                || m.initialMargin.bitPattern != c.initialMargin.bitPattern || m.health != c.health
+                || m.unpricedInstrument != c.unpricedInstrument { same = false }
             if !same { mismatches += 1 }
         }
         return (book.accountCount, mismatches)
@@ -34,6 +35,6 @@ extension UnderlyingSummary {
         scan.bitPattern == o.scan.bitPattern && extreme.bitPattern == o.extreme.bitPattern
             && som.bitPattern == o.som.bitPattern && roll.bitPattern == o.roll.bitPattern
             && liquidationCost.bitPattern == o.liquidationCost.bitPattern && value.bitPattern == o.value.bitPattern
-            && exposed == o.exposed
+            && exposed == o.exposed && unpriced == o.unpriced
     }
 }

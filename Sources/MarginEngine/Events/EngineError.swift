@@ -8,6 +8,10 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
     case belowInitialMargin(account: String, equity: Double, initialMargin: Double)
     /// The withdrawal exceeds the balance of the currency.
     case insufficientBalance(account: String, currency: String, balance: String, requested: String)
+    /// The account's risk cannot be computed (it holds `instrument`, whose risk array could not be computed): only
+    /// deposits and fills that reduce an existing position without flipping it are accepted (docs/ENGINE.md,
+    /// "Fail closed").
+    case riskUnavailable(account: String, instrument: String)
     /// A journal or snapshot could not be read or written; the event was not applied.
     case storage(String)
     /// A journal or snapshot record could not be decoded.
@@ -20,6 +24,9 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
             return "account \(account): equity \(equity) USD would be below initial margin \(im) USD"
         case .insufficientBalance(let account, let currency, let balance, let requested):
             return "account \(account): balance \(balance) \(currency) is less than \(requested) requested"
+        case .riskUnavailable(let account, let instrument):
+            return "account \(account): risk unavailable, instrument \(instrument) cannot be priced "
+                + "(only deposits and fills that reduce a position are accepted)"
         case .storage(let message): return "storage: \(message)"
         case .corruptRecord(let sequence, let reason): return "journal record \(sequence): \(reason)"
         }

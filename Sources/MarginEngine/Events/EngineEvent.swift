@@ -87,21 +87,11 @@ public struct Fill: Hashable, Sendable {
     }
 }
 
-/// One vol-surface expiry: (strike USD, implied vol as a decimal) points.
-public struct VolQuote: Hashable, Sendable {
-    public var expiry: Instant
-    public var strikes: [Double]
-    public var vols: [Double]
-
-    public init(expiry: Instant, strikes: [Double], vols: [Double]) {
-        self.expiry = expiry
-        self.strikes = strikes
-        self.vols = vols
-    }
-}
-
-/// A market update of one underlying at `time` (its new valuation time; never earlier than the current one).
-/// Absent fields keep their current values; `forwards`, when given, replaces the whole curve.
+/// A market update of one underlying at `time` (its new valuation time; never earlier than the current one), in
+/// the terms of `market.json`'s underlyings. Absent fields keep their current values; `forwards`, when given,
+/// replaces the whole curve; `surface`, when given, replaces the whole vol surface, and an empty one removes it
+/// (refused while options of the underlying are listed). The surface is always rebuilt from its quotes against the
+/// forwards as of the update (``UnderlyingMarket/updated(time:index:rate:forwards:perpetualPrice:volQuotes:path:)``).
 public struct MarketUpdate: Hashable, Sendable {
     public var underlying: String
     public var time: Instant
@@ -111,16 +101,20 @@ public struct MarketUpdate: Hashable, Sendable {
     public var rate: Double?
     /// Forward prices by expiry, USD per coin.
     public var forwards: [Instant: Double]?
-    /// The whole implied-vol surface.
+    /// The perpetual's price, USD per coin (perpetuals are marked at it; at the index while none was ever given).
+    /// Kept until the next update that gives one, like every other field.
+    public var perpetualPrice: Double?
+    /// The whole implied-vol surface as quoted (`[]` removes it).
     public var surface: [VolQuote]?
 
     public init(underlying: String, time: Instant, index: Double? = nil, rate: Double? = nil,
-                forwards: [Instant: Double]? = nil, surface: [VolQuote]? = nil) {
+                forwards: [Instant: Double]? = nil, perpetualPrice: Double? = nil, surface: [VolQuote]? = nil) {
         self.underlying = underlying
         self.time = time
         self.index = index
         self.rate = rate
         self.forwards = forwards
+        self.perpetualPrice = perpetualPrice
         self.surface = surface
     }
 }

@@ -1,21 +1,43 @@
 import MarginCore
 
 /// An account's margin figures, USD, and the health they imply (MARGIN_MODEL.md "Account requirement").
+///
+/// **Risk unavailable** (docs/ENGINE.md, "Fail closed"): when the account holds a nonzero position in an instrument
+/// whose risk array cannot be computed, ``unpricedInstrument`` names it (the first such, by underlying name then
+/// instrument id), equity is unknown (NaN), MM and IM are unbounded (+∞: never counted as zero risk) and ``health``
+/// is the health last journaled for the account (no transition fires from missing data). Such an account may only
+/// reduce risk: deposits, and fills that reduce an existing position without flipping it.
 public struct AccountMargin: Hashable, Sendable {
-    /// Equity, USD: balances at the index (stablecoins at 1), option values, unrealized futures P&L.
+    /// Equity, USD: balances at the index (stablecoins at 1), option values, unrealized futures P&L. NaN when the
+    /// account's risk is unavailable.
     public var equity: Double
-    /// Maintenance margin, USD.
+    /// Maintenance margin, USD (+∞ when the account's risk is unavailable).
     public var maintenanceMargin: Double
-    /// Initial margin, USD.
+    /// Initial margin, USD (+∞ when the account's risk is unavailable).
     public var initialMargin: Double
     public var health: Health
+    /// The instrument (id) whose risk array cannot be computed, when the account holds it: its risk is then
+    /// unavailable. `nil` for every account whose margin is known.
+    public var unpricedInstrument: String?
 
-    public init(equity: Double, maintenanceMargin: Double, initialMargin: Double, health: Health) {
+    public init(equity: Double, maintenanceMargin: Double, initialMargin: Double, health: Health,
+                unpricedInstrument: String? = nil) {
         self.equity = equity
         self.maintenanceMargin = maintenanceMargin
         self.initialMargin = initialMargin
         self.health = health
+        self.unpricedInstrument = unpricedInstrument
     }
+
+    /// The margin of an account whose risk cannot be computed because it holds `instrument`, keeping `health`
+    /// (the health last journaled for it).
+    public static func unavailable(instrument: String, health: Health) -> AccountMargin {
+        AccountMargin(equity: .nan, maintenanceMargin: .infinity, initialMargin: .infinity, health: health,
+                      unpricedInstrument: instrument)
+    }
+
+    /// Whether the figures are known (no held instrument is unpriceable).
+    public var isRiskAvailable: Bool { unpricedInstrument == nil }
 
     /// Equity, IM and MM as the pre-trade rule reads them (USD).
     public var figures: MarginFigures {
@@ -43,6 +65,10 @@ struct UnderlyingSummary: Hashable, Sendable {
     var value = 0.0
     /// The account has a coin balance or a position in the underlying.
     var exposed = false
+    /// The slot of the first instrument (in instrument-id order) the account holds a nonzero position in whose
+    /// risk array could not be computed, or −1: the components above then leave it out and the account's risk is
+    /// unavailable.
+    var unpriced: Int32 = -1
 }
 
 /// One position of an account as the hot loop reads it.

@@ -37,6 +37,8 @@ struct AggregationKernel: @unchecked Sendable {
     let isOption: UnsafePointer<Bool>
     let isLinear: UnsafePointer<Bool>
     let invalid: UnsafePointer<Bool>
+    /// Instrument ids by slot (read only to name an unpriceable instrument).
+    let instrumentIds: UnsafePointer<String>
     // Per underlying
     let spot: UnsafePointer<Double>
     let index: UnsafePointer<Double>
@@ -49,6 +51,8 @@ struct AggregationKernel: @unchecked Sendable {
     let coins: UnsafePointer<Double>
     let holds: UnsafePointer<Bool>
     let stable: UnsafePointer<Double>
+    /// The health last journaled per account: what an account whose risk is unavailable keeps.
+    let journaledHealth: UnsafePointer<Health>
     let summaries: UnsafeMutablePointer<UnderlyingSummary>
     let margins: UnsafeMutablePointer<AccountMargin>
     /// `rowStride` doubles of scratch (one row per thread, see ``using(scratchRow:)``).
@@ -63,9 +67,18 @@ struct AggregationKernel: @unchecked Sendable {
     {
         var s = UnderlyingSummary()
         s.exposed = exposed
-        guard exposed, hasMarket[u] else { return s }
+        guard exposed else { return s }
+        guard hasMarket[u] else {
+            // No market (a state built without events): nothing of it can be priced.
+            for k in 0..<count where ps[k].size != 0 {
+                s.unpriced = ps[k].instrument
+                break
+            }
+            return s
+        }
         let idx = index[u]
-        // Scalar components, and the rows to add (invalid instruments count for nothing).
+        // Scalar components, and the rows to add. An instrument without a valid array adds nothing here and is
+        // recorded instead: the account's risk is then unavailable (``combineSum(_:)``), never counted as zero.
         return withUnsafeTemporaryAllocation(of: UnsafePointer<Double>?.self, capacity: max(count, 1)) { rows in
             withUnsafeTemporaryAllocation(of: Double.self, capacity: max(count, 1)) { sizes -> UnderlyingSummary in
                 var n = 0
@@ -73,8 +86,11 @@ struct AggregationKernel: @unchecked Sendable {
                 for k in 0..<count {
                     let p = ps[k]
                     let slot = Int(p.instrument)
-                    if invalid[slot] { continue }
                     let size = p.size
+                    if invalid[slot] {
+                        if size != 0, s.unpriced < 0 { s.unpriced = p.instrument }
+                        continue
+                    }
                     s.liquidationCost += abs(size) * liquidation[slot]
                     if size < 0 { s.som += -size * som[slot] }
                     if isOption[slot] {
@@ -104,6 +120,21 @@ struct AggregationKernel: @unchecked Sendable {
                 return s
             }
         }
+    }
+
+    /// The margin of account `a`, whose risk is unavailable because it holds instrument `slot`.
+    func unavailable(_ a: Int, slot: Int32) -> AccountMargin {
+        .unavailable(instrument: instrumentIds[Int(slot)], health: journaledHealth[a])
+    }
+
+    /// The first unpriceable instrument slot account `a` holds (by underlying name), or −1.
+    func unpriced(_ a: Int) -> Int32 {
+        let base = a &* underlyingCount
+        for k in 0..<underlyingCount {
+            let s = summaries[base + sortedUnderlyings[k]]
+            if s.exposed, s.unpriced >= 0 { return s.unpriced }
+        }
+        return -1
     }
 
     /// The same kernel with scratch row `t` of the book's ``RiskBook/maxThreads`` rows: the kernel of thread `t`.
@@ -139,16 +170,22 @@ struct AggregationKernel: @unchecked Sendable {
     }
 
     /// `sum` mode: MM, IM, equity and health from the cached summaries, in ``MarginCalculator``'s order
-    /// (underlyings by name; core, then rolls, then liquidation costs). Not for `correlated` mode.
+    /// (underlyings by name; core, then rolls, then liquidation costs). Not for `correlated` mode. An account holding
+    /// an instrument without a valid array gets ``AccountMargin/unavailable(instrument:health:)``.
     @inline(__always)
     func combineSum(_ a: Int) -> AccountMargin {
         let base = a &* underlyingCount
         var equity = stable[a]
         var core = 0.0
+        var unpriced: Int32 = -1
         for k in 0..<underlyingCount {
             let s = summaries[base + sortedUnderlyings[k]]
-            if s.exposed { core += max(s.scan, s.extreme, s.som) }
+            if s.exposed {
+                core += max(s.scan, s.extreme, s.som)
+                if s.unpriced >= 0, unpriced < 0 { unpriced = s.unpriced }
+            }
         }
+        if unpriced >= 0 { return unavailable(a, slot: unpriced) }
         var mm = core
         for k in 0..<underlyingCount {
             let s = summaries[base + sortedUnderlyings[k]]

@@ -18,6 +18,8 @@ extension RiskBook {
         isOption.withUnsafeBufferPointer { option in
         isLinear.withUnsafeBufferPointer { linear in
         invalid.withUnsafeBufferPointer { bad in
+        instrumentIds.withUnsafeBufferPointer { ids in
+        journaledHealth.withUnsafeBufferPointer { journaled in
         spotTable.withUnsafeBufferPointer { spot in
         indexOf.withUnsafeBufferPointer { index in
         hasMarket.withUnsafeBufferPointer { hasMarket in
@@ -36,13 +38,15 @@ extension RiskBook {
                 rollOffset: sc.rollOffset, coverage: p.extremeCoverage, correlated: p.correlationMode == .correlated,
                 initialToMaintenance: p.initialToMaintenance, takeoverRatio: p.takeoverRatio, underlyingCount: uc,
                 pnl: base(pnl), liquidation: base(liq), som: base(som), value: base(value), forward: base(fwd),
-                isOption: base(option), isLinear: base(linear), invalid: base(bad), spot: base(spot),
+                isOption: base(option), isLinear: base(linear), invalid: base(bad), instrumentIds: base(ids),
+                spot: base(spot),
                 index: base(index), hasMarket: base(hasMarket), sortedUnderlyings: base(sorted), slab: base(slab),
                 rangeStart: base(rangeStart), rangeCount: base(rangeCount), coins: base(coins), holds: base(holds),
-                stable: base(stable), summaries: mutableBase(summaries), margins: mutableBase(margins),
+                stable: base(stable), journaledHealth: base(journaled), summaries: mutableBase(summaries),
+                margins: mutableBase(margins),
                 scratch: mutableBase(scratch), isa: isa)
             return body(kernel)
-        }}}}}}}}}}}}}}}}}}}}}
+        }}}}}}}}}}}}}}}}}}}}}}}
     }
 
     /// The components of one account in underlying `u` (see ``AggregationKernel``); refreshes the instrument arrays
@@ -74,6 +78,10 @@ extension RiskBook {
         let p = calculator.parameters
         let uc = underlyingCount
         let base = a * uc
+        for u in sortedUnderlyings where summaries[base + u].exposed && summaries[base + u].unpriced >= 0 {
+            let slot = Int(summaries[base + u].unpriced)
+            return .unavailable(instrument: instrumentIds[slot], health: journaledHealth[a])
+        }
         var equity = stable[a]
         var mm = 0.0
         if p.correlationMode == .correlated {
@@ -160,6 +168,9 @@ extension RiskBook {
             let inU = s.positions.filter { Int($0.underlying) == u }
             sums.append(summary(inU, coin: coinsByU[u], exposed: exposed[u], underlying: u))
         }
+        for u in sortedUnderlyings where sums[u].exposed && sums[u].unpriced >= 0 {
+            return .unavailable(instrument: instrumentIds[Int(sums[u].unpriced)], health: account.health)
+        }
         var equity = s.stable
         var mm: Double
         if p.correlationMode == .correlated {
@@ -206,9 +217,13 @@ extension RiskBook {
     {
         var s = UnderlyingSummary()
         s.exposed = exposed
-        guard exposed, markets[u] != nil else { return s }
-        let index = indexOf[u]
         let u32 = Int32(u)
+        guard exposed else { return s }
+        guard markets[u] != nil else {
+            s.unpriced = ps.first { $0.underlying == u32 && $0.size != 0 }?.instrument ?? -1
+            return s
+        }
+        let index = indexOf[u]
         for p in ps where p.underlying == u32 { ensureFresh(Int(p.instrument)) }
         let n = stride
         let sc = calculator.scenarios
@@ -235,9 +250,12 @@ extension RiskBook {
                 guard let tableBase = table.baseAddress else { return }
                 for p in ps where p.underlying == u32 {
                     let slot = Int(p.instrument)
-                    if bad[slot] { continue }
-                    let src = tableBase + slot * rowStride
                     let size = p.size
+                    if bad[slot] {
+                        if size != 0, s.unpriced < 0 { s.unpriced = p.instrument }
+                        continue
+                    }
+                    let src = tableBase + slot * rowStride
                     for i in 0..<n { accBase[i] += size * src[i] }
                     s.liquidationCost += abs(size) * liq[slot]
                     if size < 0 { s.som += -size * som[slot] }

@@ -42,6 +42,8 @@ final class RiskBook {
     // Instruments
     private(set) var instrumentSlot: [String: Int32] = [:]
     private(set) var instruments: [Instrument] = []
+    /// Instrument ids by slot (an expired instrument's slot keeps its id, unused).
+    private(set) var instrumentIds: [String] = []
     @exclusivity(unchecked) private(set) var instrumentUnderlying: [Int32] = []
     var pnl: [Double] = []
     var liquidationPerUnit: [Double] = []
@@ -55,7 +57,8 @@ final class RiskBook {
     var indexOf: [Double] = []
     @exclusivity(unchecked) var arrayVersion: [UInt64] = []
     private(set) var coreArrays: [InstrumentRiskArray?] = []
-    /// Instruments whose array could not be computed (e.g. no surface): their positions count for nothing.
+    /// Instruments whose array could not be computed (pricing threw, or a figure is not finite): an account holding
+    /// one has its risk reported unavailable (``AccountMargin/unpricedInstrument``), never counted as zero.
     private(set) var invalid: [Bool] = []
 
     // Accounts
@@ -136,7 +139,7 @@ final class RiskBook {
         for name in state.markets.keys.sorted() {
             guard let m = state.markets[name] else { continue }
             let u = addUnderlying(name)
-            setMarket(u, market: try? m.underlyingMarket())
+            setMarket(u, market: m)
         }
         for id in state.instruments.keys.sorted() {
             guard let instrument = state.instruments[id] else { continue }
@@ -158,7 +161,8 @@ final class RiskBook {
         scratch = [Double](repeating: 0, count: rowStride * Self.maxThreads)
         underlyingNames = []; underlyingSlot = [:]; sortedUnderlyings = []; markets = []; marketVersion = []
         spotTable = []; hasMarket = []; instrumentsOf = []; holders = []; priority = []
-        instrumentSlot = [:]; instruments = []; instrumentUnderlying = []; pnl = []; liquidationPerUnit = []
+        instrumentSlot = [:]; instruments = []; instrumentIds = []; instrumentUnderlying = []; pnl = []
+        liquidationPerUnit = []
         somPerUnit = []; valuePerUnit = []; forward = []; arrayVersion = []; coreArrays = []; invalid = []
         isOption = []; isLinear = []; indexOf = []
         accountSlot = [:]; accountNames = []; slab = []; slabOffset = []; slabCapacity = []; rangeStart = []
@@ -230,6 +234,7 @@ final class RiskBook {
         let slot = Int32(instruments.count)
         instrumentSlot[id] = slot
         instruments.append(instrument)
+        instrumentIds.append(id)
         instrumentUnderlying.append(Int32(u))
         pnl += [Double](repeating: 0, count: rowStride)
         liquidationPerUnit.append(0); somPerUnit.append(0); valuePerUnit.append(0); forward.append(0)
@@ -372,13 +377,22 @@ final class RiskBook {
     }
 
     /// Writes instrument `instrument`'s P&L row in `market` into `row` and returns its per-unit figures (pure;
-    /// `nil`, with `row` untouched, when it cannot be priced).
+    /// `nil` when it cannot be priced: no market, pricing throws, or any P&L value or figure is not finite).
     static func price(_ instrument: Instrument, market: UnderlyingMarket?, calculator: MarginCalculator,
                       into row: UnsafeMutableBufferPointer<Double>) -> InstrumentRiskArray.Figures?
     {
-        guard let market else { return nil }
-        return try? InstrumentRiskArray.revalue(instrument, in: market, scenarios: calculator.scenarios,
-                                                parameters: calculator.parameters, into: row)
+        guard let market,
+              let figures = try? InstrumentRiskArray.revalue(instrument, in: market, scenarios: calculator.scenarios,
+                                                             parameters: calculator.parameters, into: row)
+        else { return nil }
+        // Every value finite. Branch-free and vectorizable: a double is NaN or ±∞ exactly when its 11 exponent bits
+        // are all ones, i.e. when exponent + 1 sets bit 11; OR-ing that over the row is an integer reduction.
+        var exponents: UInt64 = 0
+        for i in 0..<calculator.scenarios.count { exponents |= ((row[i].bitPattern >> 52) & 0x7FF) &+ 1 }
+        let v = figures.valuation
+        let finite = exponents & 0x800 == 0 && v.valueUSD.isFinite && v.forward.isFinite
+            && figures.liquidationCostPerUnit.isFinite && figures.shortOptionMinimumPerUnit.isFinite
+        return finite ? figures : nil
     }
 
     /// Records a freshly priced row's per-unit figures (the row itself is already in ``pnl``).

@@ -3,6 +3,12 @@ import MarginCore
 
 extension EngineEvent {
     /// The event as a canonical JSON object (keys sorted, money as decimal strings): the journal payload.
+    ///
+    /// Markets, instruments, parameters and correlations are written in the input files' formats by the core's
+    /// encoders (`market.json`'s underlying fields, a `portfolio.json` position's instrument fields, the parameter
+    /// file, `market.json`'s `correlations`), and read back by the same decoders that read those files:
+    /// `{"type":"market","underlying":"BTC","time":"…","index":…,"forwards":[{"expiry":…,"price":…}],
+    /// "perpetualPrice":…,"volSurface":[{"expiry":…,"points":[{"iv":…,"strike":…}]}]}`.
     public var json: JSONValue {
         typealias J = JSONCoding
         var pairs: [(String, JSONValue)] = [("type", .string(kind))]
@@ -17,17 +23,19 @@ extension EngineEvent {
             pairs += [("underlying", .string(m.underlying)), ("time", J.instant(m.time))]
             if let index = m.index { pairs.append(("index", .double(index))) }
             if let rate = m.rate { pairs.append(("rate", .double(rate))) }
-            if let forwards = m.forwards { pairs.append(("forwards", J.encode(forwards: forwards))) }
-            if let surface = m.surface { pairs.append(("surface", J.encode(surface))) }
+            if let forwards = m.forwards { pairs.append(("forwards", UnderlyingMarket.json(forwards: forwards))) }
+            if let p = m.perpetualPrice { pairs.append(("perpetualPrice", .double(p))) }
+            if let surface = m.surface { pairs.append(("volSurface", VolQuote.json(surface))) }
         case .listing(let l):
-            pairs += [("id", .string(l.id)), ("instrument", J.encode(l.instrument))]
+            pairs += [("id", .string(l.id)), ("instrument", l.instrument.json)]
         case .expiry(let e):
             pairs += [("instrument", .string(e.instrument)), ("settlementPrice", J.money(e.settlementPrice))]
         case .parameters(let p):
-            pairs.append(("parameters", J.encode(p)))
+            pairs.append(("parameters", p.json))
         case .correlations(let table):
-            pairs.append(("correlations", J.encode(table)))
+            pairs.append(("correlations", table.json))
         case .health(let h):
+            // Figures are informational (the state keeps only `to`); a non-finite one is written as null.
             pairs += [("account", .string(h.account)), ("from", .string(h.from.rawValue)), ("to", .string(h.to.rawValue)),
                       ("equity", .double(h.equity)), ("maintenanceMargin", .double(h.maintenanceMargin)),
                       ("initialMargin", .double(h.initialMargin))]
@@ -46,7 +54,8 @@ extension EngineEvent {
         try self.init(json: root)
     }
 
-    /// Decodes an event object.
+    /// Decodes an event object. Reads back every event ``EngineEvent/validate()`` accepts, equal to it (markets,
+    /// instruments, parameters and correlations through the core's file decoders).
     public init(json node: JSONNode) throws(EngineError) {
         typealias J = JSONCoding
         let type = try J.decode { () throws(InputError) in try node.required("type").string() }
@@ -55,9 +64,6 @@ extension EngineEvent {
         }
         func money(_ key: String) throws(EngineError) -> Decimal {
             try J.money(try J.decode { () throws(InputError) in try node.required(key) })
-        }
-        func double(_ key: String) throws(EngineError) -> Double {
-            try J.decode { () throws(InputError) in try node.required(key).double() }
         }
         switch type {
         case "deposit", "withdrawal":
@@ -68,29 +74,43 @@ extension EngineEvent {
                               quantity: try money("quantity"), price: try money("price"), fee: try money("fee"),
                               feeCurrency: try string("feeCurrency")))
         case "market":
-            var m = MarketUpdate(underlying: try string("underlying"),
-                                 time: try J.decode { () throws(InputError) in try node.required("time").instant() })
-            m.index = try J.decode { () throws(InputError) in try node.optional("index")?.double() }
-            m.rate = try J.decode { () throws(InputError) in try node.optional("rate")?.double() }
-            if let f = try J.decode({ () throws(InputError) in try node.optional("forwards") }) { m.forwards = try J.forwards(f) }
-            if let s = try J.decode({ () throws(InputError) in try node.optional("surface") }) { m.surface = try J.surface(s) }
-            self = .market(m)
+            self = .market(try J.decode { () throws(InputError) -> MarketUpdate in
+                var m = MarketUpdate(underlying: try node.required("underlying").string(),
+                                     time: try node.required("time").instant())
+                m.index = try node.optional("index")?.double()
+                m.rate = try node.optional("rate")?.double()
+                if let f = try node.optional("forwards") {
+                    m.forwards = try UnderlyingMarket.forwards(json: f, after: nil)
+                }
+                m.perpetualPrice = try node.optional("perpetualPrice")?.double()
+                if let s = try node.optional("volSurface") { m.surface = try VolQuote.quotes(json: s) }
+                return m
+            })
         case "listing":
-            self = .listing(Listing(id: try string("id"),
-                                    instrument: try J.instrument(try J.decode { () throws(InputError) in try node.required("instrument") })))
+            self = .listing(Listing(id: try string("id"), instrument: try J.decode { () throws(InputError) in
+                try Instrument(json: try node.required("instrument"))
+            }))
         case "expiry":
             self = .expiry(Expiry(instrument: try string("instrument"), settlementPrice: try money("settlementPrice")))
         case "parameters":
-            self = .parameters(try J.parameters(try J.decode { () throws(InputError) in try node.required("parameters") }))
+            self = .parameters(try J.decode { () throws(InputError) in
+                try RiskParameters(json: try node.required("parameters"))
+            })
         case "correlations":
-            self = .correlations(try J.correlations(try J.decode { () throws(InputError) in try node.required("correlations") }))
+            self = .correlations(try J.decode { () throws(InputError) in
+                try CorrelationTable(json: try node.required("correlations"))
+            })
         case "health":
             func health(_ key: String) throws(EngineError) -> Health {
                 try J.decode { () throws(InputError) in try node.required(key).enumeration(Health.self) }
             }
+            func figure(_ key: String) throws(EngineError) -> Double {
+                try J.decode { () throws(InputError) in try node.optional(key)?.double() ?? .nan }
+            }
             self = .health(HealthChange(account: try string("account"), from: try health("from"), to: try health("to"),
-                                        equity: try double("equity"), maintenanceMargin: try double("maintenanceMargin"),
-                                        initialMargin: try double("initialMargin")))
+                                        equity: try figure("equity"),
+                                        maintenanceMargin: try figure("maintenanceMargin"),
+                                        initialMargin: try figure("initialMargin")))
         default:
             throw EngineError.invalid(field: "\(node.path).type", reason: "unknown event type \"\(type)\"")
         }

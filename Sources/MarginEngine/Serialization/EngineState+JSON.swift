@@ -3,16 +3,17 @@ import MarginCore
 
 extension EngineState {
     /// The whole state as canonical JSON (keys sorted, money as decimal strings): the snapshot payload.
+    ///
+    /// Markets are `market.json` underlyings with their own `valuationTime`, instruments `portfolio.json` instrument
+    /// fields, parameters the parameter file and correlations `market.json`'s `correlations`, all written and read
+    /// by the core's encoders and decoders.
     public var json: JSONValue { json(accounts: true) }
 
     /// The canonical JSON, with or without the accounts (``payload`` streams them).
     func json(accounts includeAccounts: Bool) -> JSONValue {
         typealias J = JSONCoding
         let markets = self.markets.map { name, m -> (String, JSONValue) in
-            var pairs: [(String, JSONValue)] = [("time", J.instant(m.time)), ("index", .double(m.index)),
-                                                ("rate", .double(m.rate)), ("forwards", J.encode(forwards: m.forwards))]
-            if let s = m.surface { pairs.append(("surface", J.encode(s))) }
-            return (name, J.object(pairs))
+            (name, m.json(includingValuationTime: true))
         }
         let accounts = !includeAccounts ? [] : self.accounts.map { name, a -> (String, JSONValue) in
             let balances = a.balances.map { ($0.key, J.money($0.value)) }
@@ -26,13 +27,13 @@ extension EngineState {
         }
         var fields: [(String, JSONValue)] = [
             ("sequence", .string(String(sequence))),
-            ("parameters", J.encode(parameters)),
+            ("parameters", parameters.json),
             ("markets", J.object(markets)),
-            ("instruments", J.object(instruments.map { ($0.key, J.encode($0.value)) })),
+            ("instruments", J.object(instruments.map { ($0.key, $0.value.json) })),
             ("accounts", J.object(accounts)),
         ]
         // Omitted when empty, so states without correlations keep the payload (and digest) they always had.
-        if !correlations.pairs.isEmpty { fields.append(("correlations", J.encode(correlations))) }
+        if !correlations.pairs.isEmpty { fields.append(("correlations", correlations.json)) }
         return J.object(fields)
     }
 
@@ -104,21 +105,18 @@ extension EngineState {
         let seqText = try J.decode { () throws(InputError) in try root.required("sequence").string() }
         guard let seq = UInt64(seqText) else { throw EngineError.invalid(field: "$.sequence", reason: "not an integer") }
         sequence = seq
-        parameters = try J.parameters(try J.decode { () throws(InputError) in try root.required("parameters") })
+        parameters = try J.decode { () throws(InputError) in try RiskParameters(json: try root.required("parameters")) }
         if let c = try J.decode({ () throws(InputError) in try root.optional("correlations") }) {
-            correlations = try J.correlations(c)
+            correlations = try J.decode { () throws(InputError) in try CorrelationTable(json: c) }
         }
         for (name, node) in try J.decode({ () throws(InputError) in try root.required("markets").object() }) {
-            var m = try J.decode { () throws(InputError) -> MarketState in
-                MarketState(name: name, time: try node.required("time").instant(), index: try node.required("index").double(),
-                            rate: try node.required("rate").double())
+            markets[name] = try J.decode { () throws(InputError) in
+                let time = try node.required("valuationTime").instant()
+                return try UnderlyingMarket(json: node, name: name, valuationTime: time)
             }
-            m.forwards = try J.forwards(try J.decode { () throws(InputError) in try node.required("forwards") })
-            if let s = try J.decode({ () throws(InputError) in try node.optional("surface") }) { m.surface = try J.surface(s) }
-            markets[name] = m
         }
         for (id, node) in try J.decode({ () throws(InputError) in try root.required("instruments").object() }) {
-            instruments[id] = try J.instrument(node)
+            instruments[id] = try J.decode { () throws(InputError) in try Instrument(json: node) }
         }
         for (name, node) in try J.decode({ () throws(InputError) in try root.required("accounts").object() }) {
             var a = AccountState()

@@ -15,14 +15,11 @@ extension EngineState {
         return portfolio
     }
 
-    /// Every market and the correlation table as the core's ``MarketSnapshot``, valued at the latest market time.
-    ///
-    /// - Throws: ``InputError`` when a market's vol quotes are invalid.
-    public func marketSnapshot() throws(InputError) -> MarketSnapshot {
-        var snapshot = MarketSnapshot(valuationTime: markets.values.map(\.time).max() ?? Instant(nanosecondsSinceEpoch: 0),
-                                      underlyings: [:], correlations: correlations)
-        for (name, market) in markets { snapshot.underlyings[name] = try market.underlyingMarket() }
-        return snapshot
+    /// Every market and the correlation table as the core's ``MarketSnapshot``, valued at the latest market time
+    /// (each underlying keeps its own valuation time): what ``MarginCalculator`` margins to check the engine.
+    public func marketSnapshot() -> MarketSnapshot {
+        MarketSnapshot(valuationTime: markets.values.map(\.valuationTime).max() ?? Instant(nanosecondsSinceEpoch: 0),
+                       underlyings: markets, correlations: correlations)
     }
 }
 

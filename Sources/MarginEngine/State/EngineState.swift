@@ -12,8 +12,9 @@ public struct EngineState: Hashable, Sendable {
     public var accounts: [String: AccountState] = [:]
     /// Listed instruments by id.
     public var instruments: [String: Instrument] = [:]
-    /// Markets by underlying.
-    public var markets: [String: MarketState] = [:]
+    /// Markets by underlying: the core's ``UnderlyingMarket`` (index, rate, forwards, perpetual price, vol surface
+    /// with its quotes), valued at the time of the underlying's last update.
+    public var markets: [String: UnderlyingMarket] = [:]
     public var parameters: RiskParameters = .reference
     /// Correlations between underlyings' price moves (`correlated` mode); unlisted pairs have ρ = 0.
     public var correlations = CorrelationTable()
@@ -33,13 +34,8 @@ public struct EngineState: Hashable, Sendable {
             Self.applyFill(f, instrument: instrument, to: &account)
             accounts[f.account] = account
         case .market(let m):
-            var market = markets[m.underlying] ?? MarketState(name: m.underlying, time: m.time, index: m.index ?? 0)
-            market.time = m.time
-            if let index = m.index { market.index = index }
-            if let rate = m.rate { market.rate = rate }
-            if let forwards = m.forwards { market.forwards = forwards }
-            if let surface = m.surface { market.surface = surface }
-            markets[m.underlying] = market
+            // Validation built this very market before the event was journaled, so it cannot fail here.
+            if let market = try? m.applied(to: markets[m.underlying]) { markets[m.underlying] = market }
         case .listing(let l):
             instruments[l.id] = l.instrument
         case .expiry(let e):

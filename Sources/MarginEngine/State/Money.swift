@@ -9,13 +9,25 @@ import MarginCore
 /// exactly `0`.
 public enum Money {
     private static let posix = Locale(identifier: "en_US_POSIX")
+    /// The digits of 2¹²⁸ − 1, the largest mantissa a `Decimal` holds.
+    private static let maxMantissa = Array("340282366920938463463374607431768211455".utf8)
 
-    /// Parses a decimal literal such as `"-12.5"` or `"1e-8"`; `nil` for anything else (including NaN).
+    /// Parses a decimal literal such as `"-12.5"` or `"1e-8"`; `nil` for anything else: NaN, more than 38
+    /// significant digits (which `Decimal` would round), a value outside `Decimal`'s range, more than 256 bytes. Reads
+    /// back ``text(_:)`` of every `Decimal` that is not NaN.
     public static func parse(_ text: String) -> Decimal? {
-        guard !text.isEmpty, text.utf8.count <= 64 else { return nil }
+        guard !text.isEmpty, text.utf8.count <= 256 else { return nil }
         // Decimal(string:) accepts a numeric prefix ("12abc"); require the whole text to be a number.
         guard text.utf8.allSatisfy({ (0x30...0x39).contains($0) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E || $0 == 0x45 || $0 == 0x65 })
         else { return nil }
+        // The significant digits (from the first nonzero digit to the last) must fit Decimal's 128-bit mantissa,
+        // or Decimal(string:) would round them.
+        let digits = text.utf8.prefix { $0 != 0x45 && $0 != 0x65 }.filter { (0x30...0x39).contains($0) }
+        if let first = digits.firstIndex(where: { $0 != 0x30 }), let last = digits.lastIndex(where: { $0 != 0x30 }) {
+            let significant = digits[first...last]
+            if significant.count > maxMantissa.count { return nil }
+            if significant.count == maxMantissa.count, maxMantissa.lexicographicallyPrecedes(significant) { return nil }
+        }
         guard let d = Decimal(string: text, locale: Self.posix), !d.isNaN else { return nil }
         return d
     }

@@ -62,14 +62,14 @@ import Testing
         "$.underlyings.*.index": Domain(nullIsError: true) { $0 > 0 && $0 < 1e15 },
         "$.underlyings.*.rate": Domain(nullIsError: false) { $0 >= -1 && $0 <= 1 },
         "$.underlyings.*.forwards[#].price": Domain(nullIsError: true) { $0 > 0 && $0 < 1e15 },
-        "$.underlyings.*.volSurface[#].points[#].strike": Domain(nullIsError: true) { $0 > 0 },
+        "$.underlyings.*.volSurface[#].points[#].strike": Domain(nullIsError: true) { $0 > 0 && $0 < 1e15 },
         "$.underlyings.*.volSurface[#].points[#].iv": Domain(nullIsError: true) { $0 > 0 && $0 < 100 },
         "$.correlations[#].rho": Domain(nullIsError: true) { $0 >= -1 && $0 <= 1 },
         // portfolio.json
         "$.balances.*": Domain(nullIsError: true) { abs($0) < 1e15 },
         "$.positions[#].quantity": Domain(nullIsError: true) { abs($0) < 1e12 },
         "$.positions[#].notionalUSD": Domain(nullIsError: true) { abs($0) < 1e15 },
-        "$.positions[#].strike": Domain(nullIsError: true) { $0 > 0 },
+        "$.positions[#].strike": Domain(nullIsError: true) { $0 > 0 && $0 < 1e15 },
         "$.positions[#].entryPrice": Domain(nullIsError: false) { $0 > 0 },
         // params-reference.json (every field optional)
         "$.priceRange": Domain(nullIsError: false) { $0 > 0 && $0 < 1 },

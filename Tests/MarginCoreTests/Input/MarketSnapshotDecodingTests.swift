@@ -248,17 +248,31 @@ enum InputTestFixture {
     }
 
     @Test func volSurfaceStructure() {
-        // A slice before valuation time, an empty slice, an empty surface, a repeated expiry.
+        // A slice before valuation time, an empty slice, a repeated expiry. (An empty surface is no surface: see
+        // `emptyOrAbsentSurfaceIsNoSurface`.)
         #expect(error(setting: .string("2026-01-01T00:00:00Z"), at: ["underlyings", "ETH", "volSurface", 0, "expiry"])?
             .path == "$.underlyings.ETH.volSurface[0].expiry")
         #expect(error(setting: .array([]), at: ["underlyings", "ETH", "volSurface", 0, "points"])?.path
                 == "$.underlyings.ETH.volSurface[0].points")
-        #expect(error(setting: .array([]), at: ["underlyings", "ETH", "volSurface"])?.path
-                == "$.underlyings.ETH.volSurface")
         #expect(error(setting: .string("2026-03-27T08:00:00Z"), at: ["underlyings", "BTC", "volSurface", 0, "expiry"])?
             .path == "$.underlyings.BTC.volSurface")
         #expect(error(setting: nil, at: ["underlyings", "BTC", "volSurface", 1, "points"])
                 == .missing(path: "$.underlyings.BTC.volSurface[1].points"))
+    }
+
+    /// Issue item 9a: an underlying with no options may give `"volSurface": []` or omit it; it then has no surface.
+    @Test("an empty or absent volSurface decodes as no surface; the rest of the underlying is unchanged")
+    func emptyOrAbsentSurfaceIsNoSurface() throws {
+        let empty = try decode(F.setting(.array([]), at: ["underlyings", "ETH", "volSurface"], in: base))
+        let absent = try decode(F.setting(nil, at: ["underlyings", "ETH", "volSurface"], in: base))
+        let full = try decode(base)
+        for m in [empty, absent] {
+            let eth = try #require(m.underlyings["ETH"])
+            #expect(eth.volSurface == nil)
+            #expect(eth.index == full.underlyings["ETH"]?.index && eth.forwards == full.underlyings["ETH"]?.forwards)
+            #expect(m.underlyings["BTC"] == full.underlyings["BTC"])
+        }
+        #expect(empty == absent)
     }
 
     @Test func correlationWithUnknownUnderlying() {
