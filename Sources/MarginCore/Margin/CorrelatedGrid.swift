@@ -60,7 +60,7 @@ public struct CorrelatedGrid: Hashable, Sendable {
     }
 
     /// Doubles of scratch ``jointLoss(buffer:)`` needs: the curves, then the sparse-table levels above the first.
-    var bufferCount: Int {
+    package var bufferCount: Int {
         let g = xs.count
         return names.count * g + max(AdmissibleMoves.levels(gridCount: g) - 1, 0) * g
     }
@@ -90,7 +90,7 @@ public struct CorrelatedGrid: Hashable, Sendable {
     /// `xs.count` values each, underlying-major, then scratch), for one to three underlyings.
     ///
     /// - Returns: the joint loss and the worst move's grid index per underlying (unused slots 0).
-    func jointLoss(buffer: UnsafeMutablePointer<Double>) -> (loss: Double, move: (Int, Int, Int)) {
+    package func jointLoss(buffer: UnsafeMutablePointer<Double>) -> (loss: Double, move: (Int, Int, Int)) {
         let n = names.count
         let g = xs.count
         var finite = true
