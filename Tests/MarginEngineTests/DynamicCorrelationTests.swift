@@ -164,3 +164,178 @@ enum CorrelationTableTests {
         return t
     }
 }
+
+/// Cross rates in the engine, implied correlation at the tenor, the table staying positive definite, the events'
+/// formats and validation.
+@Suite struct DynamicCorrelationSourcesTests {
+    typealias F = EngineFixtures
+    typealias D = DynamicCorrelationTests
+
+    /// An engine with BTC, ETH (surfaces) and SOL (index only) markets, the policy with fallback ρ(BTC, SOL) = 0.5
+    /// and ρ(ETH, SOL) = 0.6, and an ETH/BTC cross quoted flat at `crossVol`.
+    static func engine(crossVol: Double = 0.45) throws -> (EngineCore, Instant) {
+        let core = try EngineCore(store: InMemoryJournal(), genesis: F.genesis(accounts: 8, positions: 4))
+        let btc = try #require(core.state.markets["BTC"])
+        let eth = try #require(core.state.markets["ETH"])
+        let t = max(btc.time, eth.time)
+        try core.submit(.market(MarketUpdate(underlying: "SOL", time: t, index: 150, rate: 0)))
+        let fallback = CorrelationTableTests.table([("BTC", "SOL", 0.5), ("ETH", "SOL", 0.6)])
+        try core.submit(.correlationPolicy(D.policy(fallback: fallback)))
+        try core.submit(.crossRate(Self.cross(index: eth.index / btc.index, time: t, vol: crossVol)))
+        try core.submit(.market(MarketUpdate(underlying: "BTC", time: t.adding(seconds: 1), index: btc.index)))
+        return (core, t)
+    }
+
+    static func cross(index: Double, time: Instant, vol: Double) -> CrossRateUpdate {
+        let quotes = F.market.expiries.map { e in
+            VolQuote(expiry: e, strikes: [0.7, 0.85, 1, 1.15, 1.3].map { $0 * index }, vols: [Double](repeating: vol, count: 5))
+        }
+        return CrossRateUpdate(base: "ETH", quote: "BTC", time: time, index: index, rate: 0, surface: quotes)
+    }
+
+    @Test("implied at the tenor where a cross rate is quoted (the core's ImpliedCorrelation, bit for bit), the fallback elsewhere; a stale cross falls back with a note")
+    func impliedWhereQuoted() throws {
+        let (core, t) = try Self.engine()
+        let event = try #require(core.pendingCorrelationUpdate())
+        guard case .correlations(let table, let provenance?) = event else { Issue.record("\(event)"); return }
+        let sources = Dictionary(uniqueKeysWithValues: provenance.pairs.map { ($0.pair.description, $0.source) })
+        #expect(sources == ["BTC/ETH": .implied, "BTC/SOL": .fallback, "ETH/SOL": .fallback])
+        let clock = try #require(core.state.correlationMonitor.clock)
+        let legs = core.state.markets.filter { $0.key != "SOL" }
+        let cross = try #require(core.state.crossRates[UnderlyingPair("BTC", "ETH")])
+        let expected = try ImpliedCorrelation(snapshot: MarketSnapshot(valuationTime: clock, underlyings: legs,
+                                                                       crossRates: [cross]), tenorYears: 30.0 / 365)
+        let implied = try #require(expected.pairs.first?.implied)
+        #expect(provenance.pairs[0].sourced.bitPattern == implied.bitPattern)
+        #expect(table.rho("BTC", "ETH") == implied, "a positive definite matrix is kept bit for bit")
+        #expect(table.rho("BTC", "SOL") == 0.5 && table.rho("ETH", "SOL") == 0.6)
+        #expect(!provenance.repaired && provenance.pairs.allSatisfy { !$0.repaired })
+        try core.submit(event)
+        #expect(core.state.correlationProvenance == provenance)
+        #expect(core.pendingCorrelationUpdate() == nil, "nothing moved")
+        // The state with cross rates, policy, estimators and provenance round-trips through its snapshot JSON.
+        #expect(try EngineState(payload: core.state.payload) == core.state)
+        // Two hours later the cross is stale: BTC/ETH is no longer implied, and the provenance says why.
+        for k in 1...120 {
+            let time = t.adding(seconds: Int64(60 * k))
+            try core.submit(.market(MarketUpdate(underlying: "BTC", time: time, index: 100_000 * (1 + 0.001 * Double(k % 7)))))
+            try core.submit(.market(MarketUpdate(underlying: "ETH", time: time, index: 3_500 * (1 + 0.001 * Double(k % 5)))))
+        }
+        let later = try #require(core.state.correlationDecision())
+        let btcEth = try #require(later.provenance.pairs.first)
+        #expect(btcEth.source != .implied)
+        #expect(btcEth.note?.contains("older than 3600") == true, "\(btcEth.note ?? "no note")")
+    }
+
+    @Test("cross rates are validated before the journal: legs with a market and a surface, time never back, vols consistent with the legs'")
+    func crossRateRejections() throws {
+        let (core, t) = try Self.engine()
+        let journal = try core.store.allRecords(after: 0)
+        let btc = try #require(core.state.markets["BTC"])
+        func rejected(_ c: CrossRateUpdate, field: String, reason: String) {
+            do {
+                try core.submit(.crossRate(c))
+                Issue.record("accepted \(c)")
+            } catch {
+                guard case .invalid(let f, let r) = error else { Issue.record("unexpected \(error)"); return }
+                #expect(f == field)
+                #expect(r.contains(reason), "\(r)")
+            }
+            #expect((try? core.store.allRecords(after: 0)) == journal)
+        }
+        let good = Self.cross(index: 0.035, time: t, vol: 0.45)
+        var c = good
+        c.base = "DOGE"
+        rejected(c, field: "base", reason: "no market for \"DOGE\"")
+        c = good
+        c.quote = "SOL"
+        rejected(c, field: "quote", reason: "SOL has no vol surface")
+        c = good
+        c.quote = "ETH"
+        rejected(c, field: "quote", reason: "must differ from base")
+        c = good
+        c.surface = []
+        rejected(c, field: "volSurface", reason: "required")
+        c = good
+        c.time = btc.time.adding(seconds: -3_600)
+        rejected(c, field: "time", reason: "before the cross's current valuation time")
+        rejected(Self.cross(index: 0.035, time: t, vol: 3.0), field: "volSurface", reason: "outside [-1, 1]")
+    }
+
+    @Test("the table in force stays positive definite under random inputs: random (even inconsistent) fallback tables mixed with realized estimates are repaired and accepted")
+    func positiveDefiniteUnderRandomInputs() throws {
+        var repaired = 0
+        for seed in UInt64(1)...30 {
+            var rng = SplitMix64(seed: seed)
+            let core = try EngineCore(store: InMemoryJournal(), genesis: F.genesis(accounts: 4, positions: 2))
+            let t0 = try #require(core.state.markets["BTC"]?.time)
+            let names = ["BTC", "ETH", "SOL", "XRP"]
+            try core.submit(.market(MarketUpdate(underlying: "SOL", time: t0, index: 150)))
+            try core.submit(.market(MarketUpdate(underlying: "XRP", time: t0, index: 2.5)))
+            var fallback = CorrelationTable()
+            for i in 0..<4 {
+                for j in (i + 1)..<4 { fallback.set(names[i], names[j], rho: 2 * rng.unit() - 1) }
+            }
+            var policy = D.policy(fallback: fallback)
+            policy.warmUpSamples = 2
+            try core.submit(.correlationPolicy(policy))
+            var index = [100_000.0, 3_500, 150, 2.5]
+            for k in 0..<Int(rng.next() % 12) {
+                for u in 0..<4 where rng.unit() < 0.6 {
+                    index[u] *= Foundation.exp(0.01 * rng.gaussian())
+                    try core.submit(.market(MarketUpdate(underlying: names[u], time: t0.adding(seconds: Int64(60 * k + u)),
+                                                         index: index[u])))
+                }
+            }
+            try core.submit(.market(MarketUpdate(underlying: "BTC", time: t0.adding(seconds: 3_600), index: index[0])))
+            let event = try #require(core.pendingCorrelationUpdate(), "seed \(seed)")
+            guard case .correlations(let table, let provenance?) = event else { Issue.record("\(event)"); continue }
+            _ = try CorrelationModel(names: names, table: table)
+            for (a, b, rho) in table.pairs { #expect(abs(rho) <= 0.99, "seed \(seed) \(a)/\(b)") }
+            try core.submit(event)
+            #expect(core.state.correlations == table)
+            if provenance.repaired { repaired += 1 }
+            #expect(provenance.repaired == provenance.pairs.contains { $0.repaired && abs($0.sourced) <= 0.99 }
+                    || provenance.pairs.contains { abs($0.sourced) > 0.99 })
+        }
+        #expect(repaired > 0, "some random tables needed the nearest-correlation repair")
+    }
+
+    @Test("the new events round-trip through their canonical JSON; a policy out of range is rejected naming the field and never journaled")
+    func eventsJSONAndValidation() throws {
+        let (core, t) = try Self.engine()
+        let provenance = CorrelationProvenance(asOf: t, pairs: [
+            .init(pair: UnderlyingPair("ETH", "BTC"), source: .implied, sourced: 0.75, repaired: false, samples: 12),
+            .init(pair: UnderlyingPair("BTC", "SOL"), source: .fallback, sourced: 1, repaired: true, samples: 0,
+                  note: "implied: stale"),
+        ], repaired: true, largestChange: 0.25)
+        let events: [EngineEvent] = [
+            .correlationPolicy(D.policy(fallback: CorrelationTableTests.table([("BTC", "ETH", 0.4)]))),
+            .crossRate(Self.cross(index: 0.035, time: t, vol: 0.45)),
+            .correlations(CorrelationTableTests.table([("BTC", "ETH", 0.75), ("BTC", "SOL", 0.99)]), provenance: provenance),
+        ]
+        for event in events {
+            let back = try EngineEvent(payload: event.payload)
+            #expect(back == event, "\(event.payload)")
+            #expect(back.payload == event.payload)
+        }
+        #expect(events[2].payload.contains(#""provenance":{"asOf":"#))
+        let journal = try core.store.allRecords(after: 0)
+        var bad = D.policy()
+        bad.halfLifeSeconds = -1
+        #expect(throws: EngineError.invalid(field: "correlationPolicy.halfLifeSeconds",
+                                            reason: "must be a number of seconds in (0, 3.2e10], got -1.0")) {
+            try core.submit(.correlationPolicy(bad))
+        }
+        bad = D.policy()
+        bad.fallback = CorrelationTableTests.table([("BTC", "ETH", 1.5)])
+        #expect(throws: EngineError.self) { try core.submit(.correlationPolicy(bad)) }
+        #expect(try core.store.allRecords(after: 0) == journal)
+        // A disabled policy proposes nothing; re-enabling restarts the estimators (warm-up again).
+        var off = D.policy()
+        off.enabled = false
+        try core.submit(.correlationPolicy(off))
+        #expect(core.pendingCorrelationUpdate() == nil)
+        #expect(core.state.correlationMonitor == CorrelationMonitor())
+    }
+}
