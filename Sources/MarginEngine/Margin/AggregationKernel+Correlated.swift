@@ -122,7 +122,10 @@ extension AggregationKernel {
     /// - `Joint`: past three underlyings the three largest scans (ties by name) are enumerated in name order and
     ///   the others' scans added in rank order; the curves are copied into one buffer in enumeration order and
     ///   evaluated by the core's ``CorrelatedGrid`` itself (the grid from the same cache key);
-    /// - `Core = max(Joint, Σ Extreme, Σ SOM)`, sums in name order; `MM = Core + Σ Roll + Σ Liq`; `IM = k·MM`.
+    /// - `Core = max(Joint, Σ Extreme, Σ SOM)`, sums in name order; `MM = Core + Σ Roll + Σ Liq`; `IM = k·MM`;
+    /// - exact shortcut: when `((0 + Scan₀) + Scan₁) + Scan₂` (an upper bound of Joint in floating point: rounded
+    ///   addition is monotone and ℓ_u ≤ Scan_u) is at most `max(Σ Extreme, Σ SOM)`, Core is that maximum bit for
+    ///   bit and the grid is not evaluated (about a fifth of the simulated population).
     ///
     /// Equity is the engine's (stablecoins, then per underlying in name order). A matrix that is not positive
     /// definite (never for a validated table) gives an MM of +∞.
@@ -164,10 +167,33 @@ extension AggregationKernel {
                 rest = Array(ranked.dropFirst(3))
             }
             func index(_ slot: Int) -> Int { slot == 0 ? selected.0 : slot == 1 ? selected.1 : selected.2 }
+            var extremes = 0.0
+            var soms = 0.0
+            for k in 0..<n {
+                let s = sums[arrays[k]]
+                extremes += s.extreme
+                soms += s.som
+            }
+            let floor = max(extremes, soms)
             let slots = (enumerated > 0 ? arrays[index(0)] : -1, enumerated > 1 ? arrays[index(1)] : -1,
                          enumerated > 2 ? arrays[index(2)] : -1)
             let grid: CorrelatedGrid
             do { grid = try correlation.grid(slots, count: enumerated, memo: &memo) } catch { return .infinity }
+            // Exact shortcut: every admissible sum is ((0 + ℓ₀) + ℓ₁) + ℓ₂ with ℓ_u ≤ Scan_u, and rounded addition
+            // is monotone, so Joint ≤ ((0 + Scan₀) + Scan₁) + Scan₂ (enumeration order). When that bound is at most
+            // max(Σ Extreme, Σ SOM), max(Joint, Σ Extreme, Σ SOM) is max(Σ Extreme, Σ SOM), bit for bit, whatever
+            // Joint is: the grid need not be evaluated (it is looked up first, so a matrix the core refuses is
+            // refused here too).
+            if rest.isEmpty {
+                var bound = 0.0
+                for slot in 0..<enumerated { bound += sums[arrays[index(slot)]].scan }
+                if bound <= floor {
+                    var mm = floor
+                    for k in 0..<n { mm += sums[arrays[k]].roll }
+                    for k in 0..<n { mm += sums[arrays[k]].liquidationCost }
+                    return mm
+                }
+            }
             let loss = withUnsafeTemporaryAllocation(of: Double.self, capacity: max(grid.bufferCount, 1)) { scratch in
                 guard let buffer = scratch.baseAddress else { return 0.0 }
                 for slot in 0..<enumerated {
@@ -179,13 +205,6 @@ extension AggregationKernel {
             }
             var joint = loss
             for k in rest { joint += sums[arrays[k]].scan }
-            var extremes = 0.0
-            var soms = 0.0
-            for k in 0..<n {
-                let s = sums[arrays[k]]
-                extremes += s.extreme
-                soms += s.som
-            }
             var mm = max(joint, extremes, soms)
             for k in 0..<n { mm += sums[arrays[k]].roll }
             for k in 0..<n { mm += sums[arrays[k]].liquidationCost }
