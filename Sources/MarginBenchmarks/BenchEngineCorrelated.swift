@@ -29,7 +29,8 @@ enum CorrelatedModeBenchmark {
         let build = ContinuousClock.now
         let sum = try EngineCore(store: InMemoryJournal(), genesis: sumGenesis, snapshotGenesis: false)
         let correlated = try EngineCore(store: InMemoryJournal(), genesis: correlatedGenesis, snapshotGenesis: false)
-        print("side by side: sum and correlated (ρ(BTC, ETH) = \(rho), stress ±\(correlatedParameters.correlationStress)) "
+        let stress = correlatedParameters.correlationStress
+        print("side by side: sum and correlated (ρ(BTC, ETH) = \(rho), stress ±\(stress)) "
               + "engines on the same \(genesis.accounts.count) accounts, built in "
               + String(format: "%.1f s", (ContinuousClock.now - build).secondsValue))
         var market = start

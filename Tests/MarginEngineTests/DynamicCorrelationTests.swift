@@ -91,10 +91,12 @@ import Testing
         #expect(abs(last.0.rho("BTC", "ETH") - 0.7) < 0.1, "realized \(last.0.rho("BTC", "ETH"))")
         #expect(core.state.correlations == last.0 && core.state.correlationProvenance == last.1)
         for k in 1..<tables.count {
-            let elapsed = Double(tables[k].1.asOf.nanosecondsSinceEpoch - tables[k - 1].1.asOf.nanosecondsSinceEpoch) / 1e9
+            let (t0, t1) = (tables[k - 1].1.asOf, tables[k].1.asOf)
+            let elapsed = Double(t1.nanosecondsSinceEpoch - t0.nanosecondsSinceEpoch) / 1e9
             #expect(elapsed >= 600, "tables \(elapsed) s apart")
             #expect(CorrelationTableChangeDetector.largestChange(tables[k - 1].0, tables[k].0) > 0.02)
-            #expect(tables[k].1.largestChange == CorrelationTableChangeDetector.largestChange(tables[k - 1].0, tables[k].0))
+            let change = CorrelationTableChangeDetector.largestChange(tables[k - 1].0, tables[k].0)
+            #expect(tables[k].1.largestChange == change)
         }
         #expect(core.verifyAggregation().mismatches == 0)
         try CorrelatedEngineTests.expectCoreMargins(core, "dynamic table")
@@ -188,7 +190,8 @@ enum CorrelationTableTests {
 
     static func cross(index: Double, time: Instant, vol: Double) -> CrossRateUpdate {
         let quotes = F.market.expiries.map { e in
-            VolQuote(expiry: e, strikes: [0.7, 0.85, 1, 1.15, 1.3].map { $0 * index }, vols: [Double](repeating: vol, count: 5))
+            VolQuote(expiry: e, strikes: [0.7, 0.85, 1, 1.15, 1.3].map { $0 * index },
+                     vols: [Double](repeating: vol, count: 5))
         }
         return CrossRateUpdate(base: "ETH", quote: "BTC", time: time, index: index, rate: 0, surface: quotes)
     }
@@ -218,8 +221,9 @@ enum CorrelationTableTests {
         // Two hours later the cross is stale: BTC/ETH is no longer implied, and the provenance says why.
         for k in 1...120 {
             let time = t.adding(seconds: Int64(60 * k))
-            try core.submit(.market(MarketUpdate(underlying: "BTC", time: time, index: 100_000 * (1 + 0.001 * Double(k % 7)))))
-            try core.submit(.market(MarketUpdate(underlying: "ETH", time: time, index: 3_500 * (1 + 0.001 * Double(k % 5)))))
+            let (btc, eth) = (100_000 * (1 + 0.001 * Double(k % 7)), 3_500 * (1 + 0.001 * Double(k % 5)))
+            try core.submit(.market(MarketUpdate(underlying: "BTC", time: time, index: btc)))
+            try core.submit(.market(MarketUpdate(underlying: "ETH", time: time, index: eth)))
         }
         let later = try #require(core.state.correlationDecision())
         let btcEth = try #require(later.provenance.pairs.first)
@@ -283,8 +287,8 @@ enum CorrelationTableTests {
             for k in 0..<Int(rng.next() % 12) {
                 for u in 0..<4 where rng.unit() < 0.6 {
                     index[u] *= Foundation.exp(0.01 * rng.gaussian())
-                    try core.submit(.market(MarketUpdate(underlying: names[u], time: t0.adding(seconds: Int64(60 * k + u)),
-                                                         index: index[u])))
+                    let time = t0.adding(seconds: Int64(60 * k + u))
+                    try core.submit(.market(MarketUpdate(underlying: names[u], time: time, index: index[u])))
                 }
             }
             try core.submit(.market(MarketUpdate(underlying: "BTC", time: t0.adding(seconds: 3_600), index: index[0])))
@@ -312,7 +316,8 @@ enum CorrelationTableTests {
         let events: [EngineEvent] = [
             .correlationPolicy(D.policy(fallback: CorrelationTableTests.table([("BTC", "ETH", 0.4)]))),
             .crossRate(Self.cross(index: 0.035, time: t, vol: 0.45)),
-            .correlations(CorrelationTableTests.table([("BTC", "ETH", 0.75), ("BTC", "SOL", 0.99)]), provenance: provenance),
+            .correlations(CorrelationTableTests.table([("BTC", "ETH", 0.75), ("BTC", "SOL", 0.99)]),
+                          provenance: provenance),
         ]
         for event in events {
             let back = try EngineEvent(payload: event.payload)

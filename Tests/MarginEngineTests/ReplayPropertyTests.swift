@@ -264,7 +264,8 @@ struct RandomEvents {
         switch rng.next() % 4 {
         case 0:
             var p = CorrelationPolicy(halfLifeSeconds: pick([3_600, 86_400]), samplingIntervalSeconds: pick([1, 60]),
-                                      warmUpSamples: 2, threshold: pick([0, 0.02]), minimumIntervalSeconds: pick([0, 60]))
+                                      warmUpSamples: 2, threshold: pick([0, 0.02]),
+                                      minimumIntervalSeconds: pick([0, 60]))
             p.fallback.set("BTC", "ETH", rho: pick([0.3, -0.9, 1]))
             if chance(0.2) { p.halfLifeSeconds = pick([0, -1, .nan]) }
             if chance(0.1) { p.enabled = false }

@@ -101,12 +101,16 @@ public struct CorrelatedGrid: Hashable, Sendable {
             return (r.loss, (r.move.count > 0 ? r.move[0] : 0, r.move.count > 1 ? r.move[1] : 0,
                              r.move.count > 2 ? r.move[2] : 0))
         }
-        // Sparse table of the last curve: level k holds max ℓ_last[i ..< i + 2^k].
+        // Sparse table of the last curve: level k holds max ℓ_last[i ..< i + 2^k]. `a > b ? a : b` is `Swift.max`
+        // bit for bit on the finite values checked above (ties, ±0 included, give `b` in both), and vectorizes.
         for k in 1..<max(AdmissibleMoves.levels(gridCount: g), 1) {
-            let src = AdmissibleMoves.levelOffset(k - 1, dimension: n, gridCount: g)
-            let dst = AdmissibleMoves.levelOffset(k, dimension: n, gridCount: g)
+            let src = buffer + AdmissibleMoves.levelOffset(k - 1, dimension: n, gridCount: g)
+            let dst = buffer + AdmissibleMoves.levelOffset(k, dimension: n, gridCount: g)
             let half = 1 << (k - 1)
-            for i in 0...(g - (1 << k)) { buffer[dst + i] = max(buffer[src + i], buffer[src + i + half]) }
+            for i in 0..<(g - (1 << k) + 1) {
+                let (a, b) = (src[i], src[i &+ half])
+                dst[i] = a > b ? a : b
+            }
         }
         let z = zeroIndex
         var best = (loss: 0.0, move: (n > 0 ? z : 0, n > 1 ? z : 0, n > 2 ? z : 0))

@@ -57,7 +57,9 @@ public struct CorrelationPolicy: Hashable, Sendable {
     /// - Throws: ``EngineError/invalid(field:reason:)`` naming the field, under `correlationPolicy.`.
     public func validate() throws(EngineError) {
         func check(_ ok: Bool, _ field: String, _ domain: String, _ value: String) throws(EngineError) {
-            guard ok else { throw .invalid(field: "correlationPolicy.\(field)", reason: "must be \(domain), got \(value)") }
+            guard ok else {
+                throw .invalid(field: "correlationPolicy.\(field)", reason: "must be \(domain), got \(value)")
+            }
         }
         try check(halfLifeSeconds.isFinite && halfLifeSeconds > 0 && halfLifeSeconds <= 3.2e10, "halfLifeSeconds",
                   "a number of seconds in (0, 3.2e10]", "\(halfLifeSeconds)")

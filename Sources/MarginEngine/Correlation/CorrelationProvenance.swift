@@ -76,7 +76,9 @@ public struct CorrelationProvenance: Hashable, Sendable {
             let field = "provenance.pairs[\(p.pair.description)]"
             try EngineError.checkName(p.pair.first, field: field)
             try EngineError.checkName(p.pair.second, field: field)
-            guard p.pair.first != p.pair.second else { throw .invalid(field: field, reason: "pairs an underlying with itself") }
+            guard p.pair.first != p.pair.second else {
+                throw .invalid(field: field, reason: "pairs an underlying with itself")
+            }
             guard seen.insert(p.pair).inserted else { throw .invalid(field: field, reason: "is listed twice") }
             guard p.sourced.isFinite, abs(p.sourced) <= 1 else {
                 throw .invalid(field: "\(field).sourced", reason: "must be a finite number in [-1, 1]")

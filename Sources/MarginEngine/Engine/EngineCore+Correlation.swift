@@ -6,8 +6,8 @@ extension EngineCore {
     /// returns like any other event, so the table, its provenance and its timing are journaled and replay exactly.
     public func pendingCorrelationUpdate() -> EngineEvent? { state.pendingCorrelationUpdate() }
 
-    /// Submits ``pendingCorrelationUpdate()`` if there is one (for drivers that call ``submit(_:reportAfter:onPriorityDone:)``
-    /// directly: the CLI loop and the tests).
+    /// Submits ``pendingCorrelationUpdate()`` if there is one (for drivers that call
+    /// ``submit(_:reportAfter:onPriorityDone:)`` directly: the CLI loop and the tests).
     ///
     /// - Returns: the acknowledgement of the journaled `correlations` event, or `nil` when none was due.
     @discardableResult

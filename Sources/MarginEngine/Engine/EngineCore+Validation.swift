@@ -159,8 +159,8 @@ extension EngineCore {
         let time = max(c.time, legs.values.map(\.valuationTime).max() ?? c.time)
         let tenor = state.correlationPolicy?.impliedTenorYears ?? 30.0 / 365
         do {
-            _ = try ImpliedCorrelation(snapshot: MarketSnapshot(valuationTime: time, underlyings: legs, crossRates: [cross]),
-                                       tenorYears: tenor)
+            let snapshot = MarketSnapshot(valuationTime: time, underlyings: legs, crossRates: [cross])
+            _ = try ImpliedCorrelation(snapshot: snapshot, tenorYears: tenor)
         } catch {
             let reason: String
             if case .invalid(_, let r) = error { reason = r } else { reason = "\(error)" }

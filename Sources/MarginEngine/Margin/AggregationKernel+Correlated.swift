@@ -86,8 +86,10 @@ extension AggregationKernel {
     /// Writes the price-loss curve of the row ``summary(_:count:coin:exposed:underlying:)`` just aggregated into
     /// the scratch row (zeros when it aggregated nothing: no exposure or no market).
     ///
-    /// `ℓ(x_i) = max over the vol and time shifts k of −P&L[i·block + k]`, with ``MarginCalculator``'s loop
-    /// (`RiskArray.priceLossCurve`): the same `max` in the same order from −∞, so the same bits.
+    /// `ℓ(x_i) = max over the vol and time shifts k of −P&L[i·block + k]`, as ``MarginCalculator``'s loop
+    /// (`RiskArray.priceLossCurve`: `worst = max(worst, x)` from −∞, in the same order), bit for bit: on finite
+    /// values `worst > x ? worst : x` is `Swift.max(worst, x)` (ties, ±0 included, give `x` in both) and compiles to
+    /// one `maxsd`. A row with a value that is not finite takes the core's loop itself.
     @inline(__always)
     func writeCurve(of s: UnderlyingSummary, underlying u: Int, into out: UnsafeMutablePointer<Double>) {
         let g = correlation.priceCount
@@ -97,9 +99,24 @@ extension AggregationKernel {
         }
         let block = correlation.block
         let acc = UnsafePointer(scratch)
+        // NaN or ±∞ exactly when the 11 exponent bits are all ones: OR of exponent + 1 sets bit 11.
+        var exponents: UInt64 = 0
+        for j in 0..<(g &* block) { exponents |= ((acc[j].bitPattern >> 52) & 0x7FF) &+ 1 }
+        if exponents & 0x800 != 0 {
+            for i in 0..<g {
+                var worst = -Double.infinity
+                for k in 0..<block { worst = max(worst, -acc[i &* block &+ k]) }
+                out[i] = worst
+            }
+            return
+        }
         for i in 0..<g {
+            let row = acc + i &* block
             var worst = -Double.infinity
-            for k in 0..<block { worst = max(worst, -acc[i &* block &+ k]) }
+            for k in 0..<block {
+                let x = -row[k]
+                worst = worst > x ? worst : x
+            }
             out[i] = worst
         }
     }
@@ -135,7 +152,9 @@ extension AggregationKernel {
         let uc = underlyingCount
         for k in 0..<uc {
             let s = sums[sortedUnderlyings[k]]
-            if s.exposed, s.unpriced >= 0 { return .unavailable(instrument: instrumentIds[Int(s.unpriced)], health: health) }
+            if s.exposed, s.unpriced >= 0 {
+                return .unavailable(instrument: instrumentIds[Int(s.unpriced)], health: health)
+            }
         }
         var equity = stable
         for k in 0..<uc {

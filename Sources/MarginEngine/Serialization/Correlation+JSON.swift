@@ -36,8 +36,9 @@ extension CorrelationProvenance {
     public var json: JSONValue {
         let items = pairs.map { p -> JSONValue in
             var fields: [(String, JSONValue)] = [
-                ("pair", .array([.string(p.pair.first), .string(p.pair.second)])), ("source", .string(p.source.rawValue)),
-                ("sourced", .double(p.sourced)), ("repaired", .bool(p.repaired)), ("samples", .string(String(p.samples))),
+                ("pair", .array([.string(p.pair.first), .string(p.pair.second)])),
+                ("source", .string(p.source.rawValue)), ("sourced", .double(p.sourced)),
+                ("repaired", .bool(p.repaired)), ("samples", .string(String(p.samples))),
             ]
             if let note = p.note { fields.append(("note", .string(note))) }
             return .sortedObject(fields)
@@ -54,12 +55,13 @@ extension CorrelationProvenance {
             guard let source = CorrelationTableRule.Source(rawValue: try sourceNode.string()) else {
                 throw InputError.invalid(path: sourceNode.path, reason: "must be implied, realized or fallback")
             }
-            pairs.append(Pair(pair: pair, source: source,
-                              sourced: try item.required("sourced").double(), repaired: try item.required("repaired").bool(),
+            pairs.append(Pair(pair: pair, source: source, sourced: try item.required("sourced").double(),
+                              repaired: try item.required("repaired").bool(),
                               samples: Int(try JSONCounts.int64(try item.required("samples"))),
                               note: try item.optional("note")?.string()))
         }
-        self.init(asOf: try node.required("asOf").instant(), pairs: pairs, repaired: try node.required("repaired").bool(),
+        self.init(asOf: try node.required("asOf").instant(), pairs: pairs,
+                  repaired: try node.required("repaired").bool(),
                   largestChange: try node.required("largestChange").double())
     }
 }
@@ -114,8 +116,9 @@ extension CrossRateUpdate {
     /// The event's fields (beside `type`): `base`, `quote`, `time`, `index`, `rate`?, `forwards`?, `volSurface`,
     /// in `market.json`'s cross-rate format.
     var jsonFields: [(String, JSONValue)] {
-        var pairs: [(String, JSONValue)] = [("base", .string(base)), ("quote", .string(quote)), ("time", .instant(time)),
-                                            ("index", .double(index)), ("volSurface", VolQuote.json(surface))]
+        var pairs: [(String, JSONValue)] = [("base", .string(base)), ("quote", .string(quote)),
+                                            ("time", .instant(time)), ("index", .double(index)),
+                                            ("volSurface", VolQuote.json(surface))]
         if let rate { pairs.append(("rate", .double(rate))) }
         if let forwards { pairs.append(("forwards", UnderlyingMarket.json(forwards: forwards))) }
         return pairs
@@ -163,7 +166,9 @@ enum JSONCounts {
         guard items.count == 2 else { throw InputError.invalid(path: node.path, reason: "must name two underlyings") }
         let a = try items[0].string()
         let b = try items[1].string()
-        guard a < b else { throw InputError.invalid(path: node.path, reason: "must name two underlyings in name order") }
+        guard a < b else {
+            throw InputError.invalid(path: node.path, reason: "must name two underlyings in name order")
+        }
         return UnderlyingPair(a, b)
     }
 }

@@ -68,7 +68,9 @@ public struct EngineState: Hashable, Sendable {
         case .correlationPolicy(let policy):
             // The estimators restart (warm-up again) when what they estimate changes; threshold, interval, tenor,
             // age limit and fallback apply to them as they are.
-            if !policy.enabled || correlationPolicy?.enabled != true || correlationPolicy?.estimator != policy.estimator {
+            let restart = !policy.enabled || correlationPolicy?.enabled != true
+                || correlationPolicy?.estimator != policy.estimator
+            if restart {
                 correlationMonitor = CorrelationMonitor()
             }
             correlationPolicy = policy
