@@ -109,6 +109,13 @@ import Testing
             let names = market.underlyings.map(\.name)
             try Self.expectCoreMargins(core, "seed \(seed) ρ = 0")
             try core.submit(.correlations(Self.randomTable(names, rng: &rng)))
+            // Accounts with no underlying (cash only), a coin only, and a zero coin balance entry (still enumerated).
+            try core.submit(.deposit(Transfer(account: "x-cash", currency: "USD", amount: 100)))
+            try core.submit(.deposit(Transfer(account: "x-coin", currency: "ETH", amount: 2)))
+            try core.submit(.deposit(Transfer(account: "x-zero", currency: "USD", amount: 100)))
+            try core.submit(.deposit(Transfer(account: "x-zero", currency: "BTC", amount: 1)))
+            try core.submit(.withdrawal(Transfer(account: "x-zero", currency: "BTC", amount: 1)))
+            #expect(core.state.accounts["x-zero"]?.balances["BTC"] == 0)
             ranked += try Self.expectCoreMargins(core, "seed \(seed) table")
             for k in 0..<4 {
                 let i = k % names.count
