@@ -29,6 +29,8 @@ struct BenchEngineCommand: ParsableCommand {
     @Option(help: "SQLite appends measured.") var appends: Int = 2_000
     @Option(help: "Accounts per underlying ranked and re-margined first.") var priorityCount: Int = 256
     @Option(help: "Directory of the temporary SQLite file (use a real disk to measure fsync).") var tmp: String = "."
+    @Option(help: "ρ(BTC, ETH) of the correlated-mode engine in the side-by-side case (nan = skip the case).")
+    var correlatedRho: Double = 0.8
 
     func run() throws {
         let rss0 = residentBytes()
@@ -47,6 +49,12 @@ struct BenchEngineCommand: ParsableCommand {
         print("health: " + Health.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", "))
         print("memory: RSS \(rss1 >> 20) MiB after build (\(rss0 >> 20) MiB before; includes the genesis EngineState "
               + "with Decimal ledgers and the RiskBook)")
+
+        // 1c: the same BTC updates in sum and correlated mode side by side (two more engines, dropped after).
+        if !correlatedRho.isNaN {
+            try CorrelatedModeBenchmark.run(genesis: genesis, market: market, repetitions: repetitions,
+                                            rho: correlatedRho)
+        }
 
         // 1 + 2: single BTC updates, on one thread and on two.
         for threads in [1, 2] {

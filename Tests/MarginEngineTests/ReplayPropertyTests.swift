@@ -240,6 +240,7 @@ struct RandomEvents {
     }
 
     mutating func correlations(_ state: EngineState) -> EngineEvent {
+        if chance(0.5) { return dynamic(state) }
         var t = CorrelationTable()
         switch rng.next() % 7 {
         case 0, 1: t.set("BTC", "ETH", rho: pick([-0.5, 0, 0.8, 1]))
@@ -254,5 +255,31 @@ struct RandomEvents {
         default: break  // the empty table
         }
         return .correlations(t)
+    }
+
+    /// The dynamic table's events: policies (some out of range), cross rates (some inconsistent or unknown), and
+    /// the table the rule calls for now, with its provenance.
+    mutating func dynamic(_ state: EngineState) -> EngineEvent {
+        let now = state.markets.values.map(\.time).max() ?? EngineFixtures.market.time
+        switch rng.next() % 4 {
+        case 0:
+            var p = CorrelationPolicy(halfLifeSeconds: pick([3_600, 86_400]), samplingIntervalSeconds: pick([1, 60]),
+                                      warmUpSamples: 2, threshold: pick([0, 0.02]),
+                                      minimumIntervalSeconds: pick([0, 60]))
+            p.fallback.set("BTC", "ETH", rho: pick([0.3, -0.9, 1]))
+            if chance(0.2) { p.halfLifeSeconds = pick([0, -1, .nan]) }
+            if chance(0.1) { p.enabled = false }
+            return .correlationPolicy(p)
+        case 1:
+            let index = (state.markets["ETH"]?.index ?? 3_500) / (state.markets["BTC"]?.index ?? 100_000)
+            let vol = chance(0.2) ? 3.0 : pick([0.3, 0.45])
+            let quotes = EngineFixtures.market.expiries.map {
+                VolQuote(expiry: $0, strikes: [0.8 * index, index, 1.2 * index], vols: [vol, vol, vol])
+            }
+            return .crossRate(CrossRateUpdate(base: chance(0.1) ? "DOGE" : "ETH", quote: "BTC", time: now,
+                                              index: index, surface: quotes))
+        default:
+            return state.pendingCorrelationUpdate() ?? .correlations(state.correlations)
+        }
     }
 }

@@ -33,6 +33,19 @@ struct EngineRunCommand: ParsableCommand {
     @Option(help: "Correlation of BTC and ETH price moves, journaled at genesis (used in correlated mode).")
     var rho: Double = 0.8
     @Option(help: "Seconds between background snapshots (0 = only when stopping).") var snapshotEvery: Double = 60
+    @Option(help: ArgumentHelp(
+        "Aggregation across underlyings: sum or correlated (MARGIN_MODEL.md's ellipsoid, ρ ± stress).",
+        discussion: "A new journal's genesis parameters take it; on an existing journal a different mode is "
+            + "journaled as a parameters event. Absent: the journal's mode (sum on a new one)."))
+    var correlation: RiskParameters.CorrelationMode?
+
+    /// Journals a `parameters` event with correlation mode `mode` when the engine's parameters have another one.
+    static func switchMode(_ engine: EngineCore, to mode: RiskParameters.CorrelationMode?) throws {
+        guard let mode, engine.state.parameters.correlationMode != mode else { return }
+        var p = engine.state.parameters
+        p.correlationMode = mode
+        try engine.submit(.parameters(p))
+    }
 
     func validate() throws {
         guard (1...2_000_000).contains(accounts) else { throw ValidationError("--accounts must be in 1...2000000") }
@@ -50,9 +63,11 @@ struct EngineRunCommand: ParsableCommand {
         let empty = (try? journal.lastSequence()) == 0 && (try? journal.latestSnapshot()) == nil
         var market = SimulatedMarket(seed: seed)
         let setup = ContinuousClock.now
+        var parameters = RiskParameters.reference
+        parameters.correlationMode = correlation ?? .sum
         let genesis = empty
             ? Population.genesis(market: market, optionsPerUnderlying: options, accounts: accounts,
-                                 positionsPerAccount: positions, seed: seed &+ 1)
+                                 positionsPerAccount: positions, seed: seed &+ 1, parameters: parameters)
             : EngineState()
         let engine: EngineCore
         do {
@@ -63,6 +78,7 @@ struct EngineRunCommand: ParsableCommand {
                 correlations.set(market.underlyings[0].name, market.underlyings[1].name, rho: rho)
                 try engine.submit(.correlations(correlations))
             }
+            try Self.switchMode(engine, to: correlation)
         } catch {
             throw CommandFailure(message: "engine: \(error)", exitCode: 1)
         }

@@ -52,19 +52,19 @@ public struct RealizedCorrelationEstimator: Hashable, Sendable {
     /// Per-tick decay `2^{−Δ/halfLife}`.
     public let decay: Double
     /// Intervals counted so far.
-    public private(set) var samples = 0
+    public internal(set) var samples = 0
     /// Time of the latest update.
-    public private(set) var lastUpdate: Instant?
+    public internal(set) var lastUpdate: Instant?
 
     private let interval: Int64
     /// Last known index per underlying (0 = none yet).
-    private var latest: [Double]
+    var latest: [Double]
     /// Index per underlying at the last closed tick (0 = none).
-    private var atTick: [Double]
+    var atTick: [Double]
     /// Number of the last closed tick (its time is `tick · Δ`).
-    private var tick: Int64?
+    var tick: Int64?
     /// EWMA second moments, row-major.
-    private var moments: [Double]
+    var moments: [Double]
 
     /// An estimator of `names` (distinct, non-empty).
     ///

@@ -122,7 +122,9 @@ public struct AdmissibleMoves: Hashable, Sendable {
     /// Each sum is `((0 + ℓ₀(i₀)) + ℓ₁(i₁)) + ℓ₂(i₂)`, the enumeration's order. For a run with prefix sum `p`,
     /// `max_i fl(p + ℓ(i)) = fl(p + max_i ℓ(i))` because rounded addition is monotone, so one sparse-table query
     /// gives the run's maximum; only when it beats the best so far is the run scanned for the first index whose sum
-    /// equals it (strictly larger replaces, so the first maximum wins, as in the enumeration).
+    /// equals it (strictly larger replaces, so the first maximum wins, as in the enumeration). That scan is done
+    /// once, for the final best run: every improving run's best is its exact maximum sum, so the comparisons, the
+    /// winning run and the first index in it are the same as scanning each improving run in turn.
     ///
     /// - Parameter buffer: the `dimension` loss curves (`gridCount` values each, finite), then the sparse-table
     ///   levels 1… of the last curve (see ``CorrelatedGrid``).
@@ -145,20 +147,21 @@ public struct AdmissibleMoves: Hashable, Sendable {
         return runs.withUnsafeBufferPointer { rs in
             var best = -Double.infinity
             var bestRun = -1
-            var bestLast = 0
             for r in 0..<rs.count {
                 let run = rs[r]
-                let p = prefixSum(run)
-                let s = p + max(buffer[Int(run.queryA)], buffer[Int(run.queryB)])
+                let s = prefixSum(run) + max(buffer[Int(run.queryA)], buffer[Int(run.queryB)])
                 if s > best {
-                    var i = Int(run.lo)
-                    while i < Int(run.hi), p + lastCurve[i] != s { i += 1 }
-                    best = p + lastCurve[i]
+                    best = s
                     bestRun = r
-                    bestLast = i
                 }
             }
-            return (best, bestRun, bestLast)
+            guard bestRun >= 0 else { return (best, -1, 0) }
+            // The first index of the best run attaining its maximum.
+            let run = rs[bestRun]
+            let p = prefixSum(run)
+            var i = Int(run.lo)
+            while i < Int(run.hi), p + lastCurve[i] != best { i += 1 }
+            return (p + lastCurve[i], bestRun, i)
         }
     }
 }

@@ -60,7 +60,7 @@ public struct CorrelatedGrid: Hashable, Sendable {
     }
 
     /// Doubles of scratch ``jointLoss(buffer:)`` needs: the curves, then the sparse-table levels above the first.
-    var bufferCount: Int {
+    package var bufferCount: Int {
         let g = xs.count
         return names.count * g + max(AdmissibleMoves.levels(gridCount: g) - 1, 0) * g
     }
@@ -90,7 +90,7 @@ public struct CorrelatedGrid: Hashable, Sendable {
     /// `xs.count` values each, underlying-major, then scratch), for one to three underlyings.
     ///
     /// - Returns: the joint loss and the worst move's grid index per underlying (unused slots 0).
-    func jointLoss(buffer: UnsafeMutablePointer<Double>) -> (loss: Double, move: (Int, Int, Int)) {
+    package func jointLoss(buffer: UnsafeMutablePointer<Double>) -> (loss: Double, move: (Int, Int, Int)) {
         let n = names.count
         let g = xs.count
         var finite = true
@@ -101,12 +101,16 @@ public struct CorrelatedGrid: Hashable, Sendable {
             return (r.loss, (r.move.count > 0 ? r.move[0] : 0, r.move.count > 1 ? r.move[1] : 0,
                              r.move.count > 2 ? r.move[2] : 0))
         }
-        // Sparse table of the last curve: level k holds max ℓ_last[i ..< i + 2^k].
+        // Sparse table of the last curve: level k holds max ℓ_last[i ..< i + 2^k]. `a > b ? a : b` is `Swift.max`
+        // bit for bit on the finite values checked above (ties, ±0 included, give `b` in both), and vectorizes.
         for k in 1..<max(AdmissibleMoves.levels(gridCount: g), 1) {
-            let src = AdmissibleMoves.levelOffset(k - 1, dimension: n, gridCount: g)
-            let dst = AdmissibleMoves.levelOffset(k, dimension: n, gridCount: g)
+            let src = buffer + AdmissibleMoves.levelOffset(k - 1, dimension: n, gridCount: g)
+            let dst = buffer + AdmissibleMoves.levelOffset(k, dimension: n, gridCount: g)
             let half = 1 << (k - 1)
-            for i in 0...(g - (1 << k)) { buffer[dst + i] = max(buffer[src + i], buffer[src + i + half]) }
+            for i in 0..<(g - (1 << k) + 1) {
+                let (a, b) = (src[i], src[i &+ half])
+                dst[i] = a > b ? a : b
+            }
         }
         let z = zeroIndex
         var best = (loss: 0.0, move: (n > 0 ? z : 0, n > 1 ? z : 0, n > 2 ? z : 0))

@@ -52,8 +52,8 @@ public final class CorrelatedGridCache: Sendable {
     }
 
     /// ``grid(names:table:stress:priceMoves:priceRange:)`` with the names read through `name` (no array per look-up).
-    func grid(count n: Int, name: (Int) -> String, table: CorrelationTable, stress: Double, priceMoves: [Double],
-              priceRange: Double) throws(InputError) -> CorrelatedGrid {
+    package func grid(count n: Int, name: (Int) -> String, table: CorrelationTable, stress: Double,
+                      priceMoves: [Double], priceRange: Double) throws(InputError) -> CorrelatedGrid {
         func matches(_ key: Key) -> Bool {
             guard key.names.count == n, key.stress == stress, key.priceRange == priceRange else { return false }
             for i in 0..<n where key.names[i] != name(i) { return false }

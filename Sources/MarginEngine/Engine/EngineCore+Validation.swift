@@ -73,8 +73,12 @@ extension EngineCore {
             return Prepared(holders: holders)
         case .parameters:
             break  // ``RiskParameters/validate(path:)`` in ``EngineEvent/validate()``: nothing depends on the state.
-        case .correlations(let table):
+        case .correlations(let table, _):
             try checkCorrelations(table)
+        case .crossRate(let c):
+            try checkCrossRate(c)
+        case .correlationPolicy:
+            break  // ``CorrelationPolicy/validate()`` in ``EngineEvent/validate()``: nothing depends on the state.
         case .health(let h):
             guard state.accounts[h.account] != nil else {
                 throw .invalid(field: "account", reason: "unknown account \"\(h.account)\"")
@@ -130,6 +134,37 @@ extension EngineCore {
         } catch {
             guard case .invalid(let path, let reason) = error else { throw EngineError.input(error) }
             throw .invalid(field: path.hasPrefix("$.") ? String(path.dropFirst(2)) : path, reason: reason)
+        }
+    }
+
+    /// A cross rate: both legs have a market with a vol surface, time never goes back for the pair, the market
+    /// builds (`market.json`'s domains), and its vols are consistent with its legs' now: the implied correlation at
+    /// the policy's tenor (30 days without a policy) is in [−1, 1] (fail closed: an inconsistent cross is refused,
+    /// never clamped).
+    private func checkCrossRate(_ c: CrossRateUpdate) throws(EngineError) {
+        for (field, name) in [("base", c.base), ("quote", c.quote)] {
+            guard let m = state.markets[name] else { throw .invalid(field: field, reason: "no market for \"\(name)\"") }
+            guard m.volSurface != nil else {
+                throw .invalid(field: field, reason: "\(name) has no vol surface: \(c.name) implies nothing without it")
+            }
+        }
+        if let current = state.crossRates[c.pair], c.time < current.market.valuationTime {
+            throw .invalid(field: "time", reason:
+                "\(c.time) is before the cross's current valuation time \(current.market.valuationTime)")
+        }
+        var built: CrossRate?
+        try EngineError.checking { () throws(InputError) in built = try c.crossRate() }
+        guard let cross = built else { throw .invalid(field: "volSurface", reason: "no market") }
+        let legs = state.markets.filter { $0.key == c.base || $0.key == c.quote }
+        let time = max(c.time, legs.values.map(\.valuationTime).max() ?? c.time)
+        let tenor = state.correlationPolicy?.impliedTenorYears ?? 30.0 / 365
+        do {
+            let snapshot = MarketSnapshot(valuationTime: time, underlyings: legs, crossRates: [cross])
+            _ = try ImpliedCorrelation(snapshot: snapshot, tenorYears: tenor)
+        } catch {
+            let reason: String
+            if case .invalid(_, let r) = error { reason = r } else { reason = "\(error)" }
+            throw .invalid(field: "volSurface", reason: reason)
         }
     }
 

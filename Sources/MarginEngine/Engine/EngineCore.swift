@@ -242,6 +242,8 @@ public final class EngineCore {
             if state.parameters.correlationMode == .correlated { book.recombineAll() }
         case .health(let h):
             if let a = book.accountSlot[h.account] { book.journaledHealth[Int(a)] = h.to }
+        case .crossRate, .correlationPolicy:
+            break  // no margin reads them: they feed the dynamic table (``pendingCorrelationUpdate()``)
         }
     }
 

@@ -20,8 +20,11 @@ extension EngineEvent {
         case .expiry(let e): try e.validate()
         case .parameters(let p):
             try EngineError.checking { () throws(InputError) in try p.validate(path: "parameters") }
-        case .correlations(let table):
+        case .correlations(let table, let provenance):
             try EngineError.checking { () throws(InputError) in try table.validate(path: "correlations") }
+            try provenance?.validate()
+        case .crossRate(let c): try c.validate()
+        case .correlationPolicy(let p): try p.validate()
         case .health(let h): try EngineError.checkName(h.account, field: "account")
         }
     }

@@ -23,7 +23,13 @@ public enum EngineEvent: Hashable, Sendable {
     case parameters(RiskParameters)
     /// The correlation table between underlyings' price moves (the whole table, replacing the current one; unlisted
     /// pairs have ρ = 0). Used by `correlated` mode; every account is re-margined when that mode is active.
-    case correlations(CorrelationTable)
+    /// `provenance` is set when the dynamic rule produced it (``EngineState/pendingCorrelationUpdate()``): the
+    /// sources per pair, written in the same payload; `nil` for a table set by an operator.
+    case correlations(CorrelationTable, provenance: CorrelationProvenance? = nil)
+    /// A cross rate's market (`market.json`'s `crossRates` entry, whole): the dynamic table's implied correlation.
+    case crossRate(CrossRateUpdate)
+    /// How the engine derives the correlation table from the market (``CorrelationPolicy``).
+    case correlationPolicy(CorrelationPolicy)
     /// An account's health changed (engine-generated; journaled and published).
     case health(HealthChange)
 
@@ -38,6 +44,8 @@ public enum EngineEvent: Hashable, Sendable {
         case .expiry: return "expiry"
         case .parameters: return "parameters"
         case .correlations: return "correlations"
+        case .crossRate: return "crossRate"
+        case .correlationPolicy: return "correlationPolicy"
         case .health: return "health"
         }
     }

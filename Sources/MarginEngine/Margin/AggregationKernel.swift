@@ -60,6 +60,14 @@ struct AggregationKernel: @unchecked Sendable {
     /// The C kernel's instruction-set path (`vm_widest_isa()`; every path gives the same bits).
     let isa: Int32
 
+    // `correlated` mode only (``AggregationKernel+Correlated``)
+    /// Per (account, underlying): the account's core portfolio has the underlying (a position or a balance entry).
+    let member: UnsafePointer<Bool>
+    /// Per (account, underlying): the price-loss curve ℓ_u, ``CorrelatedCombination/priceCount`` doubles each.
+    let curves: UnsafeMutablePointer<Double>
+    /// The grid source and scenario layout of the correlated combination.
+    let correlation: CorrelatedCombination
+
     /// The components of `count` positions of underlying `u` (in summation order) and a coin balance.
     @inline(__always)
     func summary(_ ps: UnsafePointer<PositionSlot>, count: Int, coin: Double, exposed: Bool, underlying u: Int)

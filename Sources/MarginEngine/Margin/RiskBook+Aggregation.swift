@@ -33,6 +33,8 @@ extension RiskBook {
         summaries.withUnsafeMutableBufferPointer { summaries in
         margins.withUnsafeMutableBufferPointer { margins in
         scratch.withUnsafeMutableBufferPointer { scratch in
+        member.withUnsafeBufferPointer { member in
+        curves.withUnsafeMutableBufferPointer { curves in
             let kernel = AggregationKernel(
                 rowStride: rs, regular: sc.regularCount, extremeEnd: sc.rollOffset,
                 rollOffset: sc.rollOffset, coverage: p.extremeCoverage, correlated: p.correlationMode == .correlated,
@@ -44,9 +46,10 @@ extension RiskBook {
                 rangeStart: base(rangeStart), rangeCount: base(rangeCount), coins: base(coins), holds: base(holds),
                 stable: base(stable), journaledHealth: base(journaled), summaries: mutableBase(summaries),
                 margins: mutableBase(margins),
-                scratch: mutableBase(scratch), isa: isa)
+                scratch: mutableBase(scratch), isa: isa, member: base(member), curves: mutableBase(curves),
+                correlation: correlatedCombination)
             return body(kernel)
-        }}}}}}}}}}}}}}}}}}}}}}}
+        }}}}}}}}}}}}}}}}}}}}}}}}}
     }
 
     /// The components of one account in underlying `u` (see ``AggregationKernel``); refreshes the instrument arrays
@@ -73,8 +76,15 @@ extension RiskBook {
     /// Combines an account's cached per-underlying components into MM, IM, equity and health.
     ///
     /// `sum` mode follows ``MarginCalculator/requirement(_:correlations:)``'s order exactly (underlyings by name,
-    /// core, then rolls, then liquidation costs). `correlated` mode delegates to the core.
+    /// core, then rolls, then liquidation costs). `correlated` mode combines the cached components and price-loss
+    /// curves through the core's grids (``AggregationKernel/combineCorrelated(_:memo:)``), bit-identical to it.
     func combine(_ a: Int) -> AccountMargin {
+        if isCorrelated {
+            var memo = gridMemo
+            let m = withKernel { k in k.combineCorrelated(a, memo: &memo) }
+            gridMemo = memo
+            return m
+        }
         let p = calculator.parameters
         let uc = underlyingCount
         let base = a * uc
@@ -83,122 +93,115 @@ extension RiskBook {
             return .unavailable(instrument: instrumentIds[slot], health: journaledHealth[a])
         }
         var equity = stable[a]
-        var mm = 0.0
-        if p.correlationMode == .correlated {
-            mm = correlatedMaintenance(a)
-            for u in sortedUnderlyings where summaries[base + u].exposed { equity += summaries[base + u].value }
-        } else {
-            var core = 0.0
-            for u in sortedUnderlyings where summaries[base + u].exposed {
-                let s = summaries[base + u]
-                core += max(s.scan, s.extreme, s.som)
-            }
-            mm = core
-            for u in sortedUnderlyings where summaries[base + u].exposed { mm += summaries[base + u].roll }
-            for u in sortedUnderlyings where summaries[base + u].exposed { mm += summaries[base + u].liquidationCost }
-            for u in sortedUnderlyings where summaries[base + u].exposed { equity += summaries[base + u].value }
+        var core = 0.0
+        for u in sortedUnderlyings where summaries[base + u].exposed {
+            let s = summaries[base + u]
+            core += max(s.scan, s.extreme, s.som)
         }
+        var mm = core
+        for u in sortedUnderlyings where summaries[base + u].exposed { mm += summaries[base + u].roll }
+        for u in sortedUnderlyings where summaries[base + u].exposed { mm += summaries[base + u].liquidationCost }
+        for u in sortedUnderlyings where summaries[base + u].exposed { equity += summaries[base + u].value }
         let im = p.initialToMaintenance * mm
         return AccountMargin(equity: equity, maintenanceMargin: mm, initialMargin: im,
                              health: Health(equity: equity, initialMargin: im, maintenanceMargin: mm,
                                             takeoverRatio: p.takeoverRatio))
     }
 
-    /// `correlated` mode (slow path): the core's requirement over the account's risk arrays, with the book's
-    /// ``correlations`` (validated positive definite over every underlying when set).
-    private func correlatedMaintenance(_ a: Int) -> Double {
-        var arrays: [Instrument: InstrumentRiskArray] = [:]
-        var portfolio = Portfolio(account: accountNames[a])
-        for p in positions(of: a) {
-            let slot = Int(p.instrument)
-            ensureFresh(slot)
-            guard let array = coreArrays[slot] else { continue }
-            arrays[instruments[slot]] = array
-            portfolio.positions.append(Position(instrument: instruments[slot], size: p.size,
-                                                entryPrice: p.entry.isNaN ? nil : p.entry))
-        }
-        var snapshot = MarketSnapshot(valuationTime: Instant(nanosecondsSinceEpoch: 0), underlyings: [:])
-        for u in 0..<underlyingCount {
-            if let m = markets[u] { snapshot.underlyings[underlyingNames[u]] = m }
-            let c = coins[a * underlyingCount + u]
-            if c != 0 { portfolio.balances[underlyingNames[u]] = c }
-        }
-        let riskArrays = calculator.riskArrays(for: portfolio, market: snapshot, arrays: arrays)
-        return (try? calculator.requirement(riskArrays, correlations: correlations).maintenanceMargin) ?? .infinity
-    }
-
     /// Re-aggregates account `a` in underlying `u` only and recombines; returns the new margin.
     @discardableResult
     func remargin(_ a: Int32, underlying u: Int) -> AccountMargin {
-        let ai = Int(a)
-        ensureFresh(account: ai, underlyings: [u])
-        withKernel { k in k.resummarize(ai, u) }
-        let m = combine(ai)
-        margins[ai] = m
-        return m
+        remargin(a, underlyings: [u])
     }
 
     /// Re-aggregates account `a` in every underlying.
     @discardableResult
     func remarginAll(_ a: Int32) -> AccountMargin {
+        remargin(a, underlyings: Array(0..<underlyingCount))
+    }
+
+    /// Re-aggregates account `a` in the underlyings `us` (its cached components and, in `correlated` mode, its
+    /// price-loss curves) and recombines it; returns the new margin.
+    @discardableResult
+    func remargin(_ a: Int32, underlyings us: [Int]) -> AccountMargin {
         let ai = Int(a)
-        let all = Array(0..<underlyingCount)
-        ensureFresh(account: ai, underlyings: all)
-        withKernel { k in for u in all { k.resummarize(ai, u) } }
-        let m = combine(ai)
+        ensureFresh(account: ai, underlyings: us)
+        let m: AccountMargin
+        if isCorrelated {
+            var memo = gridMemo
+            m = withKernel { k in
+                for u in us { k.resummarizeCorrelated(ai, u) }
+                return k.combineCorrelated(ai, memo: &memo)
+            }
+            gridMemo = memo
+        } else {
+            withKernel { k in for u in us { k.resummarize(ai, u) } }
+            m = combine(ai)
+        }
         margins[ai] = m
         return m
     }
 
     /// The margin `account` would have (for validation): nothing in the book changes except lazily refreshed
-    /// instrument arrays, which are derived data.
+    /// instrument arrays, which are derived data. Aggregates exactly as the book does for its own accounts (the
+    /// same kernel, and in `correlated` mode the same curves and combination), so a hypothetical margin equals the
+    /// margin the account gets once the event is applied.
     func hypothetical(_ account: AccountState) -> AccountMargin {
         let s = slots(of: account)
-        var coinsByU = [Double](repeating: 0, count: underlyingCount)
-        var exposed = [Bool](repeating: false, count: underlyingCount)
+        let uc = underlyingCount
+        var coinsByU = [Double](repeating: 0, count: uc)
+        var exposed = [Bool](repeating: false, count: uc)
         for (u, c) in s.coins {
             coinsByU[u] = c
             exposed[u] = true
         }
-        for p in s.positions { exposed[Int(p.underlying)] = true }
-        // Temporarily use a scratch account slot layout: compute summaries directly.
-        let p = calculator.parameters
-        var sums: [UnderlyingSummary] = []
-        for u in 0..<underlyingCount {
-            let inU = s.positions.filter { Int($0.underlying) == u }
-            sums.append(summary(inU, coin: coinsByU[u], exposed: exposed[u], underlying: u))
+        for p in s.positions {
+            exposed[Int(p.underlying)] = true
+            ensureFresh(Int(p.instrument))
         }
-        for u in sortedUnderlyings where sums[u].exposed && sums[u].unpriced >= 0 {
-            return .unavailable(instrument: instrumentIds[Int(sums[u].unpriced)], health: account.health)
-        }
-        var equity = s.stable
-        var mm: Double
-        if p.correlationMode == .correlated {
-            mm = 0
-            var arrays: [Instrument: InstrumentRiskArray] = [:]
-            var portfolio = Portfolio(account: "")
-            for q in s.positions {
-                let slot = Int(q.instrument)
-                guard let array = coreArrays[slot] else { continue }
-                arrays[instruments[slot]] = array
-                portfolio.positions.append(Position(instrument: instruments[slot], size: q.size,
-                                                    entryPrice: q.entry.isNaN ? nil : q.entry))
+        let byU = (0..<uc).map { u in s.positions.filter { Int($0.underlying) == u } }
+        let g = curveStride
+        var sums = [UnderlyingSummary](repeating: UnderlyingSummary(), count: uc)
+        var curves = [Double](repeating: 0, count: max(uc * g, 1))
+        var memo = gridMemo
+        let m: AccountMargin = withKernel { k in
+            for u in 0..<uc {
+                sums[u] = byU[u].withUnsafeBufferPointer { buf in
+                    k.summary(base(buf), count: buf.count, coin: coinsByU[u], exposed: exposed[u], underlying: u)
+                }
+                if g > 0 { curves.withUnsafeMutableBufferPointer { k.writeCurve(of: sums[u], underlying: u,
+                                                                               into: $0.baseAddress! + u * g) } }
             }
-            var snapshot = MarketSnapshot(valuationTime: Instant(nanosecondsSinceEpoch: 0), underlyings: [:])
-            for u in 0..<underlyingCount {
-                if let m = markets[u] { snapshot.underlyings[underlyingNames[u]] = m }
-                if coinsByU[u] != 0 { portfolio.balances[underlyingNames[u]] = coinsByU[u] }
+            if isCorrelated {
+                return sums.withUnsafeBufferPointer { sp in
+                    curves.withUnsafeBufferPointer { cp in
+                        exposed.withUnsafeBufferPointer { ep in
+                            k.combineCorrelated(summaries: base(sp), curves: base(cp), member: base(ep),
+                                                stable: s.stable, health: account.health, memo: &memo)
+                        }
+                    }
+                }
             }
-            let ras = calculator.riskArrays(for: portfolio, market: snapshot, arrays: arrays)
-            mm = (try? calculator.requirement(ras, correlations: correlations).maintenanceMargin) ?? .infinity
-        } else {
-            var core = 0.0
-            for u in sortedUnderlyings where sums[u].exposed { core += max(sums[u].scan, sums[u].extreme, sums[u].som) }
-            mm = core
-            for u in sortedUnderlyings where sums[u].exposed { mm += sums[u].roll }
-            for u in sortedUnderlyings where sums[u].exposed { mm += sums[u].liquidationCost }
+            return Self.combineSum(sums, sorted: sortedUnderlyings, stable: s.stable, health: account.health,
+                                   parameters: calculator.parameters, instrumentIds: instrumentIds)
         }
-        for u in sortedUnderlyings where sums[u].exposed { equity += sums[u].value }
+        gridMemo = memo
+        return m
+    }
+
+    /// `sum` mode's combination of one account's summaries (``combine(_:)``'s order), for ``hypothetical(_:)``.
+    private static func combineSum(_ sums: [UnderlyingSummary], sorted: [Int], stable: Double, health: Health,
+                                   parameters p: RiskParameters, instrumentIds: [String]) -> AccountMargin {
+        for u in sorted where sums[u].exposed && sums[u].unpriced >= 0 {
+            return .unavailable(instrument: instrumentIds[Int(sums[u].unpriced)], health: health)
+        }
+        var equity = stable
+        var core = 0.0
+        for u in sorted where sums[u].exposed { core += max(sums[u].scan, sums[u].extreme, sums[u].som) }
+        var mm = core
+        for u in sorted where sums[u].exposed { mm += sums[u].roll }
+        for u in sorted where sums[u].exposed { mm += sums[u].liquidationCost }
+        for u in sorted where sums[u].exposed { equity += sums[u].value }
         let im = p.initialToMaintenance * mm
         return AccountMargin(equity: equity, maintenanceMargin: mm, initialMargin: im,
                              health: Health(equity: equity, initialMargin: im, maintenanceMargin: mm,
@@ -212,12 +215,18 @@ extension RiskBook {
     /// quantity-weighted sum of its instruments' cached arrays plus its coin balance, reduced to scan, extreme,
     /// roll, SOM and liquidation cost (MARGIN_MODEL.md), in the core's summation order (balance first, then
     /// positions by instrument id).
-    func referenceSummary<C: Collection>(_ ps: C, coin: Double, exposed: Bool, underlying u: Int)
+    ///
+    /// - Parameter curve: where to write the row's price-loss curve (`correlated` mode's check), by the core's
+    ///   loop (`RiskArray.priceLossCurve`); zeros when nothing is aggregated (no exposure or no market).
+    func referenceSummary<C: Collection>(_ ps: C, coin: Double, exposed: Bool, underlying u: Int,
+                                         curve: UnsafeMutablePointer<Double>? = nil)
         -> UnderlyingSummary where C.Element == PositionSlot
     {
         var s = UnderlyingSummary()
         s.exposed = exposed
         let u32 = Int32(u)
+        let g = calculator.scenarios.priceMoves.count
+        if let curve, !(exposed && markets[u] != nil) { curve.initialize(repeating: 0, count: g) }
         guard exposed else { return s }
         guard markets[u] != nil else {
             s.unpriced = ps.first { $0.underlying == u32 && $0.size != 0 }?.instrument ?? -1
@@ -288,6 +297,14 @@ extension RiskBook {
             }
             s.extreme = coverage * max(0, -lowestExtreme)
             s.roll = max(0, -accBase[rollOffset], -accBase[rollOffset + 1])
+            if let curve {
+                let block = sc.volCount * sc.timeCount
+                for i in 0..<g {
+                    var worst = -Double.infinity
+                    for k in 0..<block { worst = max(worst, -accBase[i * block + k]) }
+                    curve[i] = worst
+                }
+            }
             return s
         }
     }

@@ -50,7 +50,7 @@ extension RiskBook {
         return stale.count
     }
 
-    /// The full sweep of a pass in `sum` mode: re-aggregates the underlyings `updated` of every account in
+    /// The full sweep of a pass (either mode): re-aggregates the underlyings `updated` of every account in
     /// `accounts` and recombines it (``AggregationKernel/sweep(_:updated:cushions:journaled:)``), in contiguous
     /// parts of about 1,000 accounts shared by ``threads`` threads. Fills `cushions[i]` for `accounts[i]` and
     /// returns the accounts whose health changed, in the order of `accounts` (the same list as one thread gives).
@@ -94,9 +94,11 @@ private struct SweepPart: @unchecked Sendable {
     func run(_ t: Int, worker: Int) {
         let lower = accounts.count * t / parts
         let upper = accounts.count * (t + 1) / parts
-        changed[t] = kernel.using(scratchRow: worker).sweep(
-            UnsafeBufferPointer(rebasing: accounts[lower..<upper]), updated: updated,
-            cushions: cushions + lower, journaled: journaled)
+        let k = kernel.using(scratchRow: worker)
+        let part = UnsafeBufferPointer(rebasing: accounts[lower..<upper])
+        changed[t] = kernel.correlated
+            ? k.sweepCorrelated(part, updated: updated, cushions: cushions + lower, journaled: journaled)
+            : k.sweep(part, updated: updated, cushions: cushions + lower, journaled: journaled)
     }
 }
 

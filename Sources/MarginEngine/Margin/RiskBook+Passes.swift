@@ -78,6 +78,13 @@ extension RiskBook {
             k.margins[ai] = m
             return m
         }
+        func visitCorrelated(_ k: AggregationKernel, _ a: Int32, _ memo: inout GridMemo) -> AccountMargin {
+            let ai = Int(a)
+            for u in us where k.holds[ai &* uc &+ u] { k.resummarizeCorrelated(ai, u) }
+            let m = k.combineCorrelated(ai, memo: &memo)
+            k.margins[ai] = m
+            return m
+        }
         func account(_ a: Int32, _ m: AccountMargin) {
             noteHealth(a, m)
             let ai = Int(a)
@@ -108,7 +115,10 @@ extension RiskBook {
                 profile.priorityArraysByHelper = lastHelperParts
             }
             if correlated {
-                for a in part { account(a, remarginCorrelated(a, us)) }
+                var memo = gridMemo
+                let results = withKernel { k in part.map { visitCorrelated(k, $0, &memo) } }
+                gridMemo = memo
+                for (a, m) in zip(part, results) { account(a, m) }
             } else {
                 let results = withKernel { k in part.map { visit(k, $0) } }
                 for (a, m) in zip(part, results) { account(a, m) }
@@ -138,16 +148,13 @@ extension RiskBook {
         }
         profile.accounts = slice.count + rest.count
         let sweepStart = ContinuousClock.now
-        if correlated {
-            for a in rest { account(a, remarginCorrelated(a, us)) }
-        } else {
-            var cushions = [Double](repeating: 0, count: rest.count)
-            let changed = sweep(rest, updated: us, cushions: &cushions)
-            for a in changed { noteHealth(a, margins[Int(a)]) }
-            holds.withUnsafeBufferPointer { holds in
-                for (h, u) in us.enumerated() {
-                    for (i, a) in rest.enumerated() where holds[Int(a) * uc + u] { heaps[h].insert(cushions[i], a) }
-                }
+        // One kernel sweep in either mode (`correlated` re-derives the curves and combines through the grids).
+        var cushions = [Double](repeating: 0, count: rest.count)
+        let changed = sweep(rest, updated: us, cushions: &cushions)
+        for a in changed { noteHealth(a, margins[Int(a)]) }
+        holds.withUnsafeBufferPointer { holds in
+            for (h, u) in us.enumerated() {
+                for (i, a) in rest.enumerated() where holds[Int(a) * uc + u] { heaps[h].insert(cushions[i], a) }
             }
         }
         profile.sweep = sweepStart.secondsToNow
@@ -180,16 +187,6 @@ extension RiskBook {
             }
         }
         warmth = touched
-    }
-
-    /// `correlated` mode: re-aggregates the underlyings `us` of account `a` and recombines through the core.
-    private func remarginCorrelated(_ a: Int32, _ us: [Int]) -> AccountMargin {
-        let ai = Int(a)
-        ensureFresh(account: ai, underlyings: us)
-        withKernel { k in for u in us { k.resummarize(ai, u) } }
-        let m = combine(ai)
-        margins[ai] = m
-        return m
     }
 
     /// Ranks underlying `u`'s priority list from the current margins.

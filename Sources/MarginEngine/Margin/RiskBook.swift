@@ -56,7 +56,6 @@ final class RiskBook {
     /// Per underlying: the index, USD per coin (0 without a market).
     var indexOf: [Double] = []
     @exclusivity(unchecked) var arrayVersion: [UInt64] = []
-    private(set) var coreArrays: [InstrumentRiskArray?] = []
     /// Instruments whose array could not be computed (pricing threw, or a figure is not finite): an account holding
     /// one has its risk reported unavailable (``AccountMargin/unpricedInstrument``), never counted as zero.
     private(set) var invalid: [Bool] = []
@@ -81,6 +80,16 @@ final class RiskBook {
     @exclusivity(unchecked) var summaries: [UnderlyingSummary] = []
     @exclusivity(unchecked) var margins: [AccountMargin] = []
     @exclusivity(unchecked) var holds: [Bool] = []
+    /// Per (account, underlying), stride = underlying count: the account's ledger has a position in the underlying
+    /// or a balance entry of its coin, i.e. the core's ``Portfolio`` of the account has it (``holds`` never
+    /// shrinks; this follows the ledger). `correlated` mode enumerates exactly these (with a market).
+    @exclusivity(unchecked) var member: [Bool] = []
+    /// `correlated` mode only (empty otherwise): per (account, underlying) the price-loss curve ℓ_u of the account's
+    /// aggregated row, ``CorrelatedCombination/priceCount`` doubles each (stride = underlying count × that), cached
+    /// so that a tick of one underlying recomputes only that underlying's curves.
+    @exclusivity(unchecked) var curves: [Double] = []
+    /// The writer's memo of correlated grids (cleared with the table and the parameters).
+    var gridMemo = GridMemo()
     /// Journaled health per account (mirrors ``AccountState/health``).
     @exclusivity(unchecked) var journaledHealth: [Health] = []
     /// Accounts whose computed health differs from the journaled one, awaiting a ``HealthChange``.
@@ -94,7 +103,17 @@ final class RiskBook {
     var priorityCount = 256
     /// The correlation table `correlated` mode combines with (``EngineState/correlations``; set by ``EngineCore``
     /// when the engine opens and on every `correlations` event; kept across ``rebuild(from:)``).
-    var correlations = CorrelationTable()
+    var correlations = CorrelationTable() {
+        didSet { gridMemo = GridMemo() }
+    }
+    /// Whether margins combine in `correlated` mode (the curves are kept only then).
+    var isCorrelated: Bool { calculator.parameters.correlationMode == .correlated }
+    /// Doubles of curve per (account, underlying) in ``curves``: the price-move count in `correlated` mode, else 0.
+    var curveStride: Int { isCorrelated ? calculator.scenarios.priceMoves.count : 0 }
+    /// What the correlated combination reads besides the components (the grid cache, table and layout).
+    var correlatedCombination: CorrelatedCombination {
+        CorrelatedCombination(calculator: calculator, table: correlations, names: underlyingNames)
+    }
     /// Threads a pass may use for pricing and the full sweep (1 ... ``maxThreads``); results do not depend on it.
     var threads = RiskBook.maxThreads
     /// The most threads a pass uses: the writer's and one helper (the engine's machines have 2 cores).
@@ -163,11 +182,12 @@ final class RiskBook {
         spotTable = []; hasMarket = []; instrumentsOf = []; holders = []; priority = []
         instrumentSlot = [:]; instruments = []; instrumentIds = []; instrumentUnderlying = []; pnl = []
         liquidationPerUnit = []
-        somPerUnit = []; valuePerUnit = []; forward = []; arrayVersion = []; coreArrays = []; invalid = []
+        somPerUnit = []; valuePerUnit = []; forward = []; arrayVersion = []; invalid = []
         isOption = []; isLinear = []; indexOf = []
         accountSlot = [:]; accountNames = []; slab = []; slabOffset = []; slabCapacity = []; rangeStart = []
         rangeCount = []; coins = []; stable = []; summaries = []; margins = []
         holds = []; journaledHealth = []; pendingHealth = []; pendingFlag = []; passMark = []
+        member = []; curves = []; gridMemo = GridMemo()
     }
 
     /// The slot of underlying `name`, adding it (and re-laying out the per-account arrays) on first sight.
@@ -200,6 +220,18 @@ final class RiskBook {
         coins = relayout(coins, fill: 0)
         summaries = relayout(summaries, fill: UnderlyingSummary())
         holds = relayout(holds, fill: false)
+        member = relayout(member, fill: false)
+        let g = curveStride
+        if g > 0 {
+            var out: [Double] = []
+            out.reserveCapacity(accountCount * (old + 1) * g)
+            for a in 0..<accountCount {
+                out += curves[(a * old * g)..<((a * old + old) * g)]
+                out += [Double](repeating: 0, count: g)
+            }
+            curves = out
+        }
+        gridMemo = GridMemo()
         // An account's ranges stay inside its slab region: a new underlying's range is empty at its end.
         var starts: [Int32] = []
         var counts: [Int32] = []
@@ -241,7 +273,6 @@ final class RiskBook {
         arrayVersion.append(0)
         isOption.append(instrument.option != nil)
         isLinear.append(instrument.settlement == .linear)
-        coreArrays.append(nil)
         invalid.append(false)
         instrumentsOf[u].append(slot)
     }
@@ -269,6 +300,8 @@ final class RiskBook {
         coins += [Double](repeating: 0, count: underlyingCount)
         summaries += [UnderlyingSummary](repeating: UnderlyingSummary(), count: underlyingCount)
         holds += [Bool](repeating: false, count: underlyingCount)
+        member += [Bool](repeating: false, count: underlyingCount)
+        curves += [Double](repeating: 0, count: underlyingCount * curveStride)
         journaledHealth.append(.healthy)
         pendingFlag.append(false)
         passMark.append(0)
@@ -309,6 +342,7 @@ final class RiskBook {
         journaledHealth[Int(a)] = account.health
         var exposed = Set(s.coins.map(\.0))
         for p in s.positions { exposed.insert(Int(p.underlying)) }
+        for u in 0..<underlyingCount { member[base + u] = exposed.contains(u) }
         for u in exposed.sorted() where !holds[base + u] {
             holds[base + u] = true
             holders[u].append(a)
@@ -400,7 +434,6 @@ final class RiskBook {
         arrayVersion[slot] = marketVersion[u]
         guard let figures else {
             invalid[slot] = true
-            coreArrays[slot] = nil
             return
         }
         invalid[slot] = false
@@ -408,11 +441,5 @@ final class RiskBook {
         somPerUnit[slot] = figures.shortOptionMinimumPerUnit
         valuePerUnit[slot] = figures.valuation.valueUSD
         forward[slot] = figures.valuation.forward
-        if calculator.parameters.correlationMode == .correlated {
-            // The core's combination needs whole arrays (slow path): the row just priced, copied out.
-            let base = slot * rowStride
-            coreArrays[slot] = InstrumentRiskArray(instrument: instruments[slot], pnl: Array(pnl[base..<(base + stride)]),
-                                                   figures: figures, index: indexOf[u])
-        }
     }
 }

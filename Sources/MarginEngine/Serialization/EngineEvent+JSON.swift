@@ -32,8 +32,13 @@ extension EngineEvent {
             pairs += [("instrument", .string(e.instrument)), ("settlementPrice", J.money(e.settlementPrice))]
         case .parameters(let p):
             pairs.append(("parameters", p.json))
-        case .correlations(let table):
+        case .correlations(let table, let provenance):
             pairs.append(("correlations", table.json))
+            if let provenance { pairs.append(("provenance", provenance.json)) }
+        case .crossRate(let c):
+            pairs += c.jsonFields
+        case .correlationPolicy(let p):
+            pairs.append(("policy", p.json))
         case .health(let h):
             // Figures are informational (the state keeps only `to`); a non-finite one is written as null.
             pairs += [("account", .string(h.account)), ("from", .string(h.from.rawValue)), ("to", .string(h.to.rawValue)),
@@ -97,8 +102,18 @@ extension EngineEvent {
                 try RiskParameters(json: try node.required("parameters"))
             })
         case "correlations":
-            self = .correlations(try J.decode { () throws(InputError) in
+            let table = try J.decode { () throws(InputError) in
                 try CorrelationTable(json: try node.required("correlations"))
+            }
+            let provenance = try J.decode { () throws(InputError) in
+                try node.optional("provenance").map { (p) throws(InputError) in try CorrelationProvenance(json: p) }
+            }
+            self = .correlations(table, provenance: provenance)
+        case "crossRate":
+            self = .crossRate(try J.decode { () throws(InputError) in try CrossRateUpdate(json: node) })
+        case "correlationPolicy":
+            self = .correlationPolicy(try J.decode { () throws(InputError) in
+                try CorrelationPolicy(json: try node.required("policy"))
             })
         case "health":
             func health(_ key: String) throws(EngineError) -> Health {

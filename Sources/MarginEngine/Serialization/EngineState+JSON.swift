@@ -34,6 +34,15 @@ extension EngineState {
         ]
         // Omitted when empty, so states without correlations keep the payload (and digest) they always had.
         if !correlations.pairs.isEmpty { fields.append(("correlations", correlations.json)) }
+        // The dynamic table's state, likewise only when present.
+        if let policy = correlationPolicy {
+            fields.append(("correlationPolicy", policy.json))
+            fields.append(("correlationMonitor", correlationMonitor.json))
+        }
+        if let provenance = correlationProvenance { fields.append(("correlationProvenance", provenance.json)) }
+        if !crossRates.isEmpty {
+            fields.append(("crossRates", .array(crossRates.keys.sorted().compactMap { crossRates[$0]?.snapshotJSON })))
+        }
         return J.object(fields)
     }
 
@@ -109,10 +118,26 @@ extension EngineState {
         if let c = try J.decode({ () throws(InputError) in try root.optional("correlations") }) {
             correlations = try J.decode { () throws(InputError) in try CorrelationTable(json: c) }
         }
+        if let p = try J.decode({ () throws(InputError) in try root.optional("correlationPolicy") }) {
+            let policy = try J.decode { () throws(InputError) in try CorrelationPolicy(json: p) }
+            correlationPolicy = policy
+            correlationMonitor = try J.decode { () throws(InputError) in
+                try CorrelationMonitor(json: try root.required("correlationMonitor"), configuration: policy.estimator)
+            }
+        }
+        if let p = try J.decode({ () throws(InputError) in try root.optional("correlationProvenance") }) {
+            correlationProvenance = try J.decode { () throws(InputError) in try CorrelationProvenance(json: p) }
+        }
         for (name, node) in try J.decode({ () throws(InputError) in try root.required("markets").object() }) {
             markets[name] = try J.decode { () throws(InputError) in
                 let time = try node.required("valuationTime").instant()
                 return try UnderlyingMarket(json: node, name: name, valuationTime: time)
+            }
+        }
+        if let list = try J.decode({ () throws(InputError) in try root.optional("crossRates") }) {
+            for node in try J.decode({ () throws(InputError) in try list.array() }) {
+                let cross = try J.decode { () throws(InputError) in try CrossRate(snapshotJSON: node) }
+                crossRates[UnderlyingPair(cross.base, cross.quote)] = cross
             }
         }
         for (id, node) in try J.decode({ () throws(InputError) in try root.required("instruments").object() }) {

@@ -19,7 +19,8 @@ extension EngineState {
     /// (each underlying keeps its own valuation time): what ``MarginCalculator`` margins to check the engine.
     public func marketSnapshot() -> MarketSnapshot {
         MarketSnapshot(valuationTime: markets.values.map(\.valuationTime).max() ?? Instant(nanosecondsSinceEpoch: 0),
-                       underlyings: markets, correlations: correlations)
+                       underlyings: markets, correlations: correlations,
+                       crossRates: crossRates.keys.sorted().compactMap { crossRates[$0] })
     }
 }
 

@@ -18,6 +18,14 @@ public struct EngineState: Hashable, Sendable {
     public var parameters: RiskParameters = .reference
     /// Correlations between underlyings' price moves (`correlated` mode); unlisted pairs have ρ = 0.
     public var correlations = CorrelationTable()
+    /// How the table is derived from the market (`nil`: only operators' `correlations` events set it).
+    public var correlationPolicy: CorrelationPolicy?
+    /// The realized estimators fed by this state's market events while the policy is enabled (empty otherwise).
+    public var correlationMonitor = CorrelationMonitor()
+    /// Where the table in force came from, when the dynamic rule journaled it (`nil` for an operator's table).
+    public var correlationProvenance: CorrelationProvenance?
+    /// Cross rates by pair (either orientation): implied correlation for the dynamic table; no margin reads them.
+    public var crossRates: [UnderlyingPair: CrossRate] = [:]
 
     public init(parameters: RiskParameters = .reference) { self.parameters = parameters }
 
@@ -36,6 +44,9 @@ public struct EngineState: Hashable, Sendable {
         case .market(let m):
             // Validation built this very market before the event was journaled, so it cannot fail here.
             if let market = try? m.applied(to: markets[m.underlying]) { markets[m.underlying] = market }
+            if let policy = correlationPolicy, policy.enabled {
+                correlationMonitor.observe(m.underlying, at: m.time, markets: markets, configuration: policy.estimator)
+            }
         case .listing(let l):
             instruments[l.id] = l.instrument
         case .expiry(let e):
@@ -49,8 +60,20 @@ public struct EngineState: Hashable, Sendable {
             instruments[e.instrument] = nil
         case .parameters(let p):
             parameters = p
-        case .correlations(let table):
+        case .correlations(let table, let provenance):
             correlations = table
+            correlationProvenance = provenance
+        case .crossRate(let c):
+            if let cross = try? c.crossRate() { crossRates[c.pair] = cross }
+        case .correlationPolicy(let policy):
+            // The estimators restart (warm-up again) when what they estimate changes; threshold, interval, tenor,
+            // age limit and fallback apply to them as they are.
+            let restart = !policy.enabled || correlationPolicy?.enabled != true
+                || correlationPolicy?.estimator != policy.estimator
+            if restart {
+                correlationMonitor = CorrelationMonitor()
+            }
+            correlationPolicy = policy
         case .health(let h):
             accounts[h.account, default: AccountState()].health = h.to
         }
