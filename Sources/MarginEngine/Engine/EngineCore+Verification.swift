@@ -6,7 +6,7 @@ extension EngineCore {
     /// ones the SIMD kernel produced; also recombines each account and compares its margin.
     ///
     /// - Returns: the number of accounts checked and of accounts with any differing bit.
-    public func verifyAggregation() -> (accounts: Int, mismatches: Int) {
+    package func verifyAggregation() -> (accounts: Int, mismatches: Int) {
         let book = self.book
         for u in 0..<book.underlyingCount { book.refreshArrays(u) }
         var mismatches = 0

@@ -8,8 +8,11 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
     case belowInitialMargin(account: String, equity: Double, initialMargin: Double)
     /// The withdrawal exceeds the balance of the currency.
     case insufficientBalance(account: String, currency: String, balance: String, requested: String)
-    /// A journal or snapshot could not be read or written; the event was not applied.
+    /// A journal or snapshot could not be read or written; the event was not applied (a storage fault, never a
+    /// rejection: see ``isStorageFault``).
     case storage(String)
+    /// Another engine holds the journal's writer lock (a second writer refuses to start).
+    case journalInUse(String)
     /// A journal or snapshot record could not be decoded.
     case corruptRecord(sequence: UInt64, reason: String)
 
@@ -21,6 +24,7 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
         case .insufficientBalance(let account, let currency, let balance, let requested):
             return "account \(account): balance \(balance) \(currency) is less than \(requested) requested"
         case .storage(let message): return "storage: \(message)"
+        case .journalInUse(let detail): return "journal is in use: \(detail)"
         case .corruptRecord(let sequence, let reason): return "journal record \(sequence): \(reason)"
         }
     }
