@@ -95,6 +95,14 @@ final class PostgresSession: Sendable {
         defer { gate.leave() }
         closed.store(true, ordering: .releasing)
         if let c = current.withLock({ c -> PostgresConnection? in defer { c = nil }; return c }) {
+            // Release the advisory lock explicitly: the server ends a closed session a little later, and a writer
+            // opening right after this returns must find the journal free.
+            if let key = lockKey, !c.isClosed {
+                var binds = PostgresBindings()
+                binds.append(key)
+                _ = try? await Link(connection: c, timeout: timeout, logger: logger)
+                    .query(PostgresQuery(unsafeSQL: "SELECT pg_advisory_unlock($1)", binds: binds))
+            }
             let closing: EventLoopFuture<Void> = c.close()
             try? await closing.get()
         }
