@@ -33,7 +33,7 @@ import Testing
     @Test("the engine applies only the latest conflated price and publishes health changes")
     func engineConflation() async throws {
         let store = InMemoryJournal()
-        let engine = try RiskEngine(store: store, genesis: EngineFixtures.genesis())
+        let engine = try await EngineFixtures.engine(store: store)
         let updates = await engine.healthChanges()
         let btc = await engine.state.markets["BTC"]!
         for k in 1...50 {
@@ -42,7 +42,7 @@ import Testing
         }
         let before = try store.lastSequence()
         await engine.processPendingMarket()
-        let records = try store.allRecords(after: before)
+        let records = try await store.allRecords(after: before)
         let markets = try records.map { try EngineEvent(payload: $0.payload) }.compactMap { e -> MarketUpdate? in
             if case .market(let m) = e { return m }
             return nil

@@ -53,11 +53,11 @@ import Testing
     }
 
     @Test("the in-memory journal round-trips records and rejects gaps")
-    func inMemoryJournal() throws {
+    func inMemoryJournal() async throws {
         let store = InMemoryJournal()
         let records = Self.samples.enumerated().map { JournalRecord(sequence: UInt64($0 + 1), payload: $1.payload) }
         try store.append(records)
-        #expect(try store.allRecords(after: 0) == records)
+        #expect(try await store.allRecords(after: 0) == records)
         #expect(try store.records(after: 3, limit: 2) == Array(records[3..<5]))
         #expect(throws: EngineError.self) { try store.append([JournalRecord(sequence: 99, payload: "{}")]) }
         #expect(try store.lastSequence() == UInt64(records.count))

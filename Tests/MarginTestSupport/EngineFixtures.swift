@@ -12,12 +12,19 @@ public enum EngineFixtures {
                            seed: 11)
     }
 
+    /// An engine on `genesis` over an in-memory journal (or `store`).
+    public static func engine(_ genesis: EngineState = genesis(), store: any JournalStore = InMemoryJournal(),
+                              faultPolicy: StorageFaultPolicy = .retry()) async throws -> RiskEngine {
+        try await RiskEngine.open(store: store, genesis: genesis, faultPolicy: faultPolicy)
+    }
+
     /// An empty engine with the simulated markets and listings, journaled as events.
-    public static func emptyEngine(store: InMemoryJournal = InMemoryJournal()) throws -> EngineCore {
-        let core = try EngineCore(store: store)
-        for i in market.underlyings.indices { try core.submit(market.marketEvent(i)) }
-        for l in market.listings(optionsPerUnderlying: 20) { try core.submit(.listing(l)) }
-        return core
+    public static func emptyEngine(store: any JournalStore = InMemoryJournal(),
+                                   faultPolicy: StorageFaultPolicy = .retry()) async throws -> RiskEngine {
+        let engine = try await RiskEngine.open(store: store, faultPolicy: faultPolicy)
+        for i in market.underlyings.indices { try await engine.submit(market.marketEvent(i)) }
+        for l in market.listings(optionsPerUnderlying: 20) { try await engine.submit(.listing(l)) }
+        return engine
     }
 
     public static func dec(_ s: String) -> Decimal { Decimal(string: s) ?? 0 }

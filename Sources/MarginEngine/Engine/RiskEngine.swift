@@ -1,7 +1,14 @@
+import Foundation
 import MarginCore
+import Synchronization
 
-/// The engine as an actor: one writer (the actor) around ``EngineCore``, a conflated market feed, and health
-/// changes published to subscribers.
+/// The real-time engine: the one driver of ``EngineCore``, owner of the journal (``JournalStore``), with a
+/// conflated market feed and health changes published to subscribers.
+///
+/// Every operation that changes the state takes its turn in one FIFO (exactly one event in flight: an actor is
+/// re-entrant across `await`, so without it a second submit could validate against a state the first has not
+/// committed yet) and runs **prepare → append (awaited, durable) → commit → health changes (prepare → append →
+/// commit)**. The hot path, ``EngineCore``, is synchronous and does no I/O.
 ///
 /// - Trading and admin events: ``submit(_:)``, in arrival order; returns after the event is durable and applied.
 /// - Market ticks: ``offer(_:)`` from any thread; ``runMarketLoop()`` drains the conflator (latest per underlying
@@ -9,13 +16,47 @@ import MarginCore
 ///   in progress plus its own pass, so an account's margin lags the market by at most
 ///   2 × (T_pass(all underlyings) + T_append); ``takeStats()`` measures it (docs/ENGINE.md).
 /// - Health: ``healthChanges()`` is an `AsyncStream` per subscriber, buffering the newest 65 536 changes.
+/// - Storage faults: a failed append puts the engine in ``EngineStatus/faulted(_:)`` (nothing acknowledged, new
+///   submits fail fast with the fault), then the ``StorageFaultPolicy`` retries or stops (``status``, readable
+///   from any thread without waiting for the engine). Rejections and storage faults are counted apart
+///   (``counters``).
+///
+/// The actor runs on its own thread (``EngineThread``, a custom serial executor), never on Swift's cooperative
+/// pool: its re-margining passes (10–25 ms over 100,000 accounts) and recovery do not hold up other tasks.
+///
+/// ```swift
+/// let engine = try await RiskEngine.open(store: try SQLiteJournalStore(path: "engine.sqlite"))
+/// let ack = try await engine.submit(.deposit(Transfer(account: "alice", currency: "USD", amount: 1_000)))
+/// ```
 public actor RiskEngine {
-    let core: EngineCore
+    private nonisolated let thread: EngineThread
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { thread.asUnownedSerialExecutor() }
+
+    /// The journal and snapshots (owned: closed by ``close()``).
+    nonisolated let store: any JournalStore
+    /// What a failed append leads to.
+    public nonisolated let faultPolicy: StorageFaultPolicy
+    /// Set by ``open(store:genesis:snapshotGenesis:faultPolicy:)`` before the engine is handed out.
+    private var recovered: EngineCore?
     /// The conflated market feed.
     public nonisolated let conflator = MarketConflator()
     private var subscribers: [Int: AsyncStream<HealthChange>.Continuation] = [:]
     private var nextSubscriber = 0
-    private var stats = MarketStats()
+    var stats = MarketStats()
+    /// Status and counters, readable from any thread (``status``, ``counters``).
+    nonisolated let board = Mutex(Board())
+    nonisolated let snapshots = BackgroundSnapshots()
+    /// The FIFO of operations waiting for their turn (``takeTurn()``).
+    private var turnTaken = false
+    private var waiting: [(continuation: CheckedContinuation<Bool, Never>, refusable: Bool)] = []
+    private var waitingHead = 0
+    /// Set by ``close()``: interrupts a retry loop.
+    var closing = false
+
+    struct Board {
+        var status = EngineStatus.recovering
+        var counters = EngineCounters()
+    }
 
     /// Per-pass measurements since the last ``takeStats()``.
     public struct MarketStats: Sendable {
@@ -27,42 +68,294 @@ public actor RiskEngine {
         public var staleness: [Duration] = []
         /// Per applied update: first tick's arrival → the 100 accounts nearest liquidation re-margined.
         public var priorityLatency: [Duration] = []
-        /// Rejected market events (e.g. time moved past an unexpired instrument).
+        /// Market updates rejected by validation (e.g. time moved past an unexpired instrument).
         public var rejected = 0
+        /// Market updates not applied because of a storage fault (counted apart from rejections).
+        public var storageFaults = 0
     }
 
-    /// Opens the engine on `store` (recovering from its snapshot and journal).
-    public init(store: any JournalStore, genesis: EngineState = EngineState()) throws(EngineError) {
-        core = try EngineCore(store: store, genesis: genesis)
+    private init(store: any JournalStore, faultPolicy: StorageFaultPolicy) {
+        thread = EngineThread()
+        self.store = store
+        self.faultPolicy = faultPolicy
     }
 
-    /// Validates, journals, applies and re-margins one event; publishes resulting health changes.
+    deinit { thread.finish() }
+
+    /// Opens the engine on `store`, which it then owns: loads the latest snapshot, replays the journal after it
+    /// and computes every margin, on the engine's thread (``status`` is ``EngineStatus/recovering`` meanwhile).
+    /// An empty store starts from `genesis` (written as the first snapshot when it has content and
+    /// `snapshotGenesis`; benchmarks skip it).
+    ///
+    /// - Throws: ``EngineError/corruptRecord(sequence:reason:)`` or ``EngineError/storage(_:)`` (the store is
+    ///   closed then, releasing its writer lock).
+    public static func open(store: any JournalStore, genesis: EngineState = EngineState(), snapshotGenesis: Bool = true,
+                            faultPolicy: StorageFaultPolicy = .retry()) async throws(EngineError) -> RiskEngine {
+        let engine = RiskEngine(store: store, faultPolicy: faultPolicy)
+        do {
+            try await engine.recover(genesis: genesis, snapshotGenesis: snapshotGenesis)
+        } catch {
+            await store.close()
+            throw error
+        }
+        return engine
+    }
+
+    /// The recovered core (set before ``open(store:genesis:snapshotGenesis:faultPolicy:)`` returns).
+    var core: EngineCore {
+        guard let recovered else { preconditionFailure("RiskEngine used before open completed") }
+        return recovered
+    }
+
+    private func recover(genesis: EngineState, snapshotGenesis: Bool) async throws(EngineError) {
+        var state: EngineState
+        if let snapshot = try await store.latestSnapshot() {
+            state = try EngineCore.state(from: snapshot)
+        } else {
+            state = genesis
+            if snapshotGenesis, genesis != EngineState(), try await store.lastSequence() == 0 {
+                try await store.saveSnapshot(SnapshotRecord(sequence: genesis.sequence, payload: genesis.payload))
+            }
+        }
+        while true {
+            let page = try await store.records(after: state.sequence, limit: 10_000)
+            try EngineCore.replay(page, onto: &state)
+            if page.count < 10_000 { break }
+        }
+        recovered = EngineCore(state: state)
+        setStatus(.ready)
+    }
+
+    // MARK: Turns
+
+    /// Waits until no other operation is in flight, then holds the turn until ``passTurn()`` (FIFO).
+    ///
+    /// - Parameter refusable: an operation that acknowledges events (a submit): refused while it waits if the
+    ///   operation in flight faults (``refuseWaitingSubmits()``), since the engine stops acknowledging then.
+    /// - Returns: `true` with the turn held, `false` when refused (without the turn).
     @discardableResult
-    public func submit(_ event: EngineEvent) throws(EngineError) -> Acknowledgement {
-        let ack = try core.submit(event)
-        publish(ack.healthChanges)
-        return ack
+    func takeTurn(refusable: Bool = false) async -> Bool {
+        guard turnTaken else {
+            turnTaken = true
+            return true
+        }
+        return await withCheckedContinuation { waiting.append(($0, refusable)) }
     }
+
+    /// Hands the turn to the next waiting operation (or frees it).
+    func passTurn() {
+        guard waitingHead < waiting.count else {
+            turnTaken = false
+            return
+        }
+        let next = waiting[waitingHead]
+        waitingHead += 1
+        if waitingHead == waiting.count {
+            waiting.removeAll(keepingCapacity: true)
+            waitingHead = 0
+        }
+        next.continuation.resume(returning: true)
+    }
+
+    /// Refuses every waiting submit (the engine just faulted): they fail fast with the fault instead of waiting
+    /// for the retry. Other operations (``close()``, snapshots) keep their place.
+    func refuseWaitingSubmits() {
+        let pending = waiting[waitingHead...]
+        waiting = pending.filter { !$0.refusable }
+        waitingHead = 0
+        for w in pending where w.refusable { w.continuation.resume(returning: false) }
+    }
+
+    /// Takes the turn for a submit, or throws the storage fault when the engine does not acknowledge (before or
+    /// while waiting).
+    private func takeSubmitTurn() async throws(EngineError) {
+        while true {
+            try checkAccepting()
+            if await takeTurn(refusable: true) { break }
+        }
+        do {
+            try checkAccepting()
+        } catch {
+            passTurn()
+            throw error
+        }
+    }
+
+    // MARK: Submitting
+
+    /// Validates, journals, applies and re-margins one event; journals and publishes the health changes it causes.
+    ///
+    /// - Throws: ``EngineError``: a rejection (``EngineError/isRejection``: nothing changed), or a storage fault
+    ///   (``EngineError/isStorageFault``: not acknowledged; the engine is faulted or stopped, see ``status``).
+    @discardableResult
+    public func submit(_ event: EngineEvent) async throws(EngineError) -> Acknowledgement {
+        try await submit(event, reportAfter: 100, onPriorityDone: nil)
+    }
+
+    /// ``submit(_:)`` with a callback once the `reportAfter` accounts nearest liquidation have been re-margined
+    /// (market events; benchmarks and latency statistics).
+    @discardableResult
+    package func submit(_ event: EngineEvent, reportAfter: Int,
+                        onPriorityDone: (@Sendable () -> Void)?) async throws(EngineError) -> Acknowledgement {
+        try await takeSubmitTurn()
+        defer { passTurn() }
+        return try await submitInTurn(event, reportAfter: reportAfter, onPriorityDone: onPriorityDone)
+    }
+
+    /// Validates, journals (one append for the batch), applies and re-margins several market updates in **one**
+    /// pass (updates of the same underlying twice are submitted one by one).
+    ///
+    /// - Returns: the applied sequences, the updates rejected by validation (nothing of them applied), and the
+    ///   health changes.
+    /// - Throws: a storage fault (nothing acknowledged).
+    @discardableResult
+    public func submitMarkets(_ updates: [MarketUpdate]) async throws(EngineError) -> MarketBatchAcknowledgement {
+        try await submitMarkets(updates, reportAfter: 100, onPriorityDone: nil)
+    }
+
+    /// ``submitMarkets(_:)`` with a callback once the `reportAfter` accounts nearest liquidation are re-margined.
+    @discardableResult
+    package func submitMarkets(_ updates: [MarketUpdate], reportAfter: Int, onPriorityDone: (@Sendable () -> Void)?)
+        async throws(EngineError) -> MarketBatchAcknowledgement
+    {
+        try await takeSubmitTurn()
+        defer { passTurn() }
+        return try await submitMarketsInTurn(updates, reportAfter: reportAfter, onPriorityDone: onPriorityDone)
+    }
+
+    /// Journals and publishes the health changes waiting to be journaled (e.g. found at recovery), as one batch.
+    @discardableResult
+    public func journalHealthChanges() async throws(EngineError) -> [HealthChange] {
+        try await takeSubmitTurn()
+        defer { passTurn() }
+        return await journalHealthInTurn()
+    }
+
+    private func submitInTurn(_ event: EngineEvent, reportAfter: Int,
+                              onPriorityDone: (() -> Void)?) async throws(EngineError) -> Acknowledgement {
+        let batch: PreparedBatch
+        do {
+            batch = try core.prepare(event)
+        } catch {
+            count { $0.rejected += 1 }
+            throw error
+        }
+        do {
+            try await makeDurable(batch.records)
+        } catch {
+            count { $0.storageFaults += 1 }
+            throw error
+        }
+        let sequences = core.commit(batch, reportAfter: reportAfter, onPriorityDone: onPriorityDone)
+        count { $0.acknowledged += 1 }
+        var changes = await journalHealthInTurn()
+        changes += await journalFollowUpsInTurn()
+        return Acknowledgement(sequence: sequences[0], healthChanges: changes)
+    }
+
+    private func submitMarketsInTurn(_ updates: [MarketUpdate], reportAfter: Int,
+                                     onPriorityDone: (() -> Void)?) async throws(EngineError) -> MarketBatchAcknowledgement {
+        var result = MarketBatchAcknowledgement()
+        guard Set(updates.map(\.underlying)).count == updates.count else {
+            for (i, m) in updates.enumerated() {
+                do {
+                    let ack = try await submitInTurn(.market(m), reportAfter: reportAfter,
+                                                     onPriorityDone: i == 0 ? onPriorityDone : nil)
+                    result.sequences.append(ack.sequence)
+                    result.healthChanges += ack.healthChanges
+                } catch {
+                    if error.isStorageFault { throw error }
+                    result.rejected.append((m, error))
+                }
+            }
+            return result
+        }
+        let batch = core.prepareMarkets(updates)
+        result.rejected = batch.rejected
+        count { $0.rejected += batch.rejected.count }
+        do {
+            try await makeDurable(batch.records)
+        } catch {
+            count { $0.storageFaults += batch.records.count }
+            throw error
+        }
+        result.sequences = core.commit(batch, reportAfter: reportAfter, onPriorityDone: onPriorityDone)
+        count { $0.acknowledged += result.sequences.count }
+        result.healthChanges = await journalHealthInTurn()
+        result.healthChanges += await journalFollowUpsInTurn()
+        return result
+    }
+
+    /// Journals the events the engine owes after a commit (``EngineCore/nextFollowUp()``: a due correlation
+    /// table), each with its own health changes, in the same turn, until none is due. A follow-up the engine's own
+    /// validation refuses is dropped and counted as a rejection (it would otherwise be proposed forever); a storage
+    /// fault ends the loop (the engine is faulted; the follow-up is proposed again once it is ready).
+    private func journalFollowUpsInTurn() async -> [HealthChange] {
+        var changes: [HealthChange] = []
+        for _ in 0..<1_000 {
+            guard let event = core.nextFollowUp() else { break }
+            let batch: PreparedBatch
+            do {
+                batch = try core.prepare(event)
+            } catch {
+                count { $0.rejected += 1 }
+                break
+            }
+            do {
+                try await makeDurable(batch.records)
+            } catch {
+                count { $0.storageFaults += 1 }
+                break
+            }
+            core.commit(batch, reportAfter: 100, onPriorityDone: nil)
+            count { $0.acknowledged += 1 }
+            changes += await journalHealthInTurn()
+        }
+        return changes
+    }
+
+    /// Journals the pending health changes as one atomic batch, applies and publishes them. When the append
+    /// fails for good (the engine stopped), they go back to pending (recovery finds them again).
+    private func journalHealthInTurn() async -> [HealthChange] {
+        guard let batch = core.prepareHealthChanges() else { return [] }
+        do {
+            try await makeDurable(batch.records)
+        } catch {
+            core.requeueHealthChanges(batch)
+            return []
+        }
+        core.commit(batch)
+        publish(batch.healthChanges)
+        return batch.healthChanges
+    }
+
+    // MARK: Market feed
 
     /// Offers a market tick to the conflator (never blocks, never queues more than one per underlying).
     public nonisolated func offer(_ update: MarketUpdate) { conflator.offer(update) }
 
-    /// Applies conflated market updates until the conflator is finished or the task is cancelled.
+    /// Applies conflated market updates until the conflator is finished (``shutdown()``, or the engine stopped on
+    /// a storage fault) or the task is cancelled.
     public func runMarketLoop() async {
         for await _ in conflator.doorbell {
             if Task.isCancelled { break }
-            processPendingMarket()
+            await processPendingMarket()
         }
     }
 
     /// Applies every pending conflated update now, in one re-margining pass whatever the number of underlyings.
-    public func processPendingMarket() {
+    /// While the engine is not ready, ticks stay in the conflator (latest per underlying), applied once it is.
+    public func processPendingMarket() async {
+        guard status.isReady else { return }
+        await takeTurn()
+        defer { passTurn() }
+        guard status.isReady else { return }
         let pending = conflator.drain()
         guard !pending.isEmpty else { return }
-        var priorityAt: ContinuousClock.Instant?
+        let priority = PriorityStamp()
         do {
-            let ack = try core.submitMarkets(pending.map(\.update), onPriorityDone: { priorityAt = .now })
-            publish(ack.healthChanges)
+            let ack = try await submitMarketsInTurn(pending.map(\.update), reportAfter: 100,
+                                                    onPriorityDone: { priority.mark() })
             let now = ContinuousClock.now
             stats.rejected += ack.rejected.count
             let rejected = Set(ack.rejected.map(\.update.underlying))
@@ -71,11 +364,11 @@ public actor RiskEngine {
                 stats.superseded += p.ticks - 1
                 if stats.staleness.count < 1_000_000 {
                     stats.staleness.append(now - p.firstArrival)
-                    stats.priorityLatency.append((priorityAt ?? now) - p.firstArrival)
+                    stats.priorityLatency.append((priority.instant ?? now) - p.firstArrival)
                 }
             }
         } catch {
-            stats.rejected += pending.count
+            stats.storageFaults += pending.count
         }
     }
 
@@ -84,6 +377,8 @@ public actor RiskEngine {
         defer { stats = MarketStats() }
         return stats
     }
+
+    // MARK: Health subscriptions
 
     /// A new subscription to health changes, in journal order.
     public func healthChanges() -> AsyncStream<HealthChange> {
@@ -107,28 +402,58 @@ public actor RiskEngine {
         }
     }
 
-    /// Ends every subscription and the market loop.
+    /// Ends every subscription and the market loop (the engine still accepts submits; ``close()`` ends it).
     public func shutdown() {
         for c in subscribers.values { c.finish() }
         subscribers = [:]
         conflator.finish()
     }
 
+    /// Shuts down (``shutdown()``), interrupts a retry in progress (its submitter gets the storage fault), waits
+    /// for the operation in flight, and closes the store (releasing the journal's writer lock). Afterwards
+    /// ``status`` is ``EngineStatus/stopped(_:)`` (with the fault it stopped on, if any) and submits fail.
+    public func close() async {
+        shutdown()
+        closing = true
+        await takeTurn()
+        if case .stopped = status {} else { setStatus(.stopped(nil)) }
+        passTurn()
+        await store.close()
+    }
+
     // MARK: Reading
 
     public var state: EngineState { core.state }
+    /// The sequence of the last applied event.
+    public var sequence: UInt64 { core.state.sequence }
     public func margin(of account: String) -> AccountMargin? { core.margin(of: account) }
+    /// Every account's margin, by account name.
+    public var margins: [String: AccountMargin] { core.margins }
+    /// FNV-1a digest of every margin's bit pattern and of the canonical state (``EngineCore/digest``).
     public var digest: String { core.digest }
+    /// The margins' half of ``digest``.
+    public var marginDigest: String { core.marginDigest }
     public var healthCounts: [Health: Int] { core.healthCounts }
-    @discardableResult
-    public func writeSnapshot() throws(EngineError) -> SnapshotReport { try core.writeSnapshot() }
-    /// Starts a snapshot in the background (see ``EngineCore/writeSnapshotInBackground(completion:)``).
-    @discardableResult
-    public func writeSnapshotInBackground(
-        completion: @escaping @Sendable (Result<SnapshotReport, EngineError>) -> Void = { _ in }
-    ) -> Bool {
-        core.writeSnapshotInBackground(completion: completion)
-    }
     /// Where the time of the last re-margining pass went.
     public var lastPass: PassProfile { core.lastPass }
+    /// The accounts nearest liquidation for `underlying`, nearest first.
+    public func priorityAccounts(of underlying: String) -> [String] { core.priorityAccounts(of: underlying) }
+    /// Threads a pass may use (1 or 2; margins are bit-identical for both).
+    public func setThreads(_ n: Int) { core.setThreads(n) }
+    /// Accounts per underlying ranked and re-margined first (default 256).
+    public func setPriorityCount(_ k: Int) { core.setPriorityCount(k) }
+    /// The aggregation kernel's instruction-set path: `"avx512"`, `"avx2"` or `"scalar"`.
+    public var aggregationInstructionSet: String { core.aggregationInstructionSet }
+    /// Recomputes every account with the scalar reference and counts accounts differing by any bit.
+    public func verifyAggregation() -> (accounts: Int, mismatches: Int) { core.verifyAggregation() }
+
+    /// Whether the engine's code runs on its own thread (tests: `await engine.runsOnEngineThread()`).
+    package func runsOnEngineThread() -> Bool { thread.isCurrent }
+}
+
+/// When a pass reached the accounts nearest liquidation (set on the engine's thread, read after the pass).
+final class PriorityStamp: @unchecked Sendable {
+    // @unchecked: written and read on the engine's thread only (the callback runs inside the pass).
+    private(set) var instant: ContinuousClock.Instant?
+    func mark() { instant = .now }
 }
