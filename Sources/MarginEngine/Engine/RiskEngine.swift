@@ -46,6 +46,8 @@ public actor RiskEngine {
     /// Status and counters, readable from any thread (``status``, ``counters``).
     nonisolated let board = Mutex(Board())
     nonisolated let snapshots = BackgroundSnapshots()
+    /// Per-account change feeds (``watch(account:)``), published after every commit.
+    nonisolated let watchers = AccountWatchers()
     /// The FIFO of operations waiting for their turn (``takeTurn()``).
     private var turnTaken = false
     private var waiting: [(continuation: CheckedContinuation<Bool, Never>, refusable: Bool)] = []
@@ -168,7 +170,7 @@ public actor RiskEngine {
 
     /// Takes the turn for a submit, or throws the storage fault when the engine does not acknowledge (before or
     /// while waiting).
-    private func takeSubmitTurn() async throws(EngineError) {
+    func takeSubmitTurn() async throws(EngineError) {
         while true {
             try checkAccepting()
             if await takeTurn(refusable: true) { break }
@@ -290,7 +292,7 @@ public actor RiskEngine {
     /// table), each with its own health changes, in the same turn, until none is due. A follow-up the engine's own
     /// validation refuses is dropped and counted as a rejection (it would otherwise be proposed forever); a storage
     /// fault ends the loop (the engine is faulted; the follow-up is proposed again once it is ready).
-    private func journalFollowUpsInTurn() async -> [HealthChange] {
+    func journalFollowUpsInTurn() async -> [HealthChange] {
         var changes: [HealthChange] = []
         for _ in 0..<1_000 {
             guard let event = core.nextFollowUp() else { break }
@@ -316,7 +318,8 @@ public actor RiskEngine {
 
     /// Journals the pending health changes as one atomic batch, applies and publishes them. When the append
     /// fails for good (the engine stopped), they go back to pending (recovery finds them again).
-    private func journalHealthInTurn() async -> [HealthChange] {
+    func journalHealthInTurn() async -> [HealthChange] {
+        watchers.publish(from: core)
         guard let batch = core.prepareHealthChanges() else { return [] }
         do {
             try await makeDurable(batch.records)
@@ -406,6 +409,7 @@ public actor RiskEngine {
     public func shutdown() {
         for c in subscribers.values { c.finish() }
         subscribers = [:]
+        watchers.finishAll()
         conflator.finish()
     }
 

@@ -26,6 +26,7 @@ extension EngineEvent {
         case .crossRate(let c): try c.validate()
         case .correlationPolicy(let p): try p.validate()
         case .health(let h): try EngineError.checkName(h.account, field: "account")
+        case .service(let s): try s.validate()
         }
     }
 }

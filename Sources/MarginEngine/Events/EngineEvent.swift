@@ -32,6 +32,9 @@ public enum EngineEvent: Hashable, Sendable {
     case correlationPolicy(CorrelationPolicy)
     /// An account's health changed (engine-generated; journaled and published).
     case health(HealthChange)
+    /// A front end's journaled record: an API key, its revocation, an idempotent request's answer
+    /// (``ServiceEvent``; no margin reads it).
+    case service(ServiceEvent)
 
     /// The event's kind as written in the journal (`"type"`).
     public var kind: String {
@@ -47,6 +50,7 @@ public enum EngineEvent: Hashable, Sendable {
         case .crossRate: return "crossRate"
         case .correlationPolicy: return "correlationPolicy"
         case .health: return "health"
+        case .service(let s): return s.kind
         }
     }
 }

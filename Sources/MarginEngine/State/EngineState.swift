@@ -26,6 +26,8 @@ public struct EngineState: Hashable, Sendable {
     public var correlationProvenance: CorrelationProvenance?
     /// Cross rates by pair (either orientation): implied correlation for the dynamic table; no margin reads them.
     public var crossRates: [UnderlyingPair: CrossRate] = [:]
+    /// A front end's journaled records (API keys, idempotent answers); no margin reads them.
+    public var service = ServiceState()
 
     public init(parameters: RiskParameters = .reference) { self.parameters = parameters }
 
@@ -76,6 +78,8 @@ public struct EngineState: Hashable, Sendable {
             correlationPolicy = policy
         case .health(let h):
             accounts[h.account, default: AccountState()].health = h.to
+        case .service(let s):
+            service.apply(s)
         }
     }
 
