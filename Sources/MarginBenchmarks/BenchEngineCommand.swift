@@ -57,7 +57,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
 
         // 1c: the same BTC updates in sum and correlated mode side by side (two more engines, dropped after).
         if !correlatedRho.isNaN {
-            try CorrelatedModeBenchmark.run(genesis: genesis, market: market, repetitions: repetitions,
+            try await CorrelatedModeBenchmark.run(genesis: genesis, market: market, repetitions: repetitions,
                                             rho: correlatedRho)
         }
 

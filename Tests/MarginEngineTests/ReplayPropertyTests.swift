@@ -18,7 +18,7 @@ import Testing
     func acceptedEventsReplayToTheSameDigest() async throws {
         await propertyCheck(count: 30, input: Gen.int(in: 0...1_000_000), Gen.int(in: 20...45)) { seed, count in
             let store = InMemoryJournal()
-            guard let live = try? F.emptyEngine(store: store) else {
+            guard let live = try? await F.emptyEngine(store: store) else {
                 Issue.record("engine failed to open")
                 return
             }
@@ -27,23 +27,21 @@ import Testing
             var rejected = 0
             // Funded accounts first, so that fills and withdrawals are often valid.
             for name in RandomEvents.accounts {
-                _ = try? live.submit(.deposit(Transfer(account: name, currency: "USD", amount: 1_000_000)))
+                _ = try? await live.submit(.deposit(Transfer(account: name, currency: "USD", amount: 1_000_000)))
             }
             for _ in 0..<count {
-                let event = generator.next(for: live.state)
-                do {
-                    try live.submit(event)
+                let event = generator.next(for: await live.state)
+                do throws(EngineError) {
+                    try await live.submit(event)
                     accepted += 1
-                } catch let error as EngineError {
-                    if case .storage = error { Issue.record("storage failed: \(error)"); return }
-                    rejected += 1
                 } catch {
-                    Issue.record("unexpected \(error)")
+                    if error.isStorageFault { Issue.record("storage failed: \(error)"); return }
+                    rejected += 1
                 }
             }
             #expect(accepted > 0 && rejected > 0, "seed \(seed): \(accepted) accepted, \(rejected) rejected")
             // Every journaled record decodes, and re-encodes to the same text (canonical).
-            for record in (try? store.allRecords(after: 0)) ?? [] {
+            for record in (try? await store.allRecords(after: 0)) ?? [] {
                 guard let event = try? EngineEvent(payload: record.payload) else {
                     Issue.record("seed \(seed): record \(record.sequence) does not decode: \(record.payload)")
                     return
@@ -52,20 +50,20 @@ import Testing
             }
             // A second engine on the same journal (replay from genesis).
             do {
-                let replayed = try EngineCore(store: store)
-                #expect(replayed.digest == live.digest, "seed \(seed)")
-                #expect(replayed.state == live.state, "seed \(seed)")
-                #expect(replayed.margins == live.margins, "seed \(seed)")
-                #expect(replayed.riskUnavailableAccounts == live.riskUnavailableAccounts, "seed \(seed)")
+                let replayed = try await RiskEngine.open(store: store)
+                #expect(await replayed.digest == live.digest, "seed \(seed)")
+                #expect(await replayed.state == live.state, "seed \(seed)")
+                #expect(await replayed.margins == live.margins, "seed \(seed)")
+                #expect(await replayed.riskUnavailableAccounts == live.riskUnavailableAccounts, "seed \(seed)")
             } catch {
                 Issue.record("seed \(seed): the journal does not replay: \(error)")
             }
             // And from a snapshot of the live state.
             do {
-                try live.writeSnapshot()
-                let restored = try EngineCore(store: store)
-                #expect(restored.digest == live.digest, "seed \(seed): from the snapshot")
-                #expect(restored.state == live.state, "seed \(seed): from the snapshot")
+                try await live.writeSnapshot()
+                let restored = try await RiskEngine.open(store: store)
+                #expect(await restored.digest == live.digest, "seed \(seed): from the snapshot")
+                #expect(await restored.state == live.state, "seed \(seed): from the snapshot")
             } catch {
                 Issue.record("seed \(seed): the snapshot does not restore: \(error)")
             }

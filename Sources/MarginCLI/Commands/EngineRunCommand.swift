@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MarginApp
+import MarginCore
 import MarginEngine
 
 /// `margin engine run`: the engine on a durable journal with a built-in simulated market and generated accounts
