@@ -93,7 +93,8 @@ public final class MarginServer: Sendable {
     }
 
     /// The application: HTTP/1.1 with WebSocket upgrades on the same router, on the configured host and port.
-    public func makeApplication(services: [any Service] = []) -> some ApplicationProtocol {
+    public func makeApplication(services: [any Service] = [],
+                                onRunning: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
         let router = makeRouter()
         return Application(
             router: router,
@@ -102,7 +103,10 @@ public final class MarginServer: Sendable {
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
                                                     serverName: "margin"),
             services: services,
-            onServerRunning: { [self] channel in setPort(channel.localAddress?.port) },
+            onServerRunning: { [self] channel in
+                setPort(channel.localAddress?.port)
+                if let p = channel.localAddress?.port { onRunning(p) }
+            },
             logger: logger)
     }
 
