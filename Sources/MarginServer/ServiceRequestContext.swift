@@ -12,6 +12,9 @@ public struct ServiceRequestContext: RequestContext, WebSocketRequestContext {
     public var principal: Principal?
     /// The collected body of a POST, PUT or DELETE (at most ``ServerConfiguration/maxBodyBytes``).
     public var body: ByteBuffer?
+    /// A WebSocket upgrade's refusal (401, 403, 404, 429), answered over the socket: a failed handshake reaches a
+    /// browser as a bare close, and the upgrade machinery answers any refusal with a bare 400.
+    public var refusal: APIError?
 
     public init(source: Source) {
         coreContext = .init(source: source)

@@ -20,9 +20,22 @@ struct GateMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context,
                 next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = context.endpointPath ?? request.uri.path
-        guard let spec = routes.spec(method: request.method, path: path), let scope = spec.scope else {
+        guard let spec = routes.spec(method: request.method, path: path), spec.scope != nil else {
             return try await next(request, context)
         }
+        do {
+            return try await admit(request, context: context, spec: spec, path: path, next: next)
+        } catch let refusal as APIError where request.headers[.upgrade]?.lowercased() == "websocket" {
+            // Refused upgrades are answered over the socket (``ServiceRequestContext/refusal``).
+            var context = context
+            context.refusal = refusal
+            return try await next(request, context)
+        }
+    }
+
+    private func admit(_ request: Request, context: Context, spec: RouteSpec, path: String,
+                       next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let scope = spec.scope else { return try await next(request, context) }
         let route = "\(request.method) \(path)"
         guard let token = Self.bearer(request) else {
             throw deny(route, key: nil, reason: AuthFailure.missing.rawValue, status: .unauthorized)

@@ -16,18 +16,11 @@ extension MarginServer {
         let spec = RouteSpec(.get, "/v1/stream", scope: .streamRead, accountBound: true)
         routes.add(spec)
         router.ws(RouterPath(spec.path), shouldUpgrade: { [self] request, context in
-            let caller = try context.caller
-            let account = request.uri.queryParameters["account"].map(String.init)
-            if account == nil, caller.role.isAccountBound {
-                throw APIError(.forbidden, "forbidden", "an owner streams its own account (?account=ID)")
-            }
-            guard request.headers[.upgrade]?.lowercased() == "websocket" else {
+            let isUpgrade = request.headers[.upgrade]?.lowercased() == "websocket"
+            guard isUpgrade else {
+                if let refusal = context.refusal { throw refusal }
                 throw APIError(.upgradeRequired, "upgrade_required", "a WebSocket upgrade is required",
                                headers: [.upgrade: "websocket"])
-            }
-            let engine = try readyEngine()
-            if let account, !(await engine.accountExists(account)) {
-                throw APIError.notFound("unknown account \"\(account)\"")
             }
             var headers: HTTPFields = [:]
             if let offered = request.headers[.secWebSocketProtocol] {
@@ -36,10 +29,42 @@ extension MarginServer {
             }
             return .upgrade(headers)
         }, onUpgrade: { [self] inbound, outbound, ws in
+            // Refusals are answered over the socket (``refuse(_:outbound:)``).
+            do throws(APIError) {
+                if let refusal = ws.requestContext.refusal { throw refusal }
+                try await admitStream(ws.request, context: ws.requestContext)
+            } catch {
+                try await Self.refuse(error, outbound: outbound)
+                return
+            }
             let account = ws.request.uri.queryParameters["account"].map(String.init)
             guard let engine else { return }
             try await stream(account: account, engine: engine, inbound: inbound, outbound: outbound)
         })
+    }
+
+    /// Who may stream what: an owner only its account; an account that exists; an engine that has recovered.
+    private func admitStream(_ request: Request, context: Context) async throws(APIError) {
+        let caller = try context.caller
+        let account = request.uri.queryParameters["account"].map(String.init)
+        if account == nil, caller.role.isAccountBound {
+            throw APIError(.forbidden, "forbidden", "an owner streams its own account (?account=ID)")
+        }
+        let engine = try readyEngine()
+        if let account, !(await engine.accountExists(account)) {
+            throw APIError.notFound("unknown account \"\(account)\"")
+        }
+    }
+
+    /// A refused subscription: one `{"type": "error", "status", "error", "message"}` message, then a close with
+    /// code 4000 + the HTTP status (4401 unauthenticated, 4403 forbidden, 4404 unknown account, 4429 rate
+    /// limited, 4503 recovering).
+    static func refuse(_ refusal: APIError, outbound: WebSocketOutboundWriter) async throws {
+        let status = Int(refusal.status.code)
+        var pairs: [(String, JSONValue)] = [("type", .string("error")), ("status", .double(Double(status)))]
+        if case .object(let fields) = refusal.json { pairs += fields }
+        try await outbound.write(.text(JSONValue.object(pairs).serialized(pretty: false)))
+        try await outbound.close(.unknown(UInt16(4_000 + status)), reason: refusal.code)
     }
 
     private func stream(account: String?, engine: RiskEngine, inbound: WebSocketInboundStream,
