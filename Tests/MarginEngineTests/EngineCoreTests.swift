@@ -13,14 +13,8 @@ import Testing
         let core = try EngineCore(store: InMemoryJournal(), genesis: F.genesis())
         let calculator = MarginCalculator()
         let snapshot = core.state.marketSnapshot()
-        for (name, account) in core.state.accounts {
-            let portfolio = Portfolio(
-                account: name, balances: account.balances.mapValues(Money.double),
-                positions: account.positions.keys.sorted().map { id in
-                    let p = account.positions[id]!
-                    return Position(instrument: core.state.instruments[id]!, size: Money.double(p.quantity),
-                                    entryPrice: p.entryPrice.map(Money.double))
-                })
+        for name in core.state.accounts.keys {
+            let portfolio = try #require(core.state.portfolio(of: name))
             let report = try calculator.margin(of: portfolio, market: snapshot, explain: false)
             let m = try #require(core.margin(of: name))
             #expect(abs(m.maintenanceMargin - report.requirement.maintenanceMargin) <= 1e-9 * max(1, m.maintenanceMargin))
@@ -35,7 +29,7 @@ import Testing
         let core = try F.emptyEngine(store: store)
         try core.submit(.deposit(Transfer(account: "alice", currency: "USD", amount: 20_000)))
         let option = core.state.instruments.keys.sorted().first { core.state.instruments[$0]?.option != nil }!
-        try core.submit(.fill(Fill(account: "alice", instrument: option, quantity: -1, price: 1, fee: 0)))
+        try core.submit(F.trade(account: "alice", instrument: option, quantity: -1, price: 1, fee: 0))
         let m = try #require(core.margin(of: "alice"))
         #expect(m.initialMargin > 0)
         let stateBefore = core.state
@@ -66,7 +60,7 @@ import Testing
         let btc = try #require(core.state.markets["BTC"])
         let index = Decimal(Int(btc.index.rounded()))
         try core.submit(.deposit(Transfer(account: "carol", currency: "USD", amount: 50_000)))
-        try core.submit(.fill(Fill(account: "carol", instrument: "BTC-PERP", quantity: 2, price: index)))
+        try core.submit(F.trade(account: "carol", instrument: "BTC-PERP", quantity: 2, price: index))
         // The index falls 8%: the long perpetuals lose, equity drops below IM.
         try core.submit(.market(MarketUpdate(underlying: "BTC", time: btc.time, index: btc.index * 0.92)))
         let before = try #require(core.margin(of: "carol"))
@@ -75,7 +69,7 @@ import Testing
         // Adding risk is refused and changes nothing.
         let journal = try store.allRecords(after: 0)
         do {
-            try core.submit(.fill(Fill(account: "carol", instrument: "BTC-PERP", quantity: F.dec("0.1"), price: fallen)))
+            try core.submit(F.trade(account: "carol", instrument: "BTC-PERP", quantity: F.dec("0.1"), price: fallen))
             Issue.record("a risk-increasing fill below IM was accepted")
         } catch {
             guard case .belowInitialMargin(let account, _, _) = error else { Issue.record("unexpected \(error)"); return }
@@ -84,10 +78,10 @@ import Testing
         #expect(try store.allRecords(after: 0) == journal)
         // Selling at a give-away price lowers MM but also equity − IM: refused.
         #expect(throws: EngineError.self) {
-            try core.submit(.fill(Fill(account: "carol", instrument: "BTC-PERP", quantity: -1, price: fallen / 2)))
+            try core.submit(F.trade(account: "carol", instrument: "BTC-PERP", quantity: -1, price: fallen / 2))
         }
         // Selling half at the index lowers MM and raises equity − IM: accepted.
-        try core.submit(.fill(Fill(account: "carol", instrument: "BTC-PERP", quantity: -1, price: fallen)))
+        try core.submit(F.trade(account: "carol", instrument: "BTC-PERP", quantity: -1, price: fallen))
         let after = try #require(core.margin(of: "carol"))
         #expect(after.maintenanceMargin < before.maintenanceMargin)
         #expect(after.equity - after.initialMargin >= before.equity - before.initialMargin)
@@ -105,11 +99,11 @@ import Testing
         let core = try F.emptyEngine(store: store)
         try core.submit(.deposit(Transfer(account: "bob", currency: "USD", amount: 1_000)))
         #expect(throws: EngineError.self) {
-            try core.submit(.fill(Fill(account: "bob", instrument: "BTC-PERP", quantity: 10, price: 100_000)))
+            try core.submit(F.trade(account: "bob", instrument: "BTC-PERP", quantity: 10, price: 100_000))
         }
         #expect(core.state.accounts["bob"]?.positions.isEmpty == true)
         #expect(throws: EngineError.self) {
-            try core.submit(.fill(Fill(account: "bob", instrument: "NOPE", quantity: 1, price: 1)))
+            try core.submit(F.trade(account: "bob", instrument: "NOPE", quantity: 1, price: 1))
         }
         let before = core.state
         store.failNextAppend(with: "disk full")
@@ -154,13 +148,15 @@ import Testing
             return false }!
         try core.submit(.deposit(Transfer(account: "c", currency: "USD", amount: 1_000_000)))
         try core.submit(.deposit(Transfer(account: "c", currency: "BTC", amount: 10)))
-        try core.submit(.fill(Fill(account: "c", instrument: call.id, quantity: 2, price: 1_000, fee: F.dec("0.5"))))
-        try core.submit(.fill(Fill(account: "c", instrument: inversePut.id, quantity: -3, price: F.dec("0.01"),
-                                   fee: 0, feeCurrency: "BTC")))
-        try core.submit(.fill(Fill(account: "c", instrument: future.id, quantity: F.dec("1.5"), price: 100_000)))
-        try core.submit(.fill(Fill(account: "c", instrument: future.id, quantity: F.dec("0.5"), price: 102_000)))
+        try core.submit(F.trade(account: "c", instrument: call.id, quantity: 2, price: 1_000, fee: F.dec("0.5")))
+        try core.submit(F.trade(account: "c", instrument: inversePut.id, quantity: -3, price: F.dec("0.01"),
+                                   fee: 0, feeCurrency: "BTC"))
+        try core.submit(F.trade(account: "c", instrument: future.id, quantity: F.dec("1.5"), price: 100_000))
+        try core.submit(F.trade(account: "c", instrument: future.id, quantity: F.dec("0.5"), price: 102_000))
         let a0 = core.state.accounts["c"]!
-        #expect(a0.positions[future.id]?.entryPrice == 100_500)
+        // Cost basis 1.5 × 100,000 + 0.5 × 102,000 = 201,000 USD on 2 coins: entry 100,500.
+        #expect(a0.positions[future.id]?.cost == 201_000)
+        #expect(a0.positions[future.id]?.exactEntryPrice(of: future.instrument) == 100_500)
         #expect(a0.balances["USD"] == 1_000_000 - 2_000 - F.dec("0.5"))
         #expect(a0.balances["BTC"] == 10 + F.dec("0.03"))
         let k = Decimal(string: "\(call.instrument.option!.strike)")!
@@ -188,7 +184,7 @@ import Testing
         let store = InMemoryJournal()
         let core = try F.emptyEngine(store: store)
         try core.submit(.deposit(Transfer(account: "d", currency: "USD", amount: 3_000)))
-        try core.submit(.fill(Fill(account: "d", instrument: "BTC-PERP", quantity: F.dec("0.1"), price: 100_000)))
+        try core.submit(F.trade(account: "d", instrument: "BTC-PERP", quantity: F.dec("0.1"), price: 100_000))
         var seen: [HealthChange] = []
         core.onHealthChange = { seen.append($0) }
         let btc = core.state.markets["BTC"]!

@@ -34,6 +34,11 @@ public final class EngineCore {
     let backgroundSnapshots = BackgroundSnapshots()
     /// Called for every journaled health change, in journal order.
     public var onHealthChange: ((HealthChange) -> Void)?
+    /// Called for every journaled liquidation notice (margin call, end of a liquidation, takeover, deleverage fill,
+    /// alert), in journal order (docs/LIQUIDATION.md).
+    public var onLiquidationNotice: ((EngineEvent) -> Void)?
+    /// The ledger's per-event invariant check and the pending alert (``LedgerAudit``).
+    let ledgerAudit = LedgerAudit()
 
     /// Opens the engine on `store`: loads the latest snapshot, replays the journal after it and computes every
     /// margin. An empty store starts from `genesis` (written as the first snapshot when it has content and
@@ -224,8 +229,8 @@ public final class EngineCore {
         switch event {
         case .deposit(let t), .withdrawal(let t):
             resync(t.account)
-        case .fill(let f):
-            resync(f.account)
+        case .trade(let t):
+            for name in [t.buyer, t.seller, state.liquidation.feeAccount] { resync(name) }
         case .market(let m):
             let u = book.addUnderlying(m.underlying)
             book.setMarket(u, market: prepared.market)
@@ -234,7 +239,7 @@ public final class EngineCore {
             book.addInstrument(id: l.id, l.instrument)
         case .expiry(let e):
             book.removeInstrument(id: e.instrument)
-            for name in prepared.holders { resync(name) }
+            for name in prepared.holders + [state.liquidation.feeAccount] { resync(name) }
         case .parameters:
             book.rebuild(from: state)
         case .correlations:
@@ -242,7 +247,12 @@ public final class EngineCore {
             if state.parameters.correlationMode == .correlated { book.recombineAll() }
         case .health(let h):
             if let a = book.accountSlot[h.account] { book.journaledHealth[Int(a)] = h.to }
+        case .book, .liquidationSettings, .clock, .marginCall, .liquidationEnd, .alert:
+            break
+        case .liquidation, .takeover, .deleverage:
+            for name in prepared.touched { resync(name) }
         }
+        afterLedgerEvent(event, prepared: prepared)
     }
 
     private func resync(_ name: String) {

@@ -154,6 +154,15 @@ extension RiskBook {
     /// instrument arrays, which are derived data.
     func hypothetical(_ account: AccountState) -> AccountMargin {
         let s = slots(of: account)
+        return hypothetical(positions: s.positions, coins: s.coins, stable: s.stable, health: account.health)
+    }
+
+    /// The margin of a ledger given in hot-loop form (``slots(of:)``: positions in instrument-id order, coin
+    /// balances by underlying, stablecoins in USD): what ``hypothetical(_:)`` computes, for callers that patch one
+    /// position of a known ledger (the liquidation planner) instead of converting the whole ledger again.
+    func hypothetical(positions: [PositionSlot], coins: [(Int, Double)], stable: Double,
+                      health: Health) -> AccountMargin {
+        let s = (positions: positions, coins: coins, stable: stable)
         var coinsByU = [Double](repeating: 0, count: underlyingCount)
         var exposed = [Bool](repeating: false, count: underlyingCount)
         for (u, c) in s.coins {
@@ -169,7 +178,7 @@ extension RiskBook {
             sums.append(summary(inU, coin: coinsByU[u], exposed: exposed[u], underlying: u))
         }
         for u in sortedUnderlyings where sums[u].exposed && sums[u].unpriced >= 0 {
-            return .unavailable(instrument: instrumentIds[Int(sums[u].unpriced)], health: account.health)
+            return .unavailable(instrument: instrumentIds[Int(sums[u].unpriced)], health: health)
         }
         var equity = s.stable
         var mm: Double
