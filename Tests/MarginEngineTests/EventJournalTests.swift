@@ -58,6 +58,7 @@ import Testing
                                    price: Decimal(string: "101234.5678901234")!, markPrice: 100_000, rank: 1,
                                    score: 1.25, time: t)),
             .alert(LiquidationAlert(reason: "money: USD changed by 1, expected 0", time: t)),
+            .alert(LiquidationAlert(kind: .uncoveredLoss, reason: "a loss nobody covered", amount: 1_234.5, time: t)),
         ]
     }()
 

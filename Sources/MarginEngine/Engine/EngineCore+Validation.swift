@@ -37,6 +37,8 @@ struct Prepared {
     var touched: [String] = []
     /// The ledger sums the event may change, before it (checked after it: ``LedgerAudit``).
     var footprint: LedgerFootprint?
+    /// A takeover: the insurance fund's equity before it, USD (it must not be made negative, or more negative).
+    var fundEquityBefore: Double?
 }
 
 extension EngineCore {

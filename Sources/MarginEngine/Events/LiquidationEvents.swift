@@ -168,14 +168,28 @@ public struct Deleverage: Hashable, Sendable {
     }
 }
 
-/// A ledger invariant failed (``EngineCore/checkInvariants()``): liquidation halts (``EngineState/liquidationHalt``)
-/// until a `liquidationSettings` event is journaled (an operator's decision).
+/// Something a risk officer must act on, journaled and published.
+///
+/// - `violation`: a ledger invariant failed (``EngineCore/checkInvariants()``): liquidation halts
+///   (``EngineState/liquidationHalt``) until a `liquidationSettings` event is journaled (an operator's decision).
+/// - `uncoveredLoss`: a takeover left the insurance fund negative (or more negative) by `amount` USD because no
+///   eligible counterparty could be deleveraged (every opposite holder was itself being liquidated, or there was
+///   none): the ledger is still exact, liquidation goes on, and the venue must recapitalize the fund.
 public struct LiquidationAlert: Hashable, Sendable {
+    public enum Kind: String, Hashable, Sendable, CaseIterable {
+        case violation, uncoveredLoss
+    }
+
+    public var kind: Kind
     public var reason: String
+    /// USD: the loss nobody covered (`uncoveredLoss`); 0 for a violation.
+    public var amount: Double
     public var time: Instant
 
-    public init(reason: String, time: Instant) {
+    public init(kind: Kind = .violation, reason: String, amount: Double = 0, time: Instant) {
+        self.kind = kind
         self.reason = reason
+        self.amount = amount
         self.time = time
     }
 }

@@ -4,31 +4,50 @@ import MarginCore
 extension LiquidationPlanner {
     /// Auto-deleveraging of `name`'s positions to cover `loss` (USD) that the insurance fund cannot
     /// (docs/LIQUIDATION.md, "Auto-deleveraging"):
-    /// - the loss is allocated to the positions in proportion to `|mark value|` (USD): `L_i = loss × |v_i| / Σ|v|`;
-    /// - each position closes at its bankruptcy price, `mark + L_i/q` (linear, and options in their price units:
-    ///   `/S` for inverse options), `1/p = 1/mark − L_i/(S·N)` (inverse futures and perpetuals), so the account
-    ///   receives `L_i` more than at mark and the counterparties bear exactly `L_i` between them;
-    /// - against the opposite-side holders ranked by ``DeleveragingRanking`` (BitMEX's score; longs and shorts are
-    ///   separate because only the opposite side is ranked; accounts being liquidated, in `liquidation` or `takeover`
-    ///   health, with equity ≤ 0, the system accounts and accounts without a position never share a loss), each taking
-    ///   up to its whole position, in rank order: one `deleverage` event per counterparty.
-    /// What no counterparty can take stays with the account and goes to the insurance fund at mark.
+    /// - per position, the opposite-side holders ranked by ``DeleveragingRanking`` (BitMEX's score; only the opposite
+    ///   side is ranked, so longs and shorts are ranked separately; accounts being liquidated, in `liquidation` or
+    ///   `takeover` health, with equity ≤ 0, the system accounts and accounts without a position never share a loss),
+    ///   all ranked before any fill; the part of the position they can take, `a_i = min(|q_i|, Σ their |q|)`;
+    /// - the loss is allocated to those parts in proportion to their `|mark value|` (USD): `L_i = loss × |v_i| / Σ|v|`,
+    ///   so it is covered whenever anyone can take any part;
+    /// - each part closes at its bankruptcy price, `mark + L_i/a_i` (signed like the position; linear, and options in
+    ///   their price units: `/S` for inverse options), `1/p = 1/mark − L_i/(S·N_i)` (inverse futures and perpetuals),
+    ///   rounded in the bankrupt account's favour to 10 places, so the account receives `L_i` more than at mark and
+    ///   the counterparties bear `L_i` between them, in rank order, each up to its whole position: one `deleverage`
+    ///   event per counterparty.
+    /// What no counterparty can take stays with the account (and goes to the insurance fund at mark).
     mutating func planDeleveraging(_ name: String, loss: Double) {
         guard let account = scratch.accounts[name], loss > 0 else { return }
         let pricing = LiquidationPricing(state: scratch)
-        var legs: [(id: String, q: Decimal, instrument: Instrument, v: InstrumentValuation, index: Double,
-                    weight: Double)] = []
+        struct Leg {
+            var id: String
+            var q: Decimal
+            var instrument: Instrument
+            var v: InstrumentValuation
+            var index: Double
+            var ranked: [DeleveragingRanking.Candidate]
+            /// The part the ranked holders can take (signed like `q`) and its |mark value|, USD.
+            var part: Decimal
+            var weight: Double
+        }
+        var legs: [Leg] = []
         for id in account.positions.keys.sorted() {
             guard let q = account.positions[id]?.quantity, q != 0, let (instrument, v, index) = pricing.valuation(of: id)
             else { continue }
-            let weight = abs(Self.markValue(q: Money.double(q), instrument: instrument, valuation: v, index: index))
-            if weight > 0, weight.isFinite { legs.append((id, q, instrument, v, index, weight)) }
+            let ranked = counterparties(of: id, longs: q < 0, excluding: name)
+            let room = ranked.reduce(Decimal(0)) { $0 + abs(scratch.accounts[$1.account]?.positions[id]?.quantity ?? 0) }
+            let part = min(abs(q), room) * (q > 0 ? 1 : -1)
+            let weight = abs(Self.markValue(q: Money.double(part), instrument: instrument, valuation: v, index: index))
+            if part != 0, weight > 0, weight.isFinite {
+                legs.append(Leg(id: id, q: q, instrument: instrument, v: v, index: index, ranked: ranked, part: part,
+                                weight: weight))
+            }
         }
         let total = legs.reduce(0) { $0 + $1.weight }
         guard total > 0 else { return }
         for leg in legs {
             let share = loss * leg.weight / total
-            let q = Money.double(leg.q)
+            let q = Money.double(leg.part)
             let mark = LiquidationPricing.mark(leg.instrument, leg.v)
             var bankruptcy: Double
             if leg.instrument.isSizedByNotional {
@@ -46,9 +65,9 @@ extension LiquidationPlanner {
             price = side == .sell ? Self.roundedUp(price, places: 10) : Self.roundedDown(price, places: 10)
             if price <= 0 { price = Decimal(sign: .plus, exponent: -10, significand: 1) }
             let markPrice = LiquidationPricing.decimal(mark, places: 10)
-            var left = abs(leg.q)
-            for (rank, c) in counterparties(of: leg.id, longs: leg.q < 0, excluding: name).enumerated() where left > 0 {
-                guard let theirs = scratch.accounts[c.account]?.positions[leg.id]?.quantity else { continue }
+            var left = abs(leg.part)
+            for (rank, c) in leg.ranked.enumerated() where left > 0 {
+                guard let theirs = scratch.accounts[c.account]?.positions[leg.id]?.quantity, theirs != 0 else { continue }
                 let size = min(left, abs(theirs))
                 emit(.deleverage(Deleverage(account: name, counterparty: c.account, instrument: leg.id, side: side,
                                             quantity: size, price: price, markPrice: markPrice, rank: rank + 1,

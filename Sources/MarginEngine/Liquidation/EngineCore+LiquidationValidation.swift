@@ -29,8 +29,10 @@ extension EngineCore {
     /// The checks of a liquidation action (liquidation enabled and not halted; the account's liquidation open; the
     /// engine's time), returning the accounts it changes.
     func checkLiquidationAction(_ event: EngineEvent) throws(EngineError) -> Prepared {
-        if case .alert = event {
-            guard state.liquidationHalt == nil else { throw .invalid(field: "type", reason: "liquidation is already halted") }
+        if case .alert(let a) = event {
+            guard a.kind == .uncoveredLoss || state.liquidationHalt == nil else {
+                throw .invalid(field: "type", reason: "liquidation is already halted")
+            }
             return Prepared()
         }
         guard state.liquidation.enabled else { throw .invalid(field: "type", reason: "liquidation is disabled") }
@@ -55,7 +57,8 @@ extension EngineCore {
         case .liquidation(let step):
             return Prepared(touched: try checkStep(step))
         case .takeover(let t):
-            return Prepared(touched: try checkTakeover(t))
+            let fund = book.hypothetical(state.accounts[settings.insuranceFund] ?? AccountState())
+            return Prepared(touched: try checkTakeover(t), fundEquityBefore: fund.isRiskAvailable ? fund.equity : nil)
         case .deleverage(let d):
             return Prepared(touched: try checkDeleverage(d))
         default:

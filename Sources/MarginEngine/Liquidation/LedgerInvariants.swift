@@ -95,7 +95,8 @@ struct LedgerFootprint {
 }
 
 /// The ledger's invariant violations seen by the live engine (docs/LIQUIDATION.md, "Invariants"): each event's
-/// footprint (``LedgerFootprint``), an account taken over left flat, the insurance fund's equity after a takeover.
+/// footprint (``LedgerFootprint``), an account taken over left flat; and the losses nobody covered (a takeover that
+/// left the insurance fund negative, or more negative than it was), which are reported but do not halt.
 /// The first unreported violation is ``pending`` until the planner journals it as an ``LiquidationAlert`` (which
 /// halts liquidation). Derived data of the live engine, never journaled itself.
 final class LedgerAudit {
@@ -103,6 +104,8 @@ final class LedgerAudit {
     private(set) var violations: [String] = []
     /// The violation the next ``EngineCore/liquidationActions()`` journals as an alert.
     var pending: String?
+    /// Losses nobody covered, not yet journaled as `uncoveredLoss` alerts (USD).
+    var uncovered: [(reason: String, amount: Double)] = []
 
     func record(_ violation: String) {
         if violations.count < 1_000 { violations.append(violation) }
@@ -112,8 +115,8 @@ final class LedgerAudit {
 
 extension EngineCore {
     /// After an event was applied and re-margined: its footprint check, the liquidation checks (an account taken
-    /// over is flat with no balance; the insurance fund's equity is not negative after a takeover or a
-    /// deleverage fill), and the notices.
+    /// over is flat with no balance; whether a takeover left the insurance fund negative, or more negative than it
+    /// was), and the notices.
     func afterLedgerEvent(_ event: EngineEvent, prepared: Prepared) {
         if let footprint = prepared.footprint, let v = footprint.violation(after: state) {
             ledgerAudit.record("sequence \(state.sequence) (\(event.kind)): \(v)")
@@ -123,24 +126,33 @@ extension EngineCore {
             if let a = state.accounts[t.account], !a.positions.isEmpty || a.balances.values.contains(where: { $0 != 0 }) {
                 ledgerAudit.record("sequence \(state.sequence) (takeover): \(t.account) is not flat after its takeover")
             }
-            checkFund(after: event)
+            checkFund(after: event, before: prepared.fundEquityBefore)
             onLiquidationNotice?(event)
         case .deleverage:
             onLiquidationNotice?(event)
         case .marginCall, .liquidationEnd:
             onLiquidationNotice?(event)
-        case .alert:
-            ledgerAudit.pending = nil
+        case .alert(let a):
+            if a.kind == .violation {
+                ledgerAudit.pending = nil
+            } else if let i = ledgerAudit.uncovered.firstIndex(where: { $0.reason == a.reason }) {
+                ledgerAudit.uncovered.remove(at: i)
+            }
             onLiquidationNotice?(event)
         default:
             break
         }
     }
 
-    private func checkFund(after event: EngineEvent) {
+    /// A takeover that leaves the insurance fund's equity negative, or more negative than it was, is a loss
+    /// nobody covered (auto-deleveraging found no eligible counterparty): reported as an `uncoveredLoss` alert. The
+    /// ledger is still exact (the fund's balance went negative), so liquidation goes on.
+    private func checkFund(after event: EngineEvent, before: Double?) {
         let fund = state.liquidation.insuranceFund
-        guard let m = margin(of: fund), m.isRiskAvailable, m.equity < 0 else { return }
-        ledgerAudit.record("sequence \(state.sequence) (\(event.kind)): insurance fund \(fund) has equity \(m.equity) USD")
+        guard let m = margin(of: fund), m.isRiskAvailable, let before, m.equity < min(before, 0) else { return }
+        let reason = "sequence \(state.sequence) (\(event.kind)): insurance fund \(fund) equity \(before) → "
+            + "\(m.equity) USD: a loss no eligible counterparty could take"
+        ledgerAudit.uncovered.append((reason, min(before, 0) - m.equity))
     }
 
     /// The ledger's invariants over the whole state (tests call it after every step; O(accounts × positions)):
@@ -148,8 +160,9 @@ extension EngineCore {
     ///    perpetuals (USD), plus the cost of its inverse ones (their coin), equals Σ deposits − Σ withdrawals,
     ///    exactly;
     /// 2. open interest: Σ quantity over every account is 0 for every listed instrument;
-    /// 3. liquidation: every violation the live engine saw (an account left not flat after its takeover, a negative
-    ///    insurance fund, an event that moved money or open interest: ``LedgerAudit``).
+    /// 3. liquidation: every violation the live engine saw (an account left not flat after its takeover, an event
+    ///    that moved money or open interest: ``LedgerAudit``). A loss nobody could cover (the insurance fund left
+    ///    negative) is not a violation of the ledger: it is reported as an `uncoveredLoss` alert.
     /// - Returns: the violations, empty when every invariant holds.
     public func checkInvariants() -> [String] {
         var out: [String] = []

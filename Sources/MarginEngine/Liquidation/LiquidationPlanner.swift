@@ -16,11 +16,16 @@ extension EngineCore {
     /// liquidation); then, while `equity < MM × (1 + buffer)` and its round has steps left, the best `liquidation`
     /// step; a `liquidationEnd` once the target is met; a `takeover` (preceded by `deleverage` fills when the
     /// insurance fund cannot cover the shortfall) when the account is in `takeover` health or no step is possible.
-    /// A pending invariant violation is returned alone as an `alert` (which halts liquidation); nothing while
-    /// liquidation is halted or disabled. Accounts whose risk is unavailable are left alone (fail closed).
+    /// A pending invariant violation is returned alone as an `alert` (which halts liquidation), pending uncovered
+    /// losses as `alert`s of kind `uncoveredLoss` (liquidation goes on); nothing while liquidation is halted or
+    /// disabled. Accounts whose risk is unavailable are left alone (fail closed).
     public func liquidationActions() -> [EngineEvent] {
         if let violation = ledgerAudit.pending, state.liquidationHalt == nil {
             return [.alert(LiquidationAlert(reason: violation, time: state.time))]
+        }
+        if !ledgerAudit.uncovered.isEmpty {
+            return ledgerAudit.uncovered.map { .alert(LiquidationAlert(kind: .uncoveredLoss, reason: $0.reason,
+                                                                        amount: $0.amount, time: state.time)) }
         }
         guard state.liquidation.enabled, state.liquidationHalt == nil else { return [] }
         var planner = LiquidationPlanner(book: book, state: state)

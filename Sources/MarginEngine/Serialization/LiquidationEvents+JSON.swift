@@ -45,7 +45,8 @@ extension EngineEvent {
                     ("quantity", J.money(d.quantity)), ("price", J.money(d.price)), ("markPrice", J.money(d.markPrice)),
                     ("rank", .double(Double(d.rank))), ("score", .double(d.score)), ("time", J.instant(d.time))]
         case .alert(let a):
-            return [("reason", .string(a.reason)), ("time", J.instant(a.time))]
+            return [("kind", .string(a.kind.rawValue)), ("reason", .string(a.reason)), ("amount", .double(a.amount)),
+                    ("time", J.instant(a.time))]
         default:
             return []
         }
@@ -120,7 +121,9 @@ extension EngineEvent {
                 price: try money("price"), markPrice: try money("markPrice"), rank: rank, score: try figure("score"),
                 time: try time()))
         case "alert":
-            return .alert(LiquidationAlert(reason: try string("reason"), time: try time()))
+            let kind = try J.decode { () throws(InputError) in try node.required("kind").enumeration(LiquidationAlert.Kind.self) }
+            return .alert(LiquidationAlert(kind: kind, reason: try string("reason"), amount: try figure("amount"),
+                                           time: try time()))
         default:
             return nil
         }

@@ -85,7 +85,7 @@ public struct EngineState: Hashable, Sendable {
         case .deleverage(let d):
             applyDeleverage(d)
         case .alert(let a):
-            liquidationHalt = a.reason
+            if a.kind == .violation { liquidationHalt = a.reason }
         }
     }
 
