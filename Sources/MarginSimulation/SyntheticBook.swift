@@ -74,6 +74,13 @@ public enum SyntheticBook {
         return (try? book.validate()) == nil ? nil : book
     }
 
+    /// The `book` events that replace every listed instrument's ladder with one around today's marks: what a
+    /// simulation journals after each market move, so that liquidity follows the market (a ladder left at
+    /// yesterday's prices would sit outside every impact limit).
+    public static func events(for state: EngineState, owners: [String]) -> [EngineEvent] {
+        books(for: state, owners: owners).sorted { $0.key < $1.key }.map { .book(BookUpdate(instrument: $0.key, book: $0.value)) }
+    }
+
     /// A book for every listed instrument of `state` with a market, owned by `owners`, by instrument id.
     public static func books(for state: EngineState, owners: [String]) -> [String: OrderBook] {
         var out: [String: OrderBook] = [:]

@@ -9,8 +9,14 @@ extension RiskBook {
     /// existing position without flipping it is accepted; anything else is ``EngineError/riskUnavailable``.
     func sideCheck(_ name: String, instrument id: String, delta: Decimal, before: AccountState,
                    after: AccountState) -> EngineError? {
-        let b = hypothetical(before)
-        let a = hypothetical(after)
+        sideCheck(name, instrument: id, delta: delta, before: before, beforeMargin: hypothetical(before),
+                  afterMargin: hypothetical(after))
+    }
+
+    /// ``sideCheck(_:instrument:delta:before:after:)`` on margins already computed (`b` of `before`, `a` of the
+    /// ledger after the trade).
+    func sideCheck(_ name: String, instrument id: String, delta: Decimal, before: AccountState,
+                   beforeMargin b: AccountMargin, afterMargin a: AccountMargin) -> EngineError? {
         if let unpriced = b.unpricedInstrument ?? a.unpricedInstrument {
             let old = before.positions[id]?.quantity ?? 0
             let reduces = old != 0 && (old > 0) != (delta > 0) && abs(delta) <= abs(old)
@@ -214,9 +220,17 @@ extension EngineCore {
     /// risk array cannot be computed), its margin is unknown and the rule cannot be read; only a trade that reduces
     /// the size of an existing position without flipping it is accepted, anything else is rejected naming the
     /// instrument.
+    ///
+    /// `before` is the account's current ledger: its margin before is the book's (bit for bit what
+    /// ``RiskBook/hypothetical(_:)`` gives), and its margin after re-margins the book's own form of the ledger with
+    /// the one changed position patched (``BaseLedger``), so that a trade against an account with thousands of
+    /// positions (a liquidity provider) converts only what changed.
     func checkSide(_ name: String, instrument id: String, delta: Decimal, before: AccountState,
                    after: AccountState) throws(EngineError) {
-        if let error = book.sideCheck(name, instrument: id, delta: delta, before: before, after: after) { throw error }
+        let b = margin(of: name) ?? book.hypothetical(before)
+        let a = BaseLedger(book: book, account: before, name: name).margin(after: after, changed: id)
+        if let error = book.sideCheck(name, instrument: id, delta: delta, before: before, beforeMargin: b,
+                                      afterMargin: a) { throw error }
     }
 
     /// Applies ``PreTradeRule`` to an account's margins before and after a change (USD).

@@ -155,8 +155,9 @@ extension EngineCore {
             makers[f.account] = maker
         }
         after.balances[step.feeCurrency, default: 0] -= step.fee
-        let before = book.hypothetical(current)
-        let reduced = book.hypothetical(after)
+        let before = margin(of: step.account) ?? book.hypothetical(current)
+        let reduced = BaseLedger(book: book, account: current, name: step.account).margin(after: after,
+                                                                                          changed: step.instrument)
         guard before.isRiskAvailable, reduced.isRiskAvailable,
               reduced.maintenanceMargin < before.maintenanceMargin else {
             throw .invalid(field: "fills", reason: "the step does not lower the account's maintenance margin")

@@ -51,6 +51,8 @@ struct LiquidationPlanner {
     /// Book levels (instrument, price, owner) whose owner failed ``PreTradeRule`` in this plan: skipped like a
     /// cancelled order.
     var skipped: Set<LevelKey> = []
+    /// The perpetuals of each underlying, linear first then by id (``hedge(_:delta:)``), listed once per plan.
+    var perpetuals: [String: [String]] = [:]
 
     struct LevelKey: Hashable {
         var instrument: String
@@ -105,7 +107,7 @@ struct LiquidationPlanner {
 
     mutating func planAccount(_ name: String) {
         guard scratch.accounts[name] != nil else { return }
-        var m = margin(name)
+        var m = currentMargin(name)
         guard m.isRiskAvailable else { return }
         if scratch.liquidations[name] == nil {
             guard m.health == .liquidation || m.health == .takeover else { return }
@@ -123,12 +125,12 @@ struct LiquidationPlanner {
                 return
             }
             guard episode.mayStep(at: now, settings: settings) else { return }
-            guard let step = bestStep(name, m) else {
+            guard let best = bestStep(name, m) else {
                 if m.health == .liquidation { planTakeover(name, m) }
                 return
             }
-            emit(.liquidation(step), touching: [name, settings.insuranceFund] + step.fills.map(\.account))
-            m = margin(name)
+            emit(.liquidation(best.step), touching: [name, settings.insuranceFund] + best.step.fills.map(\.account))
+            m = best.after
         }
     }
 }

@@ -4,6 +4,8 @@ import MarginCore
 /// One candidate step of partial reduction, with what ranks it.
 struct StepCandidate {
     var step: LiquidationStep
+    /// The account's margin after the step.
+    var after: AccountMargin
     /// MM removed, USD (> 0).
     var removed: Double
     /// Slippage against the mark plus the liquidation fee, USD (≥ 0).
@@ -34,9 +36,9 @@ extension LiquidationPlanner {
     /// lower MM are dropped; the rest are ranked by ``StepCandidate/ranks(before:)``. The best one's makers must
     /// pass ``PreTradeRule``; a maker that does not is skipped like a cancelled order and the candidates are
     /// evaluated again.
-    mutating func bestStep(_ name: String, _ m0: AccountMargin) -> LiquidationStep? {
+    mutating func bestStep(_ name: String, _ m0: AccountMargin) -> StepCandidate? {
         guard let account = scratch.accounts[name] else { return nil }
-        let base = BaseLedger(book: book, account: account)
+        let base = BaseLedger(book: book, account: account, name: touched.contains(name) ? nil : name)
         while true {
             var candidates: [StepCandidate] = []
             for id in account.positions.keys.sorted() {
@@ -56,7 +58,7 @@ extension LiquidationPlanner {
             guard var best = candidates.first else { return nil }
             for c in candidates.dropFirst() where c.ranks(before: best) { best = c }
             let failed = failingMakers(best.step)
-            if failed.isEmpty { return best.step }
+            if failed.isEmpty { return best }
             for f in best.step.fills where failed.contains(f.account) {
                 skipped.insert(LevelKey(instrument: best.step.instrument, price: f.price, account: f.account))
             }
@@ -103,7 +105,7 @@ extension LiquidationPlanner {
         let step = LiquidationStep(account: name, instrument: id, action: action, side: side, fills: fills, fee: fee,
                                    feeCurrency: cash, time: now, maintenanceMarginBefore: m0.maintenanceMargin,
                                    maintenanceMarginAfter: m1.maintenanceMargin, cost: cost)
-        return StepCandidate(step: step, removed: removed, cost: cost)
+        return StepCandidate(step: step, after: m1, removed: removed, cost: cost)
     }
 
     /// The makers of `step` that would fail ``PreTradeRule`` (``RiskBook/sideCheck(_:instrument:delta:before:after:)``).
@@ -127,8 +129,12 @@ extension LiquidationPlanner {
         var failed = Set<String>()
         for name in makers.keys.sorted() {
             guard let after = makers[name], let before = scratch.accounts[name] else { failed.insert(name); continue }
+            let fresh = !touched.contains(name)
+            let b = currentMargin(name)
+            let a = BaseLedger(book: book, account: before, name: fresh ? name : nil).margin(after: after,
+                                                                                            changed: step.instrument)
             if book.sideCheck(name, instrument: step.instrument, delta: deltas[name] ?? 0, before: before,
-                              after: after) != nil {
+                              beforeMargin: b, afterMargin: a) != nil {
                 failed.insert(name)
             }
         }
@@ -150,14 +156,17 @@ extension LiquidationPlanner {
     /// The perpetual that hedges `delta` coins of `u` (the linear perpetual with a book, else the inverse one) and
     /// the signed quantity that offsets it: `−delta·S/F` coins (linear, 8 places) or `−delta·F` USD (inverse, 2
     /// places), rounded toward zero.
-    func hedge(_ u: String, delta: Double) -> (String, Decimal)? {
-        let perpetuals = scratch.instruments.filter { $0.value.underlying == u && $0.value.kind == .perpetual
-            && scratch.books[$0.key] != nil }
-        guard let id = perpetuals.keys.sorted(by: { a, b in
-            let la = perpetuals[a]?.settlement == .linear
-            let lb = perpetuals[b]?.settlement == .linear
-            return la != lb ? la : a < b
-        }).first, let instrument = perpetuals[id], let market = scratch.markets[u] else { return nil }
+    mutating func hedge(_ u: String, delta: Double) -> (String, Decimal)? {
+        if perpetuals[u] == nil {
+            let listed = scratch.instruments.filter { $0.value.underlying == u && $0.value.kind == .perpetual }
+            perpetuals[u] = listed.keys.sorted { a, b in
+                let la = listed[a]?.settlement == .linear
+                let lb = listed[b]?.settlement == .linear
+                return la != lb ? la : a < b
+            }
+        }
+        guard let id = perpetuals[u]?.first(where: { scratch.books[$0] != nil }), let instrument = scratch.instruments[id],
+              let market = scratch.markets[u] else { return nil }
         let f = market.perpetualPrice
         guard delta.isFinite, f > 0 else { return nil }
         if instrument.settlement == .linear {
@@ -167,37 +176,47 @@ extension LiquidationPlanner {
     }
 }
 
-/// An account's ledger in the book's hot-loop form, converted once, so that each candidate re-margins by patching
-/// one position and the balances (bit-identical to ``RiskBook/hypothetical(_:)`` of the patched ledger).
+/// An account's ledger in the book's hot-loop form, so that each candidate re-margins by patching one position
+/// and the balances (bit-identical to ``RiskBook/hypothetical(_:)`` of the patched ledger): read from the book's
+/// slab when the account is the book's (`name` given and the ledger unchanged since the book synced it), converted
+/// from the decimal ledger otherwise.
 struct BaseLedger {
     let book: RiskBook
     let health: Health
-    /// Positions in instrument-id order.
+    /// Positions grouped by underlying, in instrument-id order within each underlying (the order the aggregation
+    /// sums in).
     let positions: [(id: String, slot: PositionSlot)]
 
-    init(book: RiskBook, account: AccountState) {
+    init(book: RiskBook, account: AccountState, name: String?) {
         self.book = book
         health = account.health
-        positions = account.positions.keys.sorted().compactMap { id in
-            account.positions[id].flatMap { p in book.positionSlot(id, p).map { (id, $0) } }
+        if let name, let a = book.accountSlot[name] {
+            positions = book.positions(of: Int(a)).map { (book.instrumentIds[Int($0.instrument)], $0) }
+        } else {
+            positions = account.positions.keys.sorted().compactMap { id in
+                account.positions[id].flatMap { p in book.positionSlot(id, p).map { (id, $0) } }
+            }
         }
     }
 
     /// The margin of `after`, which differs from the base ledger in position `changed` and its balances.
     func margin(after: AccountState, changed: String) -> AccountMargin {
-        var slots: [PositionSlot] = []
-        slots.reserveCapacity(positions.count + 1)
-        var placed = false
+        var slots = positions.map(\.slot)
         let new = after.positions[changed].flatMap { book.positionSlot(changed, $0) }
-        for (id, slot) in positions {
-            if !placed, id >= changed {
-                if let new { slots.append(new) }
-                placed = true
-                if id == changed { continue }
+        if let i = positions.firstIndex(where: { $0.id == changed }) {
+            if let new { slots[i] = new } else { slots.remove(at: i) }
+        } else if let new {
+            // Before the first position of the same underlying with a larger id, else after its last one.
+            let u = new.underlying
+            var at = slots.count
+            var lastOfU: Int?
+            for (i, p) in positions.enumerated() where p.slot.underlying == u {
+                if p.id > changed { at = i; lastOfU = nil; break }
+                lastOfU = i
             }
-            slots.append(slot)
+            if let lastOfU { at = lastOfU + 1 }
+            slots.insert(new, at: at)
         }
-        if !placed, let new { slots.append(new) }
         let (coins, stable) = book.balanceSlots(after.balances)
         return book.hypothetical(positions: slots, coins: coins, stable: stable, health: health)
     }

@@ -103,7 +103,7 @@ import Testing
             var rng = SplitMix64(seed: UInt64(seed))
             let world = Self.population(&rng)
             do {
-                let core = try world.engine()
+                let core = try world.engine(snapshot: false)
                 #expect(core.checkInvariants().isEmpty, "seed \(seed) at genesis: \(core.checkInvariants())")
                 var fundBefore = 0.0
                 var uncovered = 0
@@ -144,7 +144,7 @@ import Testing
             w.state.liquidation.backstops = []
             w.state.books = [:]
             do {
-                let core = try w.engine()
+                let core = try w.engine(snapshot: false)
                 let t0 = try #require(core.state.accounts["t0"])
                 let longBTC = t0.positions.filter { !$0.key.hasPrefix("ETH") }.values.reduce(Decimal(0)) { $0 + $1.quantity }
                 let btc = try #require(core.state.markets["BTC"])

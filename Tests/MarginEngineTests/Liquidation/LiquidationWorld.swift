@@ -69,9 +69,13 @@ struct LiquidationWorld {
                                     asks: asks.map { BookLevel(price: $0.0, size: $0.1, account: $0.2) })
     }
 
-    /// The engine on this genesis (its journal in memory).
-    func engine(store: InMemoryJournal = InMemoryJournal()) throws -> EngineCore {
-        try EngineCore(store: store, genesis: state)
+    /// The engine on this genesis (its journal in memory), on one thread (a handful of accounts: the pass helper
+    /// would only spin).
+    /// `snapshot`: store the genesis as the journal's first snapshot (what a replay from the journal needs).
+    func engine(store: InMemoryJournal = InMemoryJournal(), snapshot: Bool = true) throws -> EngineCore {
+        let core = try EngineCore(store: store, genesis: state, snapshotGenesis: snapshot)
+        core.setThreads(1)
+        return core
     }
 }
 
