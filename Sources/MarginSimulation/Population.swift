@@ -100,7 +100,8 @@ public enum Population {
         }
         let backstopFunding = Decimal(Int64(max(1_000_000, 0.02 * totalMM).rounded(.up)))
         for name in backstopNames { state.accounts[name] = AccountState(balances: ["USD": backstopFunding]) }
-        state.accounts[settings.insuranceFund] = AccountState(balances: insuranceFund > 0 ? ["USD": insuranceFund] : [:])
+        state.accounts[settings.insuranceFund] = AccountState(balances: insuranceFund > 0 ? ["USD": insuranceFund]
+                                                                                           : [:])
         state.accounts[settings.feeAccount] = AccountState()
         if books { state.books = SyntheticBook.books(for: state, owners: providers) }
         // The genesis balances as the ledger's totals.

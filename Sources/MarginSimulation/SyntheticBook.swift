@@ -30,7 +30,9 @@ public enum SyntheticBook {
         let inverseOption = option != nil && instrument.settlement == .inverse
         let mark = option == nil ? v.forward : (inverseOption ? (v.valueCoin ?? 0) : v.valueUSD)
         var distance = 0.0
-        if let c = option, let sigma = v.vol, years > 0 { distance = abs(Foundation.log(c.strike / v.forward)) / (sigma * years.squareRoot()) }
+        if let c = option, let sigma = v.vol, years > 0 {
+            distance = abs(Foundation.log(c.strike / v.forward)) / (sigma * years.squareRoot())
+        }
         let widen = (1 + distance) * (1 + years)
         let thin = 1 / ((1 + distance) * (1 + distance) * (1 + years))
         let unit = inverseOption ? 1 / s : 1.0  // USD → price units
@@ -78,7 +80,9 @@ public enum SyntheticBook {
     /// simulation journals after each market move, so that liquidity follows the market (a ladder left at
     /// yesterday's prices would sit outside every impact limit).
     public static func events(for state: EngineState, owners: [String]) -> [EngineEvent] {
-        books(for: state, owners: owners).sorted { $0.key < $1.key }.map { .book(BookUpdate(instrument: $0.key, book: $0.value)) }
+        books(for: state, owners: owners).sorted { $0.key < $1.key }.map {
+            .book(BookUpdate(instrument: $0.key, book: $0.value))
+        }
     }
 
     /// A book for every listed instrument of `state` with a market, owned by `owners`, by instrument id.

@@ -27,7 +27,8 @@ import Testing
 
     @Test("engine export of a journal that does not exist fails with status 1 and creates nothing")
     func missingJournal() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("none-\(UUID().uuidString).sqlite").path
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("none-\(UUID().uuidString).sqlite").path
         let r = try MarginCommandTests.run(["engine", "export", "--db", path])
         #expect(r.status == 1)
         #expect(r.err.contains("no such journal"), "\(r.err)")

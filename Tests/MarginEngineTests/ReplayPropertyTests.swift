@@ -146,7 +146,8 @@ struct RandomEvents {
         if chance(0.12) { quantity = pick([0, -1, dec("1e16"), dec("1e-20"), Decimal.nan]) }
         if chance(0.08) { price = pick([0, -1, dec("1e15")]) }
         func fee() -> Decimal {
-            chance(0.1) ? pick([dec("1e16"), Decimal.nan, dec("0.0000000000000000001")]) : pick([0, dec("0.25"), dec("-0.1")])
+            chance(0.1) ? pick([dec("1e16"), Decimal.nan, dec("0.0000000000000000001")])
+                : pick([0, dec("0.25"), dec("-0.1")])
         }
         return .trade(Trade(buyer: buyer, seller: seller, instrument: id, quantity: quantity, price: price,
                             buyerFee: fee(), sellerFee: fee(), feeCurrency: chance(0.05) ? "DOGE" : "USD"))

@@ -39,7 +39,8 @@ public enum EngineExport {
             ("accounts", .array(state.accounts.keys.sorted().compactMap { name in
                 state.accounts[name].map { account(name, $0, state) }
             })),
-            ("totals", .sortedObject([("deposits", amounts(state.deposits)), ("withdrawals", amounts(state.withdrawals))])),
+            ("totals", .sortedObject([("deposits", amounts(state.deposits)),
+                                      ("withdrawals", amounts(state.withdrawals))])),
         ]
         fields.append(("system", .sortedObject([
             ("insuranceFund", .string(state.liquidation.insuranceFund)),

@@ -194,7 +194,8 @@ extension EngineCore {
                 throw .invalid(field: field, reason: "unknown account \"\(name)\" (deposit first)")
             }
             guard !state.liquidation.isSystemAccount(name) else {
-                throw .invalid(field: field, reason: "\"\(name)\" is a system account (insurance fund or fees): it does not trade")
+                throw .invalid(field: field,
+                               reason: "\"\(name)\" is a system account (insurance fund or fees): it does not trade")
             }
         }
         guard let instrument = state.instruments[t.instrument] else {

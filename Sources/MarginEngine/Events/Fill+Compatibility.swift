@@ -34,7 +34,8 @@ extension EngineEvent {
     @available(*, deprecated, message: "submit .trade(Trade(buyer:seller:…)): every trade has two sides")
     public static func fill(_ fill: Fill) -> EngineEvent {
         let buys = fill.quantity > 0
-        return .trade(Trade(buyer: buys ? fill.account : fill.counterparty, seller: buys ? fill.counterparty : fill.account,
+        return .trade(Trade(buyer: buys ? fill.account : fill.counterparty,
+                            seller: buys ? fill.counterparty : fill.account,
                             instrument: fill.instrument, quantity: abs(fill.quantity), price: fill.price,
                             buyerFee: buys ? fill.fee : 0, sellerFee: buys ? 0 : fill.fee,
                             feeCurrency: fill.feeCurrency))

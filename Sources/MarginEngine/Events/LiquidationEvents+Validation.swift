@@ -54,7 +54,9 @@ extension LiquidationSettings {
             guard !isSystemAccount(b) else {
                 throw .invalid(field: "backstops[\(i)]", reason: "\"\(b)\" is the insurance fund or the fee account")
             }
-            guard seen.insert(b).inserted else { throw .invalid(field: "backstops[\(i)]", reason: "\"\(b)\" is listed twice") }
+            guard seen.insert(b).inserted else {
+                throw .invalid(field: "backstops[\(i)]", reason: "\"\(b)\" is listed twice")
+            }
         }
     }
 }

@@ -32,10 +32,12 @@ extension LiquidationPlanner {
         }
         var legs: [Leg] = []
         for id in account.positions.keys.sorted() {
-            guard let q = account.positions[id]?.quantity, q != 0, let (instrument, v, index) = pricing.valuation(of: id)
-            else { continue }
+            guard let q = account.positions[id]?.quantity, q != 0,
+                  let (instrument, v, index) = pricing.valuation(of: id) else { continue }
             let ranked = counterparties(of: id, longs: q < 0, excluding: name)
-            let room = ranked.reduce(Decimal(0)) { $0 + abs(scratch.accounts[$1.account]?.positions[id]?.quantity ?? 0) }
+            let room = ranked.reduce(Decimal(0)) { total, c in
+                total + abs(scratch.accounts[c.account]?.positions[id]?.quantity ?? 0)
+            }
             let part = min(abs(q), room) * (q > 0 ? 1 : -1)
             let weight = abs(Self.markValue(q: Money.double(part), instrument: instrument, valuation: v, index: index))
             if part != 0, weight > 0, weight.isFinite {
@@ -67,7 +69,9 @@ extension LiquidationPlanner {
             let markPrice = LiquidationPricing.decimal(mark, places: 10)
             var left = abs(leg.part)
             for (rank, c) in leg.ranked.enumerated() where left > 0 {
-                guard let theirs = scratch.accounts[c.account]?.positions[leg.id]?.quantity, theirs != 0 else { continue }
+                guard let theirs = scratch.accounts[c.account]?.positions[leg.id]?.quantity, theirs != 0 else {
+                    continue
+                }
                 let size = min(left, abs(theirs))
                 emit(.deleverage(Deleverage(account: name, counterparty: c.account, instrument: leg.id, side: side,
                                             quantity: size, price: price, markPrice: markPrice, rank: rank + 1,
@@ -98,7 +102,8 @@ extension LiquidationPlanner {
 
     /// A position's signed USD value at mark: `q·F` (linear futures and perpetuals), `N·S/F` (inverse),
     /// `q × value` (options).
-    static func markValue(q: Double, instrument: Instrument, valuation v: InstrumentValuation, index: Double) -> Double {
+    static func markValue(q: Double, instrument: Instrument, valuation v: InstrumentValuation,
+                          index: Double) -> Double {
         if instrument.option != nil { return q * v.valueUSD }
         return instrument.settlement == .linear ? q * v.forward : q * index / v.forward
     }

@@ -136,7 +136,8 @@ extension EngineCore {
         }
         let fee = LiquidationPricing.fee(step.fills, instrument: instrument, index: index, settings: settings)
         guard step.fee == fee, step.feeCurrency == Ledger.settlementCurrency(of: instrument) else {
-            throw .invalid(field: "fee", reason: "the liquidation fee is \(Money.text(fee)) \(Ledger.settlementCurrency(of: instrument))")
+            throw .invalid(field: "fee", reason:
+                "the liquidation fee is \(Money.text(fee)) \(Ledger.settlementCurrency(of: instrument))")
         }
         // The account: its MM must fall (never increase MM). Makers: the pre-trade rule.
         var after = current
@@ -183,7 +184,8 @@ extension EngineCore {
         for (i, x) in t.transfers.enumerated() {
             guard x.to == settings.insuranceFund || settings.backstops.contains(x.to), x.to != t.account,
                   state.liquidations[x.to] == nil, state.accounts[x.to] != nil || x.to == settings.insuranceFund else {
-                throw .invalid(field: "transfers[\(i)].to", reason: "\"\(x.to)\" is neither a backstop nor the insurance fund")
+                throw .invalid(field: "transfers[\(i)].to",
+                               reason: "\"\(x.to)\" is neither a backstop nor the insurance fund")
             }
             guard let instrument = state.instruments[x.instrument] else {
                 throw .invalid(field: "transfers[\(i)].instrument", reason: "\"\(x.instrument)\" is not listed")

@@ -123,7 +123,8 @@ extension EngineCore {
         }
         switch event {
         case .takeover(let t):
-            if let a = state.accounts[t.account], !a.positions.isEmpty || a.balances.values.contains(where: { $0 != 0 }) {
+            if let a = state.accounts[t.account],
+               !a.positions.isEmpty || a.balances.values.contains(where: { $0 != 0 }) {
                 ledgerAudit.record("sequence \(state.sequence) (takeover): \(t.account) is not flat after its takeover")
             }
             checkFund(after: event, before: prepared.fundEquityBefore)
@@ -177,7 +178,8 @@ extension EngineCore {
         for c in currencies.sorted() {
             let expected = (state.deposits[c] ?? 0) - (state.withdrawals[c] ?? 0)
             if (money[c] ?? 0) != expected {
-                out.append("money: Σ \(c) = \(Money.text(money[c] ?? 0)), deposits − withdrawals = \(Money.text(expected))")
+                out.append("money: Σ \(c) = \(Money.text(money[c] ?? 0)), "
+                    + "deposits − withdrawals = \(Money.text(expected))")
             }
         }
         for id in oi.keys.sorted() where oi[id] != 0 {

@@ -68,7 +68,8 @@ struct LiquidationPricing {
 
     /// What executing `fills` costs against the mark, USD: `Σ|p − mark|·q` (linear), `Σ N·|1/p − 1/mark|·S`
     /// (inverse futures and perpetuals), `Σ|p − mark|·q·S` (inverse options). `Double`: it ranks actions.
-    static func slippage(_ fills: [OrderBook.Execution], instrument: Instrument, mark: Double, index: Double) -> Double {
+    static func slippage(_ fills: [OrderBook.Execution], instrument: Instrument, mark: Double,
+                         index: Double) -> Double {
         if instrument.settlement == .linear { return OrderBook.slippage(of: fills, mark: mark) }
         if instrument.option != nil { return OrderBook.slippage(of: fills, mark: mark) * index }
         var cost = 0.0

@@ -108,7 +108,8 @@ extension LiquidationPlanner {
         return StepCandidate(step: step, after: m1, removed: removed, cost: cost)
     }
 
-    /// The makers of `step` that would fail ``PreTradeRule`` (``RiskBook/sideCheck(_:instrument:delta:before:after:)``).
+    /// The makers of `step` that would fail ``PreTradeRule``
+    /// (``RiskBook/sideCheck(_:instrument:delta:before:beforeMargin:afterMargin:)``).
     func failingMakers(_ step: LiquidationStep) -> Set<String> {
         guard let instrument = scratch.instruments[step.instrument] else { return [] }
         var makers: [String: AccountState] = [:]
@@ -149,7 +150,9 @@ extension LiquidationPlanner {
             guard let (instrument, v, _) = pricing.valuation(of: id) else { continue }
             deltas[instrument.underlying, default: 0] += Money.double(p.quantity) * v.greeks.delta
         }
-        for (currency, b) in account.balances where deltas[currency] != nil { deltas[currency, default: 0] += Money.double(b) }
+        for (currency, b) in account.balances where deltas[currency] != nil {
+            deltas[currency, default: 0] += Money.double(b)
+        }
         return deltas.keys.sorted().compactMap { u in deltas[u].map { (u, $0) } }
     }
 
@@ -165,8 +168,8 @@ extension LiquidationPlanner {
                 return la != lb ? la : a < b
             }
         }
-        guard let id = perpetuals[u]?.first(where: { scratch.books[$0] != nil }), let instrument = scratch.instruments[id],
-              let market = scratch.markets[u] else { return nil }
+        guard let id = perpetuals[u]?.first(where: { scratch.books[$0] != nil }),
+              let instrument = scratch.instruments[id], let market = scratch.markets[u] else { return nil }
         let f = market.perpetualPrice
         guard delta.isFinite, f > 0 else { return nil }
         if instrument.settlement == .linear {

@@ -20,7 +20,8 @@ extension LiquidationPlanner {
         let withBackstops = backstopTransfers(name, account)
         let pays = fundPays(account, withBackstops)
         if pays <= 0 || pays <= fundEquity - reserve(pays) {
-            emit(.takeover(Takeover(account: name, transfers: withBackstops, time: now, equity: m.equity, fundPays: pays)),
+            emit(.takeover(Takeover(account: name, transfers: withBackstops, time: now, equity: m.equity,
+                                    fundPays: pays)),
                  touching: [name, fund] + withBackstops.map(\.to))
             return
         }

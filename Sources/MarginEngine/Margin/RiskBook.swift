@@ -305,8 +305,8 @@ final class RiskBook {
     /// The hot-loop form of one position (`nil` when the instrument is not listed).
     func positionSlot(_ id: String, _ p: PositionState) -> PositionSlot? {
         guard let slot = instrumentSlot[id] else { return nil }
-        return PositionSlot(instrument: slot, underlying: instrumentUnderlying[Int(slot)], size: Money.double(p.quantity),
-                            entry: p.entryPrice(of: instruments[Int(slot)]) ?? .nan)
+        return PositionSlot(instrument: slot, underlying: instrumentUnderlying[Int(slot)],
+                            size: Money.double(p.quantity), entry: p.entryPrice(of: instruments[Int(slot)]) ?? .nan)
     }
 
     /// Copies an account's ledger into the book (positions, balances, exposure index). Does not re-margin.

@@ -24,7 +24,8 @@ extension EngineEvent {
             return [("account", .string(s.account)), ("instrument", .string(s.instrument)),
                     ("action", .string(s.action.rawValue)), ("side", .string(s.side.rawValue)),
                     ("fills", .array(s.fills.map { f in
-                        J.object([("account", .string(f.account)), ("price", J.money(f.price)), ("size", J.money(f.size))])
+                        J.object([("account", .string(f.account)), ("price", J.money(f.price)),
+                                  ("size", J.money(f.size))])
                     })),
                     ("fee", J.money(s.fee)), ("feeCurrency", .string(s.feeCurrency)), ("time", J.instant(s.time)),
                     ("maintenanceMarginBefore", .double(s.maintenanceMarginBefore)),
@@ -121,7 +122,9 @@ extension EngineEvent {
                 price: try money("price"), markPrice: try money("markPrice"), rank: rank, score: try figure("score"),
                 time: try time()))
         case "alert":
-            let kind = try J.decode { () throws(InputError) in try node.required("kind").enumeration(LiquidationAlert.Kind.self) }
+            let kind = try J.decode { () throws(InputError) in
+                try node.required("kind").enumeration(LiquidationAlert.Kind.self)
+            }
             return .alert(LiquidationAlert(kind: kind, reason: try string("reason"), amount: try figure("amount"),
                                            time: try time()))
         default:
@@ -193,9 +196,15 @@ extension LiquidationSettings {
             maxStepsPerRound = n
         }
         if let list = try J.decode({ () throws(InputError) in try node.optional("backstops")?.array() }) {
-            backstops = try J.decode { () throws(InputError) in try list.map { (n) throws(InputError) in try n.string() } }
+            backstops = try J.decode { () throws(InputError) in
+                try list.map { (n) throws(InputError) in try n.string() }
+            }
         }
-        if let f = try J.decode({ () throws(InputError) in try node.optional("insuranceFund")?.string() }) { insuranceFund = f }
-        if let f = try J.decode({ () throws(InputError) in try node.optional("feeAccount")?.string() }) { feeAccount = f }
+        if let f = try J.decode({ () throws(InputError) in try node.optional("insuranceFund")?.string() }) {
+            insuranceFund = f
+        }
+        if let f = try J.decode({ () throws(InputError) in try node.optional("feeAccount")?.string() }) {
+            feeAccount = f
+        }
     }
 }

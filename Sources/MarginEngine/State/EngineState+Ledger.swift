@@ -48,7 +48,9 @@ extension EngineState {
             account.positions[e.instrument] = nil
             accounts[name] = account
         }
-        if residue != 0 { accounts[liquidation.feeAccount, default: AccountState()].balances[cash, default: 0] += residue }
+        if residue != 0 {
+            accounts[liquidation.feeAccount, default: AccountState()].balances[cash, default: 0] += residue
+        }
         instruments[e.instrument] = nil
         books[e.instrument] = nil
     }
@@ -57,11 +59,9 @@ extension EngineState {
     /// round's count.
     mutating func applyLiquidationStep(_ step: LiquidationStep) {
         for f in step.fills {
-            if step.side == .sell {
-                book(quantity: f.size, price: f.price, instrument: step.instrument, buyer: f.account, seller: step.account)
-            } else {
-                book(quantity: f.size, price: f.price, instrument: step.instrument, buyer: step.account, seller: f.account)
-            }
+            let maker = f.account
+            let (buyer, seller) = step.side == .sell ? (maker, step.account) : (step.account, maker)
+            book(quantity: f.size, price: f.price, instrument: step.instrument, buyer: buyer, seller: seller)
         }
         if let b = books[step.instrument] {
             let after = b.consuming(step.fills, side: step.side)
@@ -95,10 +95,7 @@ extension EngineState {
 
     /// The bankrupt account closes against the counterparty at the bankruptcy price.
     mutating func applyDeleverage(_ d: Deleverage) {
-        if d.side == .sell {
-            book(quantity: d.quantity, price: d.price, instrument: d.instrument, buyer: d.counterparty, seller: d.account)
-        } else {
-            book(quantity: d.quantity, price: d.price, instrument: d.instrument, buyer: d.account, seller: d.counterparty)
-        }
+        let (buyer, seller) = d.side == .sell ? (d.counterparty, d.account) : (d.account, d.counterparty)
+        book(quantity: d.quantity, price: d.price, instrument: d.instrument, buyer: buyer, seller: seller)
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 
 extension EngineState {
     /// The state at the end of `store`'s journal: its latest snapshot (or `genesis`) and every record after it,
-    /// applied in order; no margin is computed and nothing is written (what ``EngineCore/init(store:genesis:snapshotGenesis:)``
-    /// replays, for readers such as the ledger export).
+    /// applied in order; no margin is computed and nothing is written (what
+    /// ``EngineCore/init(store:genesis:snapshotGenesis:)`` replays, for readers such as the ledger export).
     ///
     /// - Throws: ``EngineError/corruptRecord(sequence:reason:)`` or ``EngineError/storage(_:)``.
     public static func recovered(from store: any JournalStore, genesis: EngineState = EngineState()) throws(EngineError)

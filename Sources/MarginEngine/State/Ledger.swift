@@ -45,8 +45,8 @@ public enum Ledger {
     ///
     /// Adding to a position adds `value` to its cost. Reducing removes `cost × closed/|quantity|` (rounded once; the
     /// whole cost when it closes), realizes the P&L of the closed part into the settlement currency (linear:
-    /// `−value_closed − removed`; inverse: `removed + value_closed`), and opens any remainder at the remainder's share of
-    /// `value` (exact difference). Options pay the premium `value` in cash (buyer pays) and keep the premium cost.
+    /// `−value_closed − removed`; inverse: `removed + value_closed`), and opens any remainder at the remainder's share
+    /// of `value` (exact difference). Options pay the premium `value` in cash (buyer pays) and keep the premium cost.
     public static func book(delta: Decimal, price: Decimal, value: Decimal, instrumentId: String,
                             instrument: Instrument, into account: inout AccountState) {
         guard delta != 0 else { return }

@@ -16,10 +16,12 @@ import Testing
         let core = try EngineCore(store: store, genesis: genesis)
         for u in ["BTC", "ETH"] {
             guard let m = core.state.markets[u] else { continue }
-            try core.submit(.market(MarketUpdate(underlying: u, time: m.time.adding(seconds: 1), index: m.index * 0.85)))
+            try core.submit(.market(MarketUpdate(underlying: u, time: m.time.adding(seconds: 1),
+                                                 index: m.index * 0.85)))
         }
         try LiquidationDriver.run(core)
-        try core.submit(.deposit(Transfer(account: "acct-01", currency: "BTC", amount: Decimal(string: "0.000000000000000001")!)))
+        try core.submit(.deposit(Transfer(account: "acct-01", currency: "BTC",
+                                          amount: Decimal(string: "0.000000000000000001")!)))
         try core.submit(.withdrawal(Transfer(account: "lp-0", currency: "USD", amount: Decimal(string: "0.01")!)))
         return core
     }
@@ -40,7 +42,9 @@ import Testing
         var names: [String] = []
         for account in try root.required("accounts").array() {
             names.append(try account.required("account").string())
-            for (currency, amount) in try account.required("balances").object() { money[currency, default: 0] += try Self.exact(amount) }
+            for (currency, amount) in try account.required("balances").object() {
+                money[currency, default: 0] += try Self.exact(amount)
+            }
             for p in try account.required("positions").array() {
                 let kind = try p.required("kind").string()
                 let settlement = try p.required("settlement").string()
@@ -95,7 +99,8 @@ import Testing
 
     @Test("the export opens an existing SQLite journal only: a missing path is an error, not a new journal")
     func missingJournalIsRefused() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("no-such-\(UUID().uuidString).sqlite").path
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("no-such-\(UUID().uuidString).sqlite").path
         #expect(throws: EngineError.self) { _ = try EngineExport.openSQLite(path: path) }
         #expect(!FileManager.default.fileExists(atPath: path))
     }

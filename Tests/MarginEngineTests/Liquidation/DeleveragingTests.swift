@@ -56,17 +56,20 @@ import Testing
         // c1 closed its whole short at 94,000.002 (realized 50,000 − 47,000.001); c2 half of its.
         #expect(core.state.accounts["c1"]?.positions["BTC-PERP"] == nil)
         #expect(core.state.accounts["c1"]?.balances["USD"] == Self.d("22999.999"))
-        #expect(core.state.accounts["c2"]?.positions["BTC-PERP"] == PositionState(quantity: Self.d("-0.3"), cost: -28_500))
+        #expect(core.state.accounts["c2"]?.positions["BTC-PERP"]
+                == PositionState(quantity: Self.d("-0.3"), cost: -28_500))
         // Each bore 0.5 × 1,000.002 = 500.001 against the mark: c1's equity 23,500 → 22,999.999.
         #expect(close(try #require(core.margin(of: "c1")).equity, 22_999.999))
         #expect(close(try #require(core.margin(of: "c2")).equity, 31_600 - 500.001))
         // The account ends flat at zero; the fund paid what it had, less the reserve.
-        #expect(core.state.accounts["a"]?.balances.isEmpty == true && core.state.accounts["a"]?.positions.isEmpty == true)
+        #expect(core.state.accounts["a"]?.balances.isEmpty == true
+                && core.state.accounts["a"]?.positions.isEmpty == true)
         #expect(core.state.accounts["insurance-fund"]?.balances["USD"] == Self.d("0.002"))
         let t = try #require(actions.last?.takeover)
         #expect(t.transfers.isEmpty && close(t.fundPays, 999.998))
         // Same side, no position, the backstop: untouched.
         #expect(core.state.accounts["d"]?.positions["BTC-PERP"]?.quantity == Self.d("0.3"))
-        #expect(core.state.accounts["e"]?.balances["USD"] == 10_000 && core.state.accounts["b"]?.positions.isEmpty == true)
+        #expect(core.state.accounts["e"]?.balances["USD"] == 10_000
+                && core.state.accounts["b"]?.positions.isEmpty == true)
     }
 }

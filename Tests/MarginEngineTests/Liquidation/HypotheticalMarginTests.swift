@@ -17,7 +17,8 @@ import Testing
             let account = try #require(core.state.accounts[name])
             let h = core.book.hypothetical(account)
             let m = try #require(core.margin(of: name))
-            #expect(h.equity.bitPattern == m.equity.bitPattern && h.maintenanceMargin.bitPattern == m.maintenanceMargin.bitPattern
+            #expect(h.equity.bitPattern == m.equity.bitPattern
+                    && h.maintenanceMargin.bitPattern == m.maintenanceMargin.bitPattern
                     && h.initialMargin.bitPattern == m.initialMargin.bitPattern, "\(name)")
             let base = BaseLedger(book: core.book, account: account, name: name)
             let fromSlab = BaseLedger(book: core.book, account: account, name: nil)

@@ -14,7 +14,8 @@ import Testing
         var w = W()
         w.fund("a", 1_000)
         w.fund("b", 1_000)
-        let trade = EngineEvent.trade(Trade(buyer: "a", seller: "b", instrument: "BTC-PERP", quantity: 1, price: 100_000))
+        let trade = EngineEvent.trade(Trade(buyer: "a", seller: "b", instrument: "BTC-PERP", quantity: 1,
+                                            price: 100_000))
         let footprint = try #require(LedgerFootprint(of: trade, in: w.state))
         var good = w.state
         good.apply(trade)

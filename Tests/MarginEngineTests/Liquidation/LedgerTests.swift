@@ -39,10 +39,12 @@ import Testing
         try core.submit(.trade(Trade(buyer: "a", seller: "b", instrument: "BTC-PERP", quantity: 3,
                                      price: Self.d("100000.01"))))
         try core.submit(.trade(Trade(buyer: "b", seller: "a", instrument: "BTC-PERP", quantity: 1, price: 110_000)))
-        #expect(core.state.accounts["a"]?.positions["BTC-PERP"] == PositionState(quantity: 2, cost: Self.d("200000.02")))
+        #expect(core.state.accounts["a"]?.positions["BTC-PERP"]
+                == PositionState(quantity: 2, cost: Self.d("200000.02")))
         #expect(core.state.accounts["a"]?.balances["USD"] == 10_000_000 + Self.d("9999.99"))
         // b was short 3 (cost −300,000.03) and bought 1 back: removed −100,000.01, realized −9,999.99.
-        #expect(core.state.accounts["b"]?.positions["BTC-PERP"] == PositionState(quantity: -2, cost: Self.d("-200000.02")))
+        #expect(core.state.accounts["b"]?.positions["BTC-PERP"]
+                == PositionState(quantity: -2, cost: Self.d("-200000.02")))
         #expect(core.state.accounts["b"]?.balances["USD"] == 10_000_000 - Self.d("9999.99"))
         // A third of 2 at a price with many places: cost × 1/3 rounded once, remainder exact.
         let third = Self.d("0.666666666666666667")
@@ -70,7 +72,8 @@ import Testing
         #expect(core.state.accounts["a"]?.positions["BTC-PERP-INV"] == PositionState(quantity: 1_000, cost: x))
         #expect(core.state.accounts["b"]?.positions["BTC-PERP-INV"] == PositionState(quantity: -1_000, cost: -x))
         // a closes 333 at 31,000: removed round(x × 333/1000), realized removed − round(333/31,000) coins.
-        try core.submit(.trade(Trade(buyer: "b", seller: "a", instrument: "BTC-PERP-INV", quantity: 333, price: 31_000)))
+        try core.submit(.trade(Trade(buyer: "b", seller: "a", instrument: "BTC-PERP-INV", quantity: 333,
+                                     price: 31_000)))
         let removed = Ledger.round(x * 333 / 1_000)
         let proceeds = Ledger.round(Decimal(333) / 31_000)
         #expect(core.state.accounts["a"]?.positions["BTC-PERP-INV"]?.cost == x - removed)
@@ -105,7 +108,8 @@ import Testing
         // Three holders of the inverse call and the inverse future with quantities whose payouts round.
         try core.submit(.deposit(Transfer(account: "c", currency: "USD", amount: 10_000_000)))
         let q = Self.d("0.000000000000000003")
-        try core.submit(.trade(Trade(buyer: "a", seller: "b", instrument: "BTC-C-INV", quantity: q, price: Self.d("0.05"))))
+        try core.submit(.trade(Trade(buyer: "a", seller: "b", instrument: "BTC-C-INV", quantity: q,
+                                     price: Self.d("0.05"))))
         try core.submit(.trade(Trade(buyer: "c", seller: "b", instrument: "BTC-C-INV", quantity: 2 * q,
                                      price: Self.d("0.05"))))
         try core.submit(.trade(Trade(buyer: "a", seller: "c", instrument: "BTC-FUT-INV", quantity: 7, price: 100_001)))
@@ -116,7 +120,9 @@ import Testing
             try core.submit(.expiry(Expiry(instrument: id, settlementPrice: s)))
             #expect(core.checkInvariants().isEmpty, "\(id): \(core.checkInvariants())")
         }
-        #expect(core.state.accounts.values.allSatisfy { $0.positions["BTC-C-INV"] == nil && $0.positions["BTC-FUT-INV"] == nil })
+        #expect(core.state.accounts.values.allSatisfy {
+            $0.positions["BTC-C-INV"] == nil && $0.positions["BTC-FUT-INV"] == nil
+        })
     }
 
     @Test("random trades between random accounts in every kind of instrument keep open interest at zero and the money sums exact")

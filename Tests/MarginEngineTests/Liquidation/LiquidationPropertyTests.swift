@@ -18,8 +18,8 @@ import Testing
                            providersOnly: Bool = false) -> LiquidationWorld {
         func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
         var w = W(btc: 50_000 + 100_000 * rng.unit(), eth: 1_000 + 4_000 * rng.unit())
-        w.state.instruments["BTC-FUT"] = Instrument(underlying: "BTC", kind: .future(expiry: W.t0.adding(seconds: 90 * 86_400)),
-                                                    settlement: .linear)
+        w.state.instruments["BTC-FUT"] = Instrument(
+            underlying: "BTC", kind: .future(expiry: W.t0.adding(seconds: 90 * 86_400)), settlement: .linear)
         let ids = ["BTC-PERP", "ETH-PERP", "BTC-PERP-INV", "BTC-FUT"]
         let providers = ["lp-0", "lp-1"]
         for p in providers { w.fund(p, 1_000_000_000) }
@@ -30,7 +30,8 @@ import Testing
                 let index = w.state.markets[id.hasPrefix("ETH") ? "ETH" : "BTC"]!.index
                 let sign: Decimal = rng.unit() < 0.5 ? -1 : 1
                 let quantity: Decimal = id == "BTC-PERP-INV" ? sign * Decimal(1_000 * (1 + Int(rng.next() % 100)))
-                    : id == "ETH-PERP" ? sign * Decimal(1 + Int(rng.next() % 40)) : sign * Decimal(1 + Int(rng.next() % 30)) / 10
+                    : id == "ETH-PERP" ? sign * Decimal(1 + Int(rng.next() % 40))
+                    : sign * Decimal(1 + Int(rng.next() % 30)) / 10
                 let entry = Decimal(Int(index * (0.9 + 0.2 * rng.unit())))
                 let others = traders.filter { $0 != t }
                 // `providersOnly`: lp-0 takes the other side of every long, lp-1 of every short, so the opposite
@@ -114,7 +115,10 @@ import Testing
                 }
                 #expect(core.state.liquidationHalt == nil, "seed \(seed): halted: \(core.state.liquidationHalt ?? "")")
                 // A loss no eligible counterparty could take is reported, once per takeover that left it.
-                let alerts = actions.filter { if case .alert(let a) = $0 { return a.kind == .uncoveredLoss }; return false }
+                let alerts = actions.filter {
+                    if case .alert(let a) = $0 { return a.kind == .uncoveredLoss }
+                    return false
+                }
                 #expect(alerts.count == uncovered, "seed \(seed)")
                 // Quiescent: every account taken over is flat at zero; no trader is left in takeover health.
                 for t in actions.compactMap(\.takeover) {
@@ -146,7 +150,8 @@ import Testing
             do {
                 let core = try w.engine(snapshot: false)
                 let t0 = try #require(core.state.accounts["t0"])
-                let longBTC = t0.positions.filter { !$0.key.hasPrefix("ETH") }.values.reduce(Decimal(0)) { $0 + $1.quantity }
+                let longBTC = t0.positions.filter { !$0.key.hasPrefix("ETH") }.values
+                    .reduce(Decimal(0)) { $0 + $1.quantity }
                 let btc = try #require(core.state.markets["BTC"])
                 try core.submit(.market(MarketUpdate(underlying: "BTC", time: btc.time,
                                                      index: btc.index * (longBTC >= 0 ? 0.7 : 1.3))))
@@ -160,7 +165,8 @@ import Testing
                         let q = Money.double(d.quantity)
                         let p = Money.double(d.price)
                         let m = Money.double(d.markPrice)
-                        let index = core.state.markets[core.state.instruments[d.instrument]?.underlying ?? ""]?.index ?? 0
+                        let underlying = core.state.instruments[d.instrument]?.underlying ?? ""
+                        let index = core.state.markets[underlying]?.index ?? 0
                         borne += core.state.instruments[d.instrument]?.isSizedByNotional == true
                             ? q * abs(1 / m - 1 / p) * index : q * abs(p - m)
                         deleveraged += 1
@@ -170,7 +176,8 @@ import Testing
                             let reserve = 1e-6 * max(1, -t.equity)
                             #expect(fund >= min(fundBefore, 0) && fund <= max(fundBefore, 0) + 2 * reserve + 1e-6,
                                     "seed \(seed): fund \(fundBefore) → \(fund)")
-                            #expect(abs(borne - (loss + reserve)) <= 2 * reserve + 1e-9 * max(1, loss) + 1e-8 * Double(deleveraged),
+                            let tolerance = 2 * reserve + 1e-9 * max(1, loss) + 1e-8 * Double(deleveraged)
+                            #expect(abs(borne - (loss + reserve)) <= tolerance,
                                     "seed \(seed): the counterparties bore \(borne), the uncovered loss is \(loss)")
                         }
                         #expect(fund >= min(fundBefore, 0), "seed \(seed): the takeover left the fund at \(fund)")

@@ -47,8 +47,10 @@ import Testing
         #expect(t.positions["BTC-PERP"] == PositionState(quantity: Self.d("0.2"), cost: 20_000))
         #expect(close(try #require(core.margin(of: "t")).equity, 12_919.55))
         #expect(core.state.accounts["insurance-fund"]?.balances["USD"] == Self.d("370.45"))
-        #expect(core.state.accounts["lp-a"]?.positions["BTC-PERP"] == PositionState(quantity: Self.d("0.3"), cost: 27_840))
-        #expect(core.state.accounts["lp-b"]?.positions["BTC-PERP"] == PositionState(quantity: Self.d("0.5"), cost: 46_250))
+        #expect(core.state.accounts["lp-a"]?.positions["BTC-PERP"]
+                == PositionState(quantity: Self.d("0.3"), cost: 27_840))
+        #expect(core.state.accounts["lp-b"]?.positions["BTC-PERP"]
+                == PositionState(quantity: Self.d("0.5"), cost: 46_250))
         #expect(core.state.books["BTC-PERP"]?.bids == [BookLevel(price: 91_000, size: 10, account: "lp-a")])
         let end = try #require(actions.last?.end)
         #expect(end.account == "t" && close(end.maintenanceMargin, 2_938.8))
@@ -119,8 +121,8 @@ import Testing
         let first = try LiquidationDriver.run(core)
         #expect(first.map(\.kind) == ["marginCall", "liquidation"])
         #expect(core.liquidationActions().isEmpty, "the round's one step is taken")
-        let refill = BookUpdate(instrument: "BTC-PERP", book: OrderBook(bids: [BookLevel(price: 92_900, size: Self.d("0.2"),
-                                                                                          account: "lp-a")]))
+        let refill = BookUpdate(instrument: "BTC-PERP", book: OrderBook(
+            bids: [BookLevel(price: 92_900, size: Self.d("0.2"), account: "lp-a")]))
         try core.submit(.book(refill))
         try core.submit(.clock(W.t0.adding(seconds: 0)))
         #expect(core.liquidationActions().isEmpty, "same time: no new round")
@@ -149,7 +151,8 @@ import Testing
         let actions = try LiquidationDriver.run(core)
         let step = try #require(actions.compactMap(\.step).first)
         #expect(step.fills == [.init(price: 92_500, size: Self.d("0.5"), account: "lp-b")], "lp-a's levels skipped")
-        #expect(core.state.books["BTC-PERP"]?.bids.first == BookLevel(price: 92_800, size: Self.d("0.3"), account: "lp-a"),
+        #expect(core.state.books["BTC-PERP"]?.bids.first
+                == BookLevel(price: 92_800, size: Self.d("0.3"), account: "lp-a"),
                 "a skipped level stays in the book")
         #expect(core.checkInvariants().isEmpty)
     }

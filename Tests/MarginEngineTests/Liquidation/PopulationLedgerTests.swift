@@ -23,7 +23,7 @@ import Testing
         #expect(Set(genesis.books.keys) == Set(genesis.instruments.keys))
         for (id, book) in genesis.books {
             #expect(throws: Never.self) { try book.validate() }
-            #expect(book.bids.allSatisfy { $0.account.hasPrefix("lp-") } && book.asks.allSatisfy { $0.account.hasPrefix("lp-") }, "\(id)")
+            #expect((book.bids + book.asks).allSatisfy { $0.account.hasPrefix("lp-") }, "\(id)")
         }
         // About 90% of the generated accounts are healthy, as before counterparties existed.
         let healthy = core.margins.filter { $0.key.hasPrefix("acct-") && $0.value.health == .healthy }.count
@@ -34,7 +34,9 @@ import Testing
     func optionBooksWidenAndThin() throws {
         let market = SimulatedMarket(seed: 7)
         var state = EngineState()
-        for i in market.underlyings.indices { if case .market(let m) = market.marketEvent(i) { state.apply(.market(m)) } }
+        for i in market.underlyings.indices {
+            if case .market(let m) = market.marketEvent(i) { state.apply(.market(m)) }
+        }
         let btc = try #require(state.markets["BTC"])
         func book(_ strike: Double, _ expiry: Int) throws -> OrderBook {
             let option = Instrument(underlying: "BTC", kind: .option(OptionContract(
@@ -63,7 +65,8 @@ import Testing
         var accepted = 0
         for _ in 0..<40 {
             guard case .trade(let t) = try #require(TradeFlow.trade(in: core.state, rng: &rng)) else { continue }
-            #expect([t.buyer, t.seller].contains { $0.hasPrefix("lp-") } && [t.buyer, t.seller].contains { $0.hasPrefix("acct-") })
+            let sides = [t.buyer, t.seller]
+            #expect(sides.contains { $0.hasPrefix("lp-") } && sides.contains { $0.hasPrefix("acct-") })
             if (try? core.submit(.trade(t))) != nil { accepted += 1 }
         }
         #expect(accepted > 20)

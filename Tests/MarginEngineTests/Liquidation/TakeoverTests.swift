@@ -43,8 +43,10 @@ import Testing
         let k = try #require(core.state.accounts["k"])
         #expect(k.positions.isEmpty && k.balances.isEmpty, "flat, no balance: equity exactly 0")
         #expect(core.margin(of: "k")?.equity == 0)
-        #expect(core.state.accounts["b1"]?.positions["BTC-PERP"] == PositionState(quantity: Self.d("0.75"), cost: 68_355))
-        #expect(core.state.accounts["b2"]?.positions["BTC-PERP"] == PositionState(quantity: Self.d("0.25"), cost: 22_785))
+        #expect(core.state.accounts["b1"]?.positions["BTC-PERP"]
+                == PositionState(quantity: Self.d("0.75"), cost: 68_355))
+        #expect(core.state.accounts["b2"]?.positions["BTC-PERP"]
+                == PositionState(quantity: Self.d("0.25"), cost: 22_785))
         #expect(core.state.accounts["insurance-fund"]?.balances["USD"] == 4_140)
         #expect(close(try #require(core.margin(of: "b1")).equity, 301_395))
         #expect(core.state.liquidations.isEmpty)
@@ -80,7 +82,8 @@ import Testing
         #expect(t.transfers == [.init(to: "b1", instrument: "BTC-PERP", quantity: 1, price: 91_140)])
         #expect(close(t.fundPays, 3_860))
         #expect(core.state.accounts["insurance-fund"]?.balances["USD"] == 6_140)
-        #expect(core.state.accounts["k"]?.balances.isEmpty == true && core.state.accounts["k"]?.positions.isEmpty == true)
+        #expect(core.state.accounts["k"]?.balances.isEmpty == true
+                && core.state.accounts["k"]?.positions.isEmpty == true)
         #expect(actions.allSatisfy { $0.deleverage == nil }, "the fund covers it: no ADL")
     }
 
