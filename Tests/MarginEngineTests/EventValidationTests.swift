@@ -181,6 +181,17 @@ import Testing
         #expect(try EngineEvent(payload: removal.payload) == removal)
     }
 
+    @Test("one-sided fill events and entry-price positions (before two-sided trades) are not readable (ENGINE.md)")
+    func fillsAndEntryPricesAreRefused() {
+        let fill = #"{"account":"a","fee":"0","feeCurrency":"USD","instrument":"BTC-PERP","price":"1","quantity":"1","type":"fill"}"#
+        #expect(throws: EngineError.self) { try EngineEvent(payload: fill) }
+        var state = EngineState()
+        state.accounts["a"] = AccountState(positions: ["BTC-PERP": PositionState(quantity: 1, cost: 100_000)])
+        let old = state.payload.replacingOccurrences(of: #""cost":"100000""#, with: #""entryPrice":"100000""#)
+        #expect(old.contains("entryPrice"))
+        #expect(throws: EngineError.self) { try EngineState(payload: old) }
+    }
+
     @Test("journals in the format before 2026-12-01 are not readable (documented in ENGINE.md)")
     func oldFormatIsRefused() {
         let old = #"{"forwards":{"2026-03-27T08:00:00Z":91500},"index":90000,"time":"2026-01-09T08:00:00Z","type":"market","underlying":"BTC"}"#

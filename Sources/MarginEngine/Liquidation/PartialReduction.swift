@@ -146,8 +146,9 @@ extension LiquidationPlanner {
     func netDeltas(_ account: AccountState) -> [(String, Double)] {
         var deltas: [String: Double] = [:]
         let pricing = LiquidationPricing(state: scratch)
-        for (id, p) in account.positions {
-            guard let (instrument, v, _) = pricing.valuation(of: id) else { continue }
+        // In instrument-id order: the sums (`Double`) must not depend on a dictionary's iteration order.
+        for id in account.positions.keys.sorted() {
+            guard let p = account.positions[id], let (instrument, v, _) = pricing.valuation(of: id) else { continue }
             deltas[instrument.underlying, default: 0] += Money.double(p.quantity) * v.greeks.delta
         }
         for (currency, b) in account.balances where deltas[currency] != nil {
