@@ -16,8 +16,9 @@ import MarginEngine
 /// books (``SyntheticBook``) of every listed instrument when `books`. Beside them: `backstops` backstop liquidity
 /// providers (`backstop-0`, …; each funded with 1,000,000 USD or 2% of the generated accounts' total MM, whichever
 /// is more), the insurance fund (`insurance-fund`, funded with `insuranceFund` USD) and the fee account (`fees`),
-/// named in the state's ``LiquidationSettings``. The genesis balances count as the ledger's totals (positive ones as
-/// deposits, negative ones as withdrawals), so the money invariant holds from the first sequence.
+/// named in the state's ``LiquidationSettings``. Each account's ledger sums at genesis (``Ledger``: its balances, less
+/// its linear futures' cost, plus its inverse ones') count as its deposits (negative ones as withdrawals), so the
+/// money invariant holds from the first sequence.
 public enum Population {
     /// A state with the simulated market's underlyings and listings and `accounts` generated accounts, their
     /// counterparties, the backstops, the insurance fund and the fee account.
@@ -104,9 +105,11 @@ public enum Population {
                                                                                            : [:])
         state.accounts[settings.feeAccount] = AccountState()
         if books { state.books = SyntheticBook.books(for: state, owners: providers) }
-        // The genesis balances as the ledger's totals.
+        // Each account's ledger sums (its balances, minus its linear futures' cost, plus its inverse ones') as what it
+        // deposited (or withdrew, when negative): the money invariant's totals. (Σ cost is not 0 where a position
+        // netted to zero and was realized into the balance.)
         for account in state.accounts.values {
-            for (currency, amount) in account.balances {
+            for (currency, amount) in Ledger.contribution(of: account, instruments: state.instruments) {
                 if amount > 0 { state.deposits[currency, default: 0] += amount }
                 if amount < 0 { state.withdrawals[currency, default: 0] -= amount }
             }

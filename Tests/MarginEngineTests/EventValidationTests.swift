@@ -183,7 +183,8 @@ import Testing
 
     @Test("one-sided fill events and entry-price positions (before two-sided trades) are not readable (ENGINE.md)")
     func fillsAndEntryPricesAreRefused() {
-        let fill = #"{"account":"a","fee":"0","feeCurrency":"USD","instrument":"BTC-PERP","price":"1","quantity":"1","type":"fill"}"#
+        let fill = #"{"account":"a","fee":"0","feeCurrency":"USD","instrument":"BTC-PERP","price":"1","#
+            + #""quantity":"1","type":"fill"}"#
         #expect(throws: EngineError.self) { try EngineEvent(payload: fill) }
         var state = EngineState()
         state.accounts["a"] = AccountState(positions: ["BTC-PERP": PositionState(quantity: 1, cost: 100_000)])
