@@ -197,9 +197,7 @@ struct BaseLedger {
         if let name, let a = book.accountSlot[name] {
             positions = book.positions(of: Int(a)).map { (book.instrumentIds[Int($0.instrument)], $0) }
         } else {
-            positions = account.positions.keys.sorted().compactMap { id in
-                account.positions[id].flatMap { p in book.positionSlot(id, p).map { (id, $0) } }
-            }
+            positions = book.orderedSlots(of: account)
         }
     }
 

@@ -275,16 +275,25 @@ final class RiskBook {
         return a
     }
 
-    /// The hot-loop form of an account's ledger: positions sorted by instrument id, coins and stablecoins as Double.
+    /// The hot-loop form of an account's ledger: positions grouped by underlying slot and sorted by instrument id
+    /// within each (``orderedSlots(of:)``), coins and stablecoins as Double.
     func slots(of account: AccountState) -> (positions: [PositionSlot], coins: [(Int, Double)], stable: Double) {
-        var ps: [PositionSlot] = []
-        ps.reserveCapacity(account.positions.count)
-        for id in account.positions.keys.sorted() {
-            guard let p = account.positions[id], let slot = positionSlot(id, p) else { continue }
-            ps.append(slot)
-        }
+        let ps = orderedSlots(of: account).map(\.slot)
         let (cs, st) = balanceSlots(account.balances)
         return (ps, cs, st)
+    }
+
+    /// An account's positions in the slab's order: grouped by underlying slot, in instrument-id order within each
+    /// underlying (so that every path that margins a ledger, the slab's and the decimal ledger's, sums alike).
+    func orderedSlots(of account: AccountState) -> [(id: String, slot: PositionSlot)] {
+        var out: [(id: String, slot: PositionSlot)] = []
+        out.reserveCapacity(account.positions.count)
+        for id in account.positions.keys.sorted() {
+            guard let p = account.positions[id], let slot = positionSlot(id, p) else { continue }
+            out.append((id, slot))
+        }
+        return out.sorted { $0.slot.underlying != $1.slot.underlying ? $0.slot.underlying < $1.slot.underlying
+                                                                     : $0.id < $1.id }
     }
 
     /// The hot-loop form of an account's balances: coin balances by underlying slot and the stablecoins' sum (USD),

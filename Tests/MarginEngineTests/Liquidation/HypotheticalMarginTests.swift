@@ -13,6 +13,18 @@ import Testing
         let core = try EngineCore(store: InMemoryJournal(), genesis: EngineFixtures.genesis(accounts: 40, positions: 6))
         var market = EngineFixtures.market
         try core.submit(.market(market.step(0, seconds: 60, withSurface: true)))
+        try Self.check(core)
+        // Correlated mode too (the core's combination, over the positions in the slab's order).
+        var correlated = core.state.parameters
+        correlated.correlationMode = .correlated
+        try core.submit(.parameters(correlated))
+        var table = CorrelationTable()
+        table.set("BTC", "ETH", rho: 0.7)
+        try core.submit(.correlations(table))
+        try Self.check(core)
+    }
+
+    static func check(_ core: EngineCore) throws {
         for name in core.state.accounts.keys.sorted() {
             let account = try #require(core.state.accounts[name])
             let h = core.book.hypothetical(account)
