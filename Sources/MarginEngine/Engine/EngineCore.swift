@@ -36,6 +36,11 @@ package final class EngineCore {
     let book: RiskBook
     /// Called for every committed health change, in journal order.
     package var onHealthChange: ((HealthChange) -> Void)?
+    /// Called for every committed liquidation notice (margin call, step, end of a liquidation, takeover,
+    /// deleverage fill, alert), in journal order (docs/LIQUIDATION.md).
+    package var onLiquidationNotice: ((EngineEvent) -> Void)?
+    /// The ledger's per-event invariant check and the pending alert (``LedgerAudit``).
+    let ledgerAudit = LedgerAudit()
 
     /// Builds the engine on a recovered `state` (``replay(_:onto:)``): computes every margin from it by pure
     /// functions in a fixed order, so margins are bit-identical however the state was reached.
@@ -191,8 +196,8 @@ package final class EngineCore {
         switch event {
         case .deposit(let t), .withdrawal(let t):
             resync(t.account)
-        case .fill(let f):
-            resync(f.account)
+        case .trade(let t):
+            for name in [t.buyer, t.seller, state.liquidation.feeAccount] { resync(name) }
         case .market(let m):
             let u = book.addUnderlying(m.underlying)
             book.setMarket(u, market: prepared.market)
@@ -201,7 +206,7 @@ package final class EngineCore {
             book.addInstrument(id: l.id, l.instrument)
         case .expiry(let e):
             book.removeInstrument(id: e.instrument)
-            for name in prepared.holders { resync(name) }
+            for name in prepared.holders + [state.liquidation.feeAccount] { resync(name) }
         case .parameters:
             book.rebuild(from: state)
         case .correlations:
@@ -211,7 +216,12 @@ package final class EngineCore {
             if let a = book.accountSlot[h.account] { book.journaledHealth[Int(a)] = h.to }
         case .crossRate, .correlationPolicy:
             break  // no margin reads them: they feed the dynamic table (``pendingCorrelationUpdate()``)
+        case .book, .liquidationSettings, .clock, .marginCall, .liquidationEnd, .alert:
+            break
+        case .liquidation, .takeover, .deleverage:
+            for name in prepared.touched { resync(name) }
         }
+        afterLedgerEvent(event, prepared: prepared)
     }
 
     private func resync(_ name: String) {
