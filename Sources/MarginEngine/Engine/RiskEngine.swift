@@ -446,6 +446,8 @@ public actor RiskEngine {
     // MARK: Reading
 
     public var state: EngineState { core.state }
+    /// The markets alone, by underlying (a driver pricing its next order copies these, not the whole state).
+    public var markets: [String: UnderlyingMarket] { core.state.markets }
     /// The sequence of the last applied event.
     public var sequence: UInt64 { core.state.sequence }
     public func margin(of account: String) -> AccountMargin? { core.margin(of: account) }

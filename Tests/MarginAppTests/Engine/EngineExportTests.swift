@@ -87,7 +87,7 @@ import Testing
         let engine = try await Self.engine(store: store)
         let state = await engine.state
         let margins = await engine.margins
-        let root = try JSONNode.parse(try EngineExport.json(of: state).serialized())
+        let root = try JSONNode.parse(EngineExport.json(of: state).serialized())
         let market = try MarketSnapshot(json: try root.required("market"))
         #expect(Set(market.underlyings.keys) == Set(state.markets.keys))
         let calculator = MarginCalculator(parameters: state.parameters)
