@@ -31,18 +31,8 @@ extension RiskEngine {
     /// ``LiquidationNotice/sequence`` says where to read them back from the journal) and never holds the engine
     /// up. Ended by ``shutdown()``.
     public func liquidationNotices() -> AsyncStream<LiquidationNotice> {
-        let (stream, continuation) = AsyncStream.makeStream(of: LiquidationNotice.self,
-                                                            bufferingPolicy: .bufferingNewest(65_536))
-        let id = nextSubscriber
-        nextSubscriber += 1
-        noticeSubscribers[id] = continuation
-        continuation.onTermination = { [weak self] _ in
-            Task { await self?.unsubscribeNotices(id) }
-        }
-        return stream
+        makeSubscription { noticeSubscribers[$0] = $1 }
     }
-
-    private func unsubscribeNotices(_ id: Int) { noticeSubscribers[id] = nil }
 
     /// Publishes `event` journaled at `sequence` when it is a liquidation action.
     func publishNotice(of event: EngineEvent, sequence: UInt64) {

@@ -401,18 +401,27 @@ public actor RiskEngine {
 
     /// A new subscription to health changes, in journal order.
     public func healthChanges() -> AsyncStream<HealthChange> {
-        let (stream, continuation) = AsyncStream.makeStream(of: HealthChange.self,
-                                                            bufferingPolicy: .bufferingNewest(65_536))
+        makeSubscription { subscribers[$0] = $1 }
+    }
+
+    /// A new stream buffering the newest 65,536 elements, its continuation handed to `register` under a fresh
+    /// subscriber id (ids are unique across kinds of subscription); unsubscribed when the consumer ends it.
+    func makeSubscription<Element: Sendable>(
+        _ register: (Int, AsyncStream<Element>.Continuation) -> Void) -> AsyncStream<Element> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Element.self, bufferingPolicy: .bufferingNewest(65_536))
         let id = nextSubscriber
         nextSubscriber += 1
-        subscribers[id] = continuation
+        register(id, continuation)
         continuation.onTermination = { [weak self] _ in
             Task { await self?.unsubscribe(id) }
         }
         return stream
     }
 
-    private func unsubscribe(_ id: Int) { subscribers[id] = nil }
+    private func unsubscribe(_ id: Int) {
+        subscribers[id] = nil
+        noticeSubscribers[id] = nil
+    }
 
     private func publish(_ changes: [HealthChange]) {
         guard !changes.isEmpty else { return }

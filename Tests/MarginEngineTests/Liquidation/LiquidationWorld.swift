@@ -2,6 +2,7 @@ import Foundation
 import MarginCore
 import MarginTestSupport
 import Synchronization
+import Testing
 @testable import MarginEngine
 
 /// Hand-built genesis states for the liquidation tests: BTC and ETH without vol surfaces (perpetuals marked at the
@@ -120,6 +121,21 @@ extension RiskEngine {
         let log = CommitLog()
         observeCommits(checkingInvariants: true) { log.append($0) }
         return log
+    }
+}
+
+extension RiskEngine {
+    /// Journals what is due (``RiskEngine/journalDue()``) and returns the follow-ups, expecting the invariants to
+    /// hold after every commit and the money in the ledger (``money(_:)``) to be exactly what it was.
+    func liquidateDue(sourceLocation: SourceLocation = #_sourceLocation) async throws -> [EngineEvent] {
+        let log = recordCommits()
+        let before = money(state)
+        let actions = try await journalDue().followUps
+        observeCommits(nil)
+        #expect(log.violations.isEmpty, "\(log.violations)", sourceLocation: sourceLocation)
+        #expect(log.followUps == actions, sourceLocation: sourceLocation)
+        #expect(money(state) == before, "the money in the ledger, exactly", sourceLocation: sourceLocation)
+        return actions
     }
 }
 

@@ -33,9 +33,7 @@ import Testing
     @Test("a partial step against a given book: fills within the impact limit, fee, realized P&L, book consumed, by hand")
     func partialStepAgainstAGivenBook() async throws {
         let engine = try await Self.single().engine()
-        let log = await engine.recordCommits()
-        let actions = try await engine.journalDue().followUps
-        #expect(log.violations.isEmpty, "\(log.violations)")
+        let actions = try await engine.liquidateDue()
         #expect(actions.count == 3, "\(actions.map(\.kind))")
         let step = try #require(actions.dropFirst().first?.step)
         #expect(step.account == "t" && step.instrument == "BTC-PERP" && step.action == .reduce && step.side == .sell)
@@ -201,9 +199,7 @@ import Testing
         let engine = try await w.engine()
         let m = try #require(await engine.margin(of: "h"))
         #expect(m.health == .liquidation, "equity \(m.equity), MM \(m.maintenanceMargin)")
-        let log = await engine.recordCommits()
-        let actions = try await engine.journalDue().followUps
-        #expect(log.violations.isEmpty, "\(log.violations)")
+        let actions = try await engine.liquidateDue()
         let hedge = try #require(actions.compactMap(\.step).first)
         #expect(hedge.action == .hedge && hedge.instrument == "BTC-PERP" && hedge.side == .buy)
         #expect(hedge.fills == [.init(price: 93_100, size: Self.d("0.5"), account: "lp-a")])
