@@ -266,7 +266,8 @@ public enum SimulationRun {
             let event: EngineEvent
             if rng.unit() < 0.3 {
                 let account = flow.traders[Int(rng.next() % UInt64(flow.traders.count))]
-                event = .deposit(Transfer(account: account, currency: "USD", amount: Decimal(Int(rng.next() % 10_000) + 1)))
+                let amount = Decimal(Int(rng.next() % 10_000) + 1)
+                event = .deposit(Transfer(account: account, currency: "USD", amount: amount))
             } else {
                 guard let trade = flow.trade(markets: await engine.markets, rng: &rng) else { continue }
                 event = trade

@@ -8,10 +8,10 @@ import Synchronization
 /// Every operation that changes the state takes its turn in one FIFO (exactly one event in flight: an actor is
 /// re-entrant across `await`, so without it a second submit could validate against a state the first has not
 /// committed yet) and runs **prepare → append (awaited, durable) → commit → health changes (prepare → append →
-/// commit) → follow-ups**: the events the engine itself owes the journal after it (``EngineCore/nextFollowUps(skipping:)``:
-/// a due correlation table, the liquidation planner's actions), each journaled the same way with its own health
-/// changes, in the same turn, until none is due (``RiskEngine+FollowUps.swift``). The hot path, ``EngineCore``, is
-/// synchronous and does no I/O.
+/// commit) → follow-ups**: the events the engine itself owes the journal after it
+/// (``EngineCore/nextFollowUps(skipping:)``: a due correlation table, the liquidation planner's actions), each
+/// journaled the same way with its own health changes, in the same turn, until none is due
+/// (``RiskEngine+FollowUps.swift``). The hot path, ``EngineCore``, is synchronous and does no I/O.
 ///
 /// - Trading and admin events: ``submit(_:)``, in arrival order; returns after the event is durable and applied,
 ///   and its follow-ups journaled (``Acknowledgement/followUps``).

@@ -99,7 +99,8 @@ import Testing
         let outcome = try await SimulationRun.run(c, store: journal, interrupted: StopFlag(), report: reports.add)
         let calls = outcome.liquidationActions["marginCall"] ?? 0
         #expect(calls > 0, "\(outcome.summary)")
-        let resolved = (outcome.liquidationActions["liquidationEnd"] ?? 0) + (outcome.liquidationActions["takeover"] ?? 0)
+        let resolved = (outcome.liquidationActions["liquidationEnd"] ?? 0)
+            + (outcome.liquidationActions["takeover"] ?? 0)
         #expect(resolved + outcome.ledger.liquidating == calls, "every call is restored, taken over or in progress")
         #expect(outcome.ledger.isClean)
         #expect(outcome.summary.contains("liquidation actions: marginCall \(calls), "), "\(outcome.summary)")

@@ -97,8 +97,8 @@ extension EngineCore {
     }
 }
 
-/// Every event an engine commits, as its commit observer sees it (``RiskEngine/observeCommits(checkingInvariants:_:)``),
-/// with ``EngineCore/checkInvariants()`` right after each.
+/// Every event an engine commits, as its commit observer sees it
+/// (``RiskEngine/observeCommits(checkingInvariants:_:)``), with ``EngineCore/checkInvariants()`` right after each.
 final class CommitLog: Sendable {
     private let entries = Mutex<[CommitObservation]>([])
 

@@ -45,8 +45,8 @@ import Testing
         #expect(published.map(\.event) == actions)
         #expect(published.first?.accounts == ["t"])
         let sequences = published.map(\.sequence)
-        #expect(sequences.first.map { $0 > ack.sequence } == true && zip(sequences, sequences.dropFirst()).allSatisfy(<),
-                "after the update, in journal order")
+        #expect(sequences.first.map { $0 > ack.sequence } == true, "after the update")
+        #expect(zip(sequences, sequences.dropFirst()).allSatisfy(<), "in journal order")
         // Every commit of the cascade kept the invariants, and the money in the ledger did not change.
         #expect(log.violations.isEmpty, "\(log.violations)")
         #expect(log.followUps == actions)

@@ -204,6 +204,7 @@ import Testing
         #expect(hedge.action == .hedge && hedge.instrument == "BTC-PERP" && hedge.side == .buy)
         #expect(hedge.fills == [.init(price: 93_100, size: Self.d("0.5"), account: "lp-a")])
         #expect(close(hedge.maintenanceMarginBefore, 15_800) && close(hedge.maintenanceMarginAfter, 8_499.5))
-        #expect(await engine.state.accounts["h"]?.positions["BTC-PERP"]?.quantity == Self.d("0.5"), "opened a perpetual")
+        #expect(await engine.state.accounts["h"]?.positions["BTC-PERP"]?.quantity == Self.d("0.5"),
+                "opened a perpetual")
     }
 }
