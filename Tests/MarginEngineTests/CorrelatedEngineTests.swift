@@ -8,6 +8,8 @@ import Testing
 /// `correlated` mode on the engine's direct path (cached per-(account, underlying) price-loss curves combined
 /// through the core's ``CorrelatedGrid``), against ``MarginCalculator`` on the same portfolios, markets and table.
 @Suite struct CorrelatedEngineTests {
+    typealias F = EngineFixtures
+
     static var correlatedParameters: RiskParameters {
         var p = RiskParameters.reference
         p.correlationMode = .correlated
@@ -133,7 +135,8 @@ import Testing
                 try await engine.submit(.deposit(Transfer(account: name, currency: "USD", amount: 1_000_000)))
                 let id = ids[Int(rng.next() % UInt64(ids.count))]
                 let price: Decimal = instruments[id]?.option != nil ? 10 : 3_000
-                _ = try? await engine.submit(.fill(Fill(account: name, instrument: id, quantity: 1, price: price)))
+                _ = try? await engine.submit(F.trade(account: name, instrument: id, quantity: 1, price: price,
+                                                             counterparty: "lp-0"))
             }
             try await Self.expectCoreMargins(engine, "seed \(seed) after fills")
             try await engine.submit(.correlations(Self.randomTable(names, rng: &rng)))

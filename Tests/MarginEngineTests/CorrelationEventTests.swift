@@ -49,8 +49,8 @@ import Testing
             underlying: "ETH", kind: .option(OptionContract(expiry: expiry, strike: 3_500, right: .put)),
             settlement: .linear))))
         try await core.submit(.deposit(Transfer(account: "pair", currency: "USD", amount: 1_000_000)))
-        try await core.submit(.fill(Fill(account: "pair", instrument: "BTC-ATM-C", quantity: 1, price: 6_000)))
-        try await core.submit(.fill(Fill(account: "pair", instrument: "ETH-ATM-P", quantity: 28, price: 250)))
+        try await core.submit(F.trade(account: "pair", instrument: "BTC-ATM-C", quantity: 1, price: 6_000))
+        try await core.submit(F.trade(account: "pair", instrument: "ETH-ATM-P", quantity: 28, price: 250))
         return core
     }
 

@@ -63,7 +63,7 @@ import Testing
         let store = InMemoryJournal()
         let engine = try await F.emptyEngine(store: store)
         try await engine.submit(.deposit(Transfer(account: "a", currency: "USD", amount: 100_000)))
-        try await engine.submit(.fill(Fill(account: "a", instrument: "BTC-PERP", quantity: 1, price: 100_000)))
+        try await engine.submit(F.trade(account: "a", instrument: "BTC-PERP", quantity: 1, price: 100_000))
         for (field, mutate) in Self.badParameters {
             var p = RiskParameters.reference
             mutate(&p)
@@ -110,10 +110,31 @@ import Testing
             (.deposit(Transfer(account: "a", currency: "USD", amount: d("1e-19"))), "amount"),
             (.deposit(Transfer(account: "a", currency: "USD", amount: d("-1"))), "amount"),
             (.withdrawal(Transfer(account: "a", currency: "USD", amount: 0)), "amount"),
-            (.fill(Fill(account: "a", instrument: "BTC-PERP", quantity: d("1e-19"), price: 100_000)), "quantity"),
-            (.fill(Fill(account: "a", instrument: "BTC-PERP", quantity: 1, price: .nan)), "price"),
-            (.fill(Fill(account: "a", instrument: "BTC-PERP", quantity: 1, price: 100_000, fee: d("1e16"))), "fee"),
-            (.fill(Fill(account: "a", instrument: "", quantity: 1, price: 1)), "instrument"),
+            (F.trade(account: "a", instrument: "BTC-PERP", quantity: d("1e-19"), price: 100_000), "quantity"),
+            (F.trade(account: "a", instrument: "BTC-PERP", quantity: 1, price: .nan), "price"),
+            (F.trade(account: "a", instrument: "BTC-PERP", quantity: 1, price: 100_000, fee: d("1e16")), "buyerFee"),
+            (F.trade(account: "a", instrument: "BTC-PERP", quantity: -1, price: 100_000, fee: .nan), "sellerFee"),
+            (F.trade(account: "a", instrument: "", quantity: 1, price: 1), "instrument"),
+            (.trade(Trade(buyer: "a", seller: "a", instrument: "BTC-PERP", quantity: 1, price: 1)), "seller"),
+            (.trade(Trade(buyer: "a", seller: "lp", instrument: "BTC-PERP", quantity: -1, price: 1)), "quantity"),
+            (.trade(Trade(buyer: "", seller: "lp", instrument: "BTC-PERP", quantity: 1, price: 1)), "buyer"),
+            (.trade(Trade(buyer: "nobody", seller: "lp", instrument: "BTC-PERP", quantity: 1, price: 1)), "buyer"),
+            (.trade(Trade(buyer: "a", seller: "fees", instrument: "BTC-PERP", quantity: 1, price: 1)), "seller"),
+            (.clock(t.adding(seconds: -1)), "time"),
+            (.book(BookUpdate(instrument: "BTC-PERP",
+                              book: OrderBook(bids: [BookLevel(price: 1, size: 1, account: "nobody")]))),
+             "bids[0].account"),
+            (.book(BookUpdate(instrument: "BTC-PERP", book: OrderBook(bids: [BookLevel(price: d("1e-19"), size: 1,
+                                                                                        account: "a")]))),
+             "bids[0].price"),
+            (.book(BookUpdate(instrument: "NOPE", book: OrderBook(bids: [BookLevel(price: 1, size: 1, account: "a")]))),
+             "instrument"),
+            (.liquidationSettings({ var s = LiquidationSettings(); s.impactLimit = 0; return s }()), "impactLimit"),
+            (.liquidationSettings({ var s = LiquidationSettings(); s.feeAccount = s.insuranceFund; return s }()),
+             "feeAccount"),
+            (.liquidationSettings({ var s = LiquidationSettings(); s.backstops = ["a", "a"]; return s }()),
+             "backstops[1]"),
+            (.marginCall(MarginCall(account: "a", equity: 1, maintenanceMargin: 2, shortfall: 1, time: t)), "account"),
             (.market(MarketUpdate(underlying: "BTC", time: t, index: .infinity)), "index"),
             (.market(MarketUpdate(underlying: "BTC", time: t, index: 1e15)), "index"),
             (.market(MarketUpdate(underlying: "BTC", time: t, rate: .nan)), "rate"),
@@ -160,6 +181,18 @@ import Testing
         let removal = EngineEvent.market(MarketUpdate(underlying: "SOL", time: t, surface: []))
         #expect(removal.payload.contains(#""volSurface":[]"#))
         #expect(try EngineEvent(payload: removal.payload) == removal)
+    }
+
+    @Test("one-sided fill events and entry-price positions (before two-sided trades) are not readable (ENGINE.md)")
+    func fillsAndEntryPricesAreRefused() {
+        let fill = #"{"account":"a","fee":"0","feeCurrency":"USD","instrument":"BTC-PERP","price":"1","#
+            + #""quantity":"1","type":"fill"}"#
+        #expect(throws: EngineError.self) { try EngineEvent(payload: fill) }
+        var state = EngineState()
+        state.accounts["a"] = AccountState(positions: ["BTC-PERP": PositionState(quantity: 1, cost: 100_000)])
+        let old = state.payload.replacingOccurrences(of: #""cost":"100000""#, with: #""entryPrice":"100000""#)
+        #expect(old.contains("entryPrice"))
+        #expect(throws: EngineError.self) { try EngineState(payload: old) }
     }
 
     @Test("journals in the format before 2026-12-01 are not readable (documented in ENGINE.md)")

@@ -125,7 +125,9 @@ import Testing
     // MARK: - Risk unavailable
 
     /// A genesis state: BTC (simulated market) and an ETH market `eth`; account `x` holds 2 of `bad` (an ETH
-    /// option) and 1 BTC-PERP (1,000,000 USD), `y` holds only 1 BTC-PERP (25,000 USD); both healthy.
+    /// option) and 1 BTC-PERP (1,000,000 USD), `y` holds only 1 BTC-PERP (25,000 USD); both healthy. Their
+    /// counterparty `z` is short 2 of `bad` and 2 BTC-PERP (2,000,000 USD), so open interest is zero; `lp` holds
+    /// only USD (10⁹).
     static func genesis(eth: UnderlyingMarket, bad: Instrument) -> EngineState {
         var state = EngineState()
         if case .market(let m) = F.market.marketEvent(0) { state.apply(.market(m)) }
@@ -134,9 +136,13 @@ import Testing
         state.instruments["BTC-FUT"] = Instrument(underlying: "BTC", kind: .future(expiry: expiry), settlement: .linear)
         state.instruments["ETH-BAD"] = bad
         state.accounts["x"] = AccountState(balances: ["USD": 1_000_000], positions: [
-            "ETH-BAD": PositionState(quantity: 2), "BTC-PERP": PositionState(quantity: 1, entryPrice: 100_000)])
+            "ETH-BAD": PositionState(quantity: 2), "BTC-PERP": PositionState(quantity: 1, cost: 100_000)])
         state.accounts["y"] = AccountState(balances: ["USD": 25_000], positions: [
-            "BTC-PERP": PositionState(quantity: 1, entryPrice: 100_000)])
+            "BTC-PERP": PositionState(quantity: 1, cost: 100_000)])
+        state.accounts["z"] = AccountState(balances: ["USD": 2_000_000], positions: [
+            "ETH-BAD": PositionState(quantity: -2), "BTC-PERP": PositionState(quantity: -2, cost: -200_000)])
+        state.accounts["lp"] = AccountState(balances: ["USD": 1_000_000_000])
+        state.deposits = ["USD": 1_000_000 + 25_000 + 2_000_000 + 1_000_000_000]
         return state
     }
 
@@ -178,7 +184,8 @@ import Testing
                 sourceLocation: sourceLocation)
         #expect(x.equity.isNaN, sourceLocation: sourceLocation)
         #expect(x.health == .healthy, "keeps its journaled health", sourceLocation: sourceLocation)
-        #expect(await core.riskUnavailableAccounts == ["x": "ETH-BAD"], sourceLocation: sourceLocation)
+        // x and its counterparty z (short the same option).
+        #expect(await core.riskUnavailableAccounts == ["x": "ETH-BAD", "z": "ETH-BAD"], sourceLocation: sourceLocation)
         #expect(await core.unpricedInstruments == ["ETH-BAD"], sourceLocation: sourceLocation)
         // The other account is margined as usual, as the core margins it.
         let y = try #require(await core.margin(of: "y"), sourceLocation: sourceLocation)
@@ -206,18 +213,22 @@ import Testing
         // Denied: a withdrawal, however small; adding to a position; opening one; flipping one.
         #expect(await Self.rejected(core, store, .withdrawal(Transfer(account: "x", currency: "USD", amount: 1)))
                 == unavailable)
-        #expect(await Self.rejected(core, store, .fill(Fill(account: "x", instrument: "BTC-PERP", quantity: 1,
-                                                            price: 100_000))) == unavailable)
-        #expect(await Self.rejected(core, store, .fill(Fill(account: "x", instrument: "BTC-FUT", quantity: -1,
-                                                            price: 100_000))) == unavailable)
-        #expect(await Self.rejected(core, store, .fill(Fill(account: "x", instrument: "BTC-PERP", quantity: -2,
-                                                            price: 100_000))) == unavailable)
-        #expect(await Self.rejected(core, store, .fill(Fill(account: "x", instrument: "ETH-BAD", quantity: 1,
-                                                            price: 100))) == unavailable)
-        // Allowed: a deposit, a partial reduction, closing a position (of either instrument).
+        #expect(await Self.rejected(core, store, F.trade(account: "x", instrument: "BTC-PERP", quantity: 1,
+                                                         price: 100_000)) == unavailable)
+        #expect(await Self.rejected(core, store, F.trade(account: "x", instrument: "BTC-FUT", quantity: -1,
+                                                         price: 100_000)) == unavailable)
+        #expect(await Self.rejected(core, store, F.trade(account: "x", instrument: "BTC-PERP", quantity: -2,
+                                                         price: 100_000)) == unavailable)
+        #expect(await Self.rejected(core, store, F.trade(account: "x", instrument: "ETH-BAD", quantity: 1,
+                                                         price: 100)) == unavailable)
+        // Allowed: a deposit, a partial reduction, closing a position (of either instrument), each against z, whose
+        // risk is unavailable too and which reduces as well. Opening against x's reduction is not: lp buying the
+        // unpriceable option is refused naming lp.
         try await submit(.deposit(Transfer(account: "x", currency: "USD", amount: 10)))
-        try await submit(.fill(Fill(account: "x", instrument: "ETH-BAD", quantity: -1, price: 100)))
-        try await submit(.fill(Fill(account: "x", instrument: "BTC-PERP", quantity: -1, price: 100_000)))
+        #expect(await Self.rejected(core, store, F.trade(account: "x", instrument: "ETH-BAD", quantity: -1, price: 100))
+                == .riskUnavailable(account: "lp", instrument: "ETH-BAD"))
+        try await submit(F.trade(account: "x", instrument: "ETH-BAD", quantity: -1, price: 100, counterparty: "z"))
+        try await submit(F.trade(account: "x", instrument: "BTC-PERP", quantity: -1, price: 100_000, counterparty: "z"))
         #expect(await core.state.accounts["x"]?.positions["BTC-PERP"] == nil)
         #expect(await core.margin(of: "x")?.unpricedInstrument == "ETH-BAD")
         // A market crash moves the health of an account with known figures (y, long a perpetual, is taken over),
@@ -225,16 +236,18 @@ import Testing
         let btc = try #require(await core.state.markets["BTC"])
         try await submit(.market(MarketUpdate(underlying: "BTC", time: btc.time, index: btc.index * 0.05)))
         #expect(healthEvents.contains { $0.account == "y" && $0.to == .takeover }, "known figures still transition")
-        #expect(healthEvents.allSatisfy { $0.account != "x" })
+        #expect(healthEvents.allSatisfy { $0.account != "x" && $0.account != "z" })
         #expect(await core.state.accounts["x"]?.health == .healthy)
         #expect(await core.margin(of: "x")?.health == .healthy)
         // The other account is not restricted by x's state.
         try await submit(.deposit(Transfer(account: "y", currency: "USD", amount: 1)))
-        // Closing the last of the unpriceable position makes x's risk known again.
-        try await submit(.fill(Fill(account: "x", instrument: "ETH-BAD", quantity: -1, price: 100)))
+        // Closing the last of the unpriceable position makes x's risk (and z's) known again.
+        try await submit(F.trade(account: "x", instrument: "ETH-BAD", quantity: -1, price: 100, counterparty: "z"))
         let x = try #require(await core.margin(of: "x"))
         #expect(x.isRiskAvailable && x.maintenanceMargin.isFinite && x.equity.isFinite)
         #expect(await core.riskUnavailableAccounts.isEmpty)
+        let violations = await core.checkInvariants()
+        #expect(violations.isEmpty, "\(violations)")
     }
 
     @Test("a market update that makes the instrument priceable again restores the account's figures; recovery gives the same digest and status")

@@ -24,12 +24,12 @@ import Testing
             && instruments[$0]?.underlying == "BTC" })
         try await engine.submit(.deposit(Transfer(account: "p", currency: "USD", amount: 2_000_000)))
         try await engine.submit(.deposit(Transfer(account: "p", currency: "BTC", amount: 3)))
-        try await engine.submit(.fill(Fill(account: "p", instrument: "BTC-PERP", quantity: 4, price: 99_500)))
-        try await engine.submit(.fill(Fill(account: "p", instrument: "BTC-PERP-INV", quantity: -150_000,
-                                           price: 100_250)))
-        try await engine.submit(.fill(Fill(account: "p", instrument: future, quantity: F.dec("1.5"), price: 101_000)))
-        try await engine.submit(.fill(Fill(account: "p", instrument: call, quantity: -2, price: 3_000)))
-        try await engine.submit(.fill(Fill(account: "p", instrument: "ETH-PERP", quantity: 30, price: 3_480)))
+        try await engine.submit(F.trade(account: "p", instrument: "BTC-PERP", quantity: 4, price: 99_500))
+        try await engine.submit(F.trade(account: "p", instrument: "BTC-PERP-INV", quantity: -150_000,
+                                           price: 100_250))
+        try await engine.submit(F.trade(account: "p", instrument: future, quantity: F.dec("1.5"), price: 101_000))
+        try await engine.submit(F.trade(account: "p", instrument: call, quantity: -2, price: 3_000))
+        try await engine.submit(F.trade(account: "p", instrument: "ETH-PERP", quantity: 30, price: 3_480))
         return engine
     }
 

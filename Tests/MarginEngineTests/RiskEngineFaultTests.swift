@@ -32,7 +32,7 @@ import Testing
         let engine = try await F.emptyEngine(store: journal, faultPolicy: .stop)
         try await engine.submit(Self.deposit("bob", 1_000))
         await #expect(throws: EngineError.self) {
-            try await engine.submit(.fill(Fill(account: "bob", instrument: "NOPE", quantity: 1, price: 1)))
+            try await engine.submit(F.trade(account: "bob", instrument: "NOPE", quantity: 1, price: 1))
         }
         let before = await engine.state
         let journaled = journal.inner.count
@@ -180,8 +180,13 @@ import Testing
     func healthAppendFault() async throws {
         let journal = FaultyJournal()
         let engine = try await F.emptyEngine(store: journal, faultPolicy: Self.fast)
+        // Liquidation off: this is about health events (with it on, d would be taken over at 75,000; the
+        // liquidation tests, Liquidation/, follow that).
+        var settings = await engine.state.liquidation
+        settings.enabled = false
+        try await engine.submit(.liquidationSettings(settings))
         try await engine.submit(.deposit(Transfer(account: "d", currency: "USD", amount: 3_000)))
-        try await engine.submit(.fill(Fill(account: "d", instrument: "BTC-PERP", quantity: F.dec("0.1"), price: 100_000)))
+        try await engine.submit(F.trade(account: "d", instrument: "BTC-PERP", quantity: F.dec("0.1"), price: 100_000))
         let btc = await engine.state.markets["BTC"]!
         // The market event's append succeeds; the health batch after it fails until healed.
         journal.failAppends(after: 1)

@@ -29,6 +29,12 @@ import Testing
         try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)\(path)",
                                           configuration: WebSocketClientConfiguration(additionalHeaders: headers),
                                           logger: logger) { inbound, outbound, _ in
+            // The deadline holds even when no message comes: a watchdog closes the socket.
+            let watchdog = Task {
+                try await Task.sleep(until: deadline, clock: .continuous)
+                try await outbound.close(.normalClosure, reason: "test deadline")
+            }
+            defer { watchdog.cancel() }
             var acted = false
             for try await message in inbound.messages(maxSize: 1 << 20) {
                 guard case .text(let text) = message else { continue }
@@ -40,9 +46,9 @@ import Testing
                     acted = true
                     try await actions()
                 }
-                if done(Self.decode(all)) || ContinuousClock.now > deadline { break }
+                if done(Self.decode(all)) { break }
             }
-            try await outbound.close(.normalClosure, reason: nil)
+            try? await outbound.close(.normalClosure, reason: nil)
         }
         return Self.decode(messages.withLock { $0 })
     }

@@ -19,8 +19,8 @@ struct StoreContract {
                                                 vols: [0.6, 0.55])])),
         .listing(Listing(id: "BTC-PERP", instrument: Instrument(underlying: "BTC", kind: .perpetual, settlement: .linear))),
         .deposit(Transfer(account: "ü \"quoted\"", currency: "USD", amount: Decimal(string: "1000.000000000000000001")!)),
-        .fill(Fill(account: "a", instrument: "BTC-PERP", quantity: Decimal(string: "-0.001")!,
-                   price: Decimal(string: "100000.5")!, fee: Decimal(string: "0.01")!)),
+        .trade(Trade(buyer: "lp", seller: "a", instrument: "BTC-PERP", quantity: Decimal(string: "0.001")!,
+                     price: Decimal(string: "100000.5")!, sellerFee: Decimal(string: "0.01")!)),
         .health(HealthChange(account: "a", from: .healthy, to: .takeover, equity: -1.0 / 3.0, maintenanceMargin: 1e-310,
                              initialMargin: 1.3e-310)),
     ]

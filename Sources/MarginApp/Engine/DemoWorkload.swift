@@ -5,7 +5,7 @@ import MarginSimulation
 
 /// The simulated market and population of `margin serve --demo` (the pieces `margin engine run` uses): a seeded
 /// genesis, the correlation table a new journal starts with, index ticks offered to the engine's conflated feed,
-/// and simulated deposits and fills.
+/// and simulated deposits and two-sided trades.
 public struct DemoWorkload: Sendable {
     public var accounts = 2_000
     public var positions = 10
@@ -53,20 +53,23 @@ public struct DemoWorkload: Sendable {
         }
     }
 
-    /// Submits simulated deposits and fills at ``trades`` per second until cancelled (rejections are expected:
+    /// Submits simulated deposits and two-sided trades (``TradeFlow``: a generated account against a liquidity
+    /// provider, at the engine's current marks) at ``trades`` per second until cancelled (rejections are expected:
     /// some accounts cannot afford their trade).
     public func runTrades(_ engine: RiskEngine) async {
-        let (names, ids) = await (engine.state.accounts.keys.sorted(), engine.state.instruments.keys.sorted())
-        guard trades > 0, !names.isEmpty, !ids.isEmpty else { return }
+        let flow = TradeFlow(state: await engine.state)
+        guard trades > 0, !flow.traders.isEmpty else { return }
         var rng = SplitMix64(seed: seed &+ 99 &+ UInt64(Date().timeIntervalSince1970))
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(1 / trades))
-            let account = names[Int(rng.next() % UInt64(names.count))]
-            let event: EngineEvent = rng.unit() < 0.3
-                ? .deposit(Transfer(account: account, currency: "USD", amount: Decimal(Int(rng.next() % 10_000) + 1)))
-                : .fill(Fill(account: account, instrument: ids[Int(rng.next() % UInt64(ids.count))],
-                             quantity: (rng.unit() < 0.5 ? -1 : 1) * Decimal(1 + Int(rng.next() % 5)) / 10,
-                             price: 1, fee: Decimal(string: "0.1") ?? 0))
+            let event: EngineEvent
+            if rng.unit() < 0.3 {
+                let account = flow.traders[Int(rng.next() % UInt64(flow.traders.count))]
+                event = .deposit(Transfer(account: account, currency: "USD", amount: Decimal(Int(rng.next() % 10_000) + 1)))
+            } else {
+                guard let trade = flow.trade(markets: await engine.markets, rng: &rng) else { continue }
+                event = trade
+            }
             do { try await engine.submit(event) } catch {
                 if error.isStorageFault { try? await Task.sleep(for: .milliseconds(200)) }
             }

@@ -8,7 +8,7 @@ struct EngineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "engine",
         abstract: "Real-time risk engine: durable journal, incremental re-margining, health transitions.",
-        subcommands: [EngineRunCommand.self, EngineReplayCommand.self])
+        subcommands: [EngineRunCommand.self, EngineReplayCommand.self, EngineExportCommand.self])
 }
 
 /// Where the journal lives: SQLite by default, PostgreSQL when `--postgres URL` is given.

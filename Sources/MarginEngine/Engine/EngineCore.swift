@@ -6,8 +6,11 @@ import MarginCore
 public struct Acknowledgement: Hashable, Sendable {
     /// The event's journal sequence.
     public var sequence: UInt64
-    /// Health changes the event caused (already journaled after it).
+    /// Health changes the event caused, its follow-ups' included (already journaled after it).
     public var healthChanges: [HealthChange]
+    /// The events the engine journaled itself after it, in the same turn, in journal order: a due correlation
+    /// table, the liquidation actions the event made due (``EngineCore/nextFollowUps(skipping:)``).
+    public var followUps: [EngineEvent] = []
 }
 
 /// What the engine answers for a batch of market updates (``RiskEngine/submitMarkets(_:)``).
@@ -16,8 +19,10 @@ public struct MarketBatchAcknowledgement: Sendable {
     public var sequences: [UInt64] = []
     /// Updates rejected by validation (nothing of them applied).
     public var rejected: [(update: MarketUpdate, error: EngineError)] = []
-    /// Health changes the batch caused (journaled after it).
+    /// Health changes the batch caused, its follow-ups' included (journaled after it).
     public var healthChanges: [HealthChange] = []
+    /// The events the engine journaled itself after the batch (``Acknowledgement/followUps``).
+    public var followUps: [EngineEvent] = []
 }
 
 /// The engine's state and margin cache, with no I/O: validates events, builds their journal records, and applies
@@ -36,6 +41,11 @@ package final class EngineCore {
     let book: RiskBook
     /// Called for every committed health change, in journal order.
     package var onHealthChange: ((HealthChange) -> Void)?
+    /// Called for every committed liquidation notice (margin call, step, end of a liquidation, takeover,
+    /// deleverage fill, alert), in journal order (docs/LIQUIDATION.md).
+    package var onLiquidationNotice: ((EngineEvent) -> Void)?
+    /// The ledger's per-event invariant check and the pending alert (``LedgerAudit``).
+    let ledgerAudit = LedgerAudit()
 
     /// Builds the engine on a recovered `state` (``replay(_:onto:)``): computes every margin from it by pure
     /// functions in a fixed order, so margins are bit-identical however the state was reached.
@@ -191,8 +201,8 @@ package final class EngineCore {
         switch event {
         case .deposit(let t), .withdrawal(let t):
             resync(t.account)
-        case .fill(let f):
-            resync(f.account)
+        case .trade(let t):
+            for name in [t.buyer, t.seller, state.liquidation.feeAccount] { resync(name) }
         case .market(let m):
             let u = book.addUnderlying(m.underlying)
             book.setMarket(u, market: prepared.market)
@@ -201,7 +211,7 @@ package final class EngineCore {
             book.addInstrument(id: l.id, l.instrument)
         case .expiry(let e):
             book.removeInstrument(id: e.instrument)
-            for name in prepared.holders { resync(name) }
+            for name in prepared.holders + [state.liquidation.feeAccount] { resync(name) }
         case .parameters:
             book.rebuild(from: state)
         case .correlations:
@@ -211,7 +221,12 @@ package final class EngineCore {
             if let a = book.accountSlot[h.account] { book.journaledHealth[Int(a)] = h.to }
         case .crossRate, .correlationPolicy, .service:
             break  // no margin reads them: they feed the dynamic table (``pendingCorrelationUpdate()``)
+        case .book, .liquidationSettings, .clock, .marginCall, .liquidationEnd, .alert:
+            break
+        case .liquidation, .takeover, .deleverage:
+            for name in prepared.touched { resync(name) }
         }
+        afterLedgerEvent(event, prepared: prepared)
     }
 
     private func resync(_ name: String) {

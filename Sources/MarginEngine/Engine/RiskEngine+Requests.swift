@@ -84,9 +84,13 @@ extension RiskEngine {
         let sequences = core.commit(batch)
         core.commit(trailer)
         count { $0.acknowledged += 1 }
+        publishNotice(of: event, sequence: sequences[0])
+        observeCommit(event, sequence: sequences[0], isFollowUp: false)
         var changes = await journalHealthInTurn()
-        changes += await journalFollowUpsInTurn()
-        return .accepted(Acknowledgement(sequence: sequences[0], healthChanges: changes), record)
+        let followUps = await journalFollowUpsInTurn()
+        changes += followUps.healthChanges
+        return .accepted(Acknowledgement(sequence: sequences[0], healthChanges: changes, followUps: followUps.events),
+                         record)
     }
 
     /// ``submitMarkets(_:)`` for an idempotent request, all or nothing: when any update is refused, none is applied
@@ -121,10 +125,14 @@ extension RiskEngine {
         let sequences = core.commit(batch)
         core.commit(trailer)
         count { $0.acknowledged += sequences.count }
+        if commitObserver != nil {
+            for (m, sequence) in zip(updates, sequences) { observeCommit(.market(m), sequence: sequence, isFollowUp: false) }
+        }
         var changes = await journalHealthInTurn()
-        changes += await journalFollowUpsInTurn()
-        return .accepted(Acknowledgement(sequence: sequences.first ?? batch.lastSequence, healthChanges: changes),
-                         record)
+        let followUps = await journalFollowUpsInTurn()
+        changes += followUps.healthChanges
+        return .accepted(Acknowledgement(sequence: sequences.first ?? batch.lastSequence, healthChanges: changes,
+                                         followUps: followUps.events), record)
     }
 
     /// The record of a request, if one is kept (``ServiceState``); reads without a turn.

@@ -117,7 +117,10 @@ extension MarginServer {
             var pairs: [(String, JSONValue)] = [("instrument", .string(id))]
             if let instrument = v.instruments[id], case .object(let fields) = instrument.json { pairs += fields }
             pairs.append(("quantity", .string(Money.text(p?.quantity ?? 0))))
-            if let e = p?.entryPrice { pairs.append(("entryPrice", .string(Money.text(e)))) }
+            pairs.append(("cost", .string(Money.text(p?.cost ?? 0))))
+            if let instrument = v.instruments[id], let e = p?.entryPrice(of: instrument) {
+                pairs.append(("entryPrice", .finite(e)))
+            }
             return .object(pairs)
         }
         var margin: [(String, JSONValue)] = []
