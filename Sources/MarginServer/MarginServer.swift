@@ -87,6 +87,7 @@ public final class MarginServer: Sendable {
         addKeyRoutes(router)
         addAccountRoutes(router)
         addWriteRoutes(router)
+        addLiquidationRoutes(router)
         addParameterRoutes(router)
         addStreamRoutes(router)
         return router
@@ -99,7 +100,8 @@ public final class MarginServer: Sendable {
         return Application(
             router: router,
             server: .http1WebSocketUpgrade(webSocketRouter: router,
-                                           configuration: WebSocketServerConfiguration(maxFrameSize: 1 << 16)),
+                                           configuration: WebSocketServerConfiguration(maxFrameSize: 1 << 16,
+                                                                                          closeTimeout: .seconds(2))),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
                                                     serverName: "margin"),
             services: services,

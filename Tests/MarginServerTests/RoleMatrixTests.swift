@@ -24,6 +24,7 @@ import Testing
         let time = await f.engine.state.markets["BTC"]!.time.adding(seconds: 1)
         let index = await f.engine.state.markets["BTC"]!.index
         let parameters = await f.engine.state.parameters.json.serialized(pretty: false)
+        let (trader, provider, perp) = await LiquidationEndpointTests.parties(f)
         try await f.run { c in
             var keys: [String: String] = ["admin": ServerFixture.adminKey]
             for role in ["trader", "feeder", "viewer"] { keys[role] = try await f.key(role, client: c) }
@@ -54,6 +55,14 @@ import Testing
                 (Call(method: .get, path: "/v1/keys"), ["admin"]),
                 (Call(method: .post, path: "/v1/keys", body: #"{"role":"viewer"}"#, allowed: [201]), ["admin"]),
                 (Call(method: .delete, path: "/v1/keys/nosuchkey", allowed: [404]), ["admin"]),
+                (Call(method: .post, path: "/v1/trades",
+                      body: #"{"buyer":"\#(trader)","seller":"\#(provider)","instrument":"\#(perp)","quantity":"1e9","price":"1"}"#,
+                      allowed: [422]), ["admin", "trader"]),
+                (Call(method: .post, path: "/v1/books",
+                      body: #"{"instrument":"\#(perp)","bids":[{"price":"1","size":"1","account":"\#(provider)"}]}"#),
+                 ["admin", "feeder"]),
+                (Call(method: .get, path: "/v1/liquidations"), ["admin", "trader", "viewer"]),
+                (Call(method: .get, path: "/v1/insurance-fund"), ["admin", "trader", "viewer"]),
             ]
             for (call, permitted) in matrix {
                 for (role, key) in keys.sorted(by: { $0.key < $1.key }) {

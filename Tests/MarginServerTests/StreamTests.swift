@@ -46,9 +46,11 @@ import Testing
                     acted = true
                     try await actions()
                 }
-                if done(Self.decode(all)) { break }
+                if done(Self.decode(all)) {
+                    try? await outbound.close(.normalClosure, reason: nil)
+                    break
+                }
             }
-            try? await outbound.close(.normalClosure, reason: nil)
         }
         return Self.decode(messages.withLock { $0 })
     }
@@ -109,7 +111,7 @@ import Testing
             // have had), then a close with code 4000 + status.
             func refusal(_ path: String, key: String) async throws -> [String: Any]? {
                 let messages = try await Self.collect(port: c.port, path: path, key: key, actions: {},
-                                                      done: { _ in true })
+                                                      done: { all in all.contains { $0["type"] as? String == "error" } })
                 return messages.first { $0["type"] as? String == "error" }
             }
             let cases: [(String, String, Int)] = [
@@ -128,6 +130,35 @@ import Testing
             let mine = try await Self.collect(port: c.port, path: "/v1/stream?account=\(own)", key: owner, actions: {},
                                               done: { all in all.contains { $0["type"] as? String == "margin" } })
             #expect(mine.contains { $0["type"] as? String == "margin" && $0["account"] as? String == own })
+        }
+    }
+
+    @Test func anAccountsStreamCarriesItsMarginCallAndLiquidationEvents() async throws {
+        let f = try await ServerFixture.open()
+        let crash = await EndpointTests.marketBody(f, index: await f.engine.state.markets["BTC"]!.index * 0.75)
+        // Which account the crash liquidates: found on a copy of the fixture (same genesis, same market).
+        let probe = try await ServerFixture.open()
+        let victim = Mutex<String?>(nil)
+        try await probe.run { c in
+            #expect(try await c.call(.post, "/v1/market", body: crash).status == .ok)
+            let page = try await c.call(.get, "/v1/liquidations?limit=1")
+            let first = (page.json?["items"] as? [[String: Any]])?.first?["account"] as? String
+            victim.withLock { $0 = first }
+        }
+        let name = try #require(victim.withLock { $0 })
+        try await f.run { c in
+            let messages = try await Self.collect(port: c.port, path: "/v1/stream?account=\(name)",
+                                                  key: ServerFixture.adminKey, actions: {
+                let r = try await c.call(.post, "/v1/market", body: crash)
+                #expect(r.status == .ok)
+            }, done: { all in
+                all.contains { $0["type"] as? String == "liquidation" && $0["kind"] as? String == "marginCall" }
+            })
+            let liquidation = messages.filter { $0["type"] as? String == "liquidation" }
+            let call = liquidation.first { $0["kind"] as? String == "marginCall" }
+            #expect(call != nil, "\(messages)")
+            #expect((call?["accounts"] as? [String])?.first == name)
+            #expect((call?["event"] as? [String: Any])?["type"] as? String == "marginCall")
         }
     }
 }

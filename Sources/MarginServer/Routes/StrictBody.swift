@@ -47,6 +47,14 @@ indirect enum BodyShape: Sendable {
         "right": .scalar, "quantity": .scalar, "notionalUSD": .scalar, "entryPrice": .scalar, "price": .scalar,
     ])
     static let legs = BodyShape.array(leg)
+    /// A two-sided trade (the journal's `trade` event; fees default to 0 in USD).
+    static let trade = BodyShape.object([
+        "buyer": .scalar, "seller": .scalar, "instrument": .scalar, "quantity": .scalar, "price": .scalar,
+        "buyerFee": .scalar, "sellerFee": .scalar, "feeCurrency": .scalar,
+    ])
+    static let bookLevel = BodyShape.object(["price": .scalar, "size": .scalar, "account": .scalar])
+    /// One instrument's whole ladder (the journal's `book` event), replacing the previous one.
+    static let book = BodyShape.object(["instrument": .scalar, "bids": .array(bookLevel), "asks": .array(bookLevel)])
     static let legsObject = BodyShape.object(["positions": .array(leg)])
 }
 

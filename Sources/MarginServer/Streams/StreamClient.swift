@@ -93,17 +93,31 @@ final class StreamHub: Sendable {
         metrics.gauge("margin_stream_clients").record(n)
     }
 
-    /// Publishes an event about `account` to the clients of that account and to the all-accounts clients.
-    func publish(_ event: JSONValue, account: String) {
-        let targets = clients.withLock { c in c.values.filter { $0.account == nil || $0.account == account } }
+    /// Publishes an event about `accounts` to the clients of those accounts and to the all-accounts clients
+    /// (every client once).
+    func publish(_ event: JSONValue, accounts: [String]) {
+        let targets = clients.withLock { c in
+            c.values.filter { client in client.account.map { accounts.contains($0) } ?? true }
+        }
         for t in targets { t.push(event) }
     }
 
-    /// Consumes the engine's health transitions until the engine shuts down or the task is cancelled.
+    /// Consumes the engine's health transitions and liquidation notices (margin calls, liquidation steps and
+    /// ends, takeovers, deleveraging, alerts) until the engine shuts down or the task is cancelled.
     func run(engine: RiskEngine) async {
         let changes = await engine.healthChanges()
-        for await change in changes {
-            publish(StreamMessage.health(change), account: change.account)
+        let notices = await engine.liquidationNotices()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await change in changes {
+                    self.publish(StreamMessage.health(change), accounts: [change.account])
+                }
+            }
+            group.addTask {
+                for await notice in notices {
+                    self.publish(StreamMessage.liquidation(notice), accounts: notice.accounts)
+                }
+            }
         }
     }
 
@@ -138,6 +152,12 @@ enum StreamMessage {
         .object([("type", .string("health")), ("account", .string(h.account)), ("from", .string(h.from.rawValue)),
                  ("to", .string(h.to.rawValue)), ("equity", .finite(h.equity)),
                  ("maintenanceMargin", .finite(h.maintenanceMargin)), ("initialMargin", .finite(h.initialMargin))])
+    }
+
+    /// A liquidation action as journaled: `{"type": "liquidation", "kind": "marginCall" | …, "sequence", "event"}`.
+    static func liquidation(_ n: LiquidationNotice) -> JSONValue {
+        .object([("type", .string("liquidation")), ("kind", .string(n.kind)), ("sequence", .double(Double(n.sequence))),
+                 ("accounts", .array(n.accounts.map(JSONValue.string))), ("event", n.event.json)])
     }
 
     static func notice(_ reason: String) -> JSONValue {

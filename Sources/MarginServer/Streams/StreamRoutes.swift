@@ -34,7 +34,7 @@ extension MarginServer {
                 if let refusal = ws.requestContext.refusal { throw refusal }
                 try await admitStream(ws.request, context: ws.requestContext)
             } catch {
-                try await Self.refuse(error, outbound: outbound)
+                try await Self.refuse(error, inbound: inbound, outbound: outbound)
                 return
             }
             let account = ws.request.uri.queryParameters["account"].map(String.init)
@@ -56,15 +56,31 @@ extension MarginServer {
         }
     }
 
-    /// A refused subscription: one `{"type": "error", "status", "error", "message"}` message, then a close with
-    /// code 4000 + the HTTP status (4401 unauthenticated, 4403 forbidden, 4404 unknown account, 4429 rate
-    /// limited, 4503 recovering).
-    static func refuse(_ refusal: APIError, outbound: WebSocketOutboundWriter) async throws {
+    /// A refused subscription: one `{"type": "error", "status", "error", "message"}` message; then the client has
+    /// a second to close, after which the server closes with code 4000 + the HTTP status (4401 unauthenticated,
+    /// 4403 forbidden, 4404 unknown account, 4429 rate limited, 4503 recovering). (Closing at once can overtake
+    /// the message at the client.)
+    static func refuse(_ refusal: APIError, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter)
+        async throws
+    {
         let status = Int(refusal.status.code)
         var pairs: [(String, JSONValue)] = [("type", .string("error")), ("status", .double(Double(status)))]
         if case .object(let fields) = refusal.json { pairs += fields }
         try await outbound.write(.text(JSONValue.object(pairs).serialized(pretty: false)))
-        try await outbound.close(.unknown(UInt16(4_000 + status)), reason: refusal.code)
+        let clientClosed = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                do { for try await _ in inbound {} } catch {}
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(1))
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        if !clientClosed { try await outbound.close(.unknown(UInt16(4_000 + status)), reason: refusal.code) }
     }
 
     private func stream(account: String?, engine: RiskEngine, inbound: WebSocketInboundStream,
