@@ -164,7 +164,7 @@ let package = Package(
         // Runs the built `margin` executable: output formats, exit codes, golden outputs over examples/.
         .testTarget(
             name: "MarginCLITests",
-            dependencies: ["MarginCore"],
+            dependencies: ["MarginCore", "MarginTestSupport"],
             exclude: ["Golden"],
             swiftSettings: strictSwift
         ),

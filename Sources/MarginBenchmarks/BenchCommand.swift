@@ -7,7 +7,7 @@ import MarginApp
 /// Subcommands live in their own files (`BenchPricingCommand.swift`, …) and share the timing and statistics helpers
 /// below. Numbers from a debug build are meaningless: run `swift run -c release margin-bench <area>`.
 @main
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "margin-bench",
         abstract: "Benchmarks (run a release build: swift run -c release margin-bench …).",

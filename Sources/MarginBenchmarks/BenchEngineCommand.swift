@@ -15,7 +15,12 @@ import MarginStorage
 ///    conflator; reported: applied updates/s and staleness p50/p99/max (tick arrival → all accounts re-margined).
 /// 4. Journal appends/s on SQLite with fsync (synchronous=FULL), one event per transaction and 100 per transaction.
 /// 5. Memory: resident set size before and after building the population.
-struct BenchEngineCommand: ParsableCommand {
+///
+/// Everything runs through ``RiskEngine`` (the one driver). The single-update figures (1, 2, 1b) are taken on the
+/// engine's own thread (``RiskEngine/timedSubmit(_:)``): submit start → the nearest 100 / every account
+/// re-margined, the boundaries of the figures before the driver existed; the sustained figures (3) go the whole
+/// way: producer thread → conflator → the engine's market loop.
+struct BenchEngineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "engine",
         abstract: "Engine benchmarks: full re-margin, top-100 latency, sustained updates, SQLite appends, memory.")
@@ -32,19 +37,19 @@ struct BenchEngineCommand: ParsableCommand {
     @Option(help: "ρ(BTC, ETH) of the correlated-mode engine in the side-by-side case (nan = skip the case).")
     var correlatedRho: Double = 0.8
 
-    func run() throws {
+    func run() async throws {
         let rss0 = residentBytes()
         let t0 = ContinuousClock.now
         var market = SimulatedMarket(seed: 42)
         let genesis = Population.genesis(market: market, optionsPerUnderlying: options, accounts: accounts,
                                          positionsPerAccount: positions, seed: 43)
-        let engine = try EngineCore(store: InMemoryJournal(), genesis: genesis, snapshotGenesis: false)
-        engine.setPriorityCount(priorityCount)
+        let engine = try await RiskEngine.open(store: InMemoryJournal(), genesis: genesis, snapshotGenesis: false)
+        await engine.setPriorityCount(priorityCount)
         let rss1 = residentBytes()
-        let counts = engine.healthCounts
+        let counts = await engine.healthCounts
         print("machine: \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores; \(Date()); kernels: "
-              + "pricing \(Black76Grid.instructionSet), aggregation \(engine.aggregationInstructionSet)")
-        print("population: \(accounts) accounts × \(positions) positions, \(engine.state.instruments.count) instruments "
+              + "pricing \(Black76Grid.instructionSet), aggregation \(await engine.aggregationInstructionSet)")
+        print("population: \(accounts) accounts × \(positions) positions, \(await engine.state.instruments.count) instruments "
               + "(\(options) options per underlying), built in \(fmt((ContinuousClock.now - t0).secondsValue)) s")
         print("health: " + Health.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", "))
         print("memory: RSS \(rss1 >> 20) MiB after build (\(rss0 >> 20) MiB before; includes the genesis EngineState "
@@ -52,13 +57,13 @@ struct BenchEngineCommand: ParsableCommand {
 
         // 1c: the same BTC updates in sum and correlated mode side by side (two more engines, dropped after).
         if !correlatedRho.isNaN {
-            try CorrelatedModeBenchmark.run(genesis: genesis, market: market, repetitions: repetitions,
+            try await CorrelatedModeBenchmark.run(genesis: genesis, market: market, repetitions: repetitions,
                                             rho: correlatedRho)
         }
 
         // 1 + 2: single BTC updates, on one thread and on two.
         for threads in [1, 2] {
-            engine.setThreads(threads)
+            await engine.setThreads(threads)
             var full: [Double] = []
             var top: [Double] = []
             var topIndex: [Double] = []
@@ -66,15 +71,12 @@ struct BenchEngineCommand: ParsableCommand {
             var profiles: [PassProfile] = []
             for k in 0..<(repetitions + 1) {
                 let update = market.step(0, seconds: 0.1, withSurface: k % 4 == 0)
-                var priorityAt: ContinuousClock.Instant?
-                let start = ContinuousClock.now
-                try engine.submit(.market(update), onPriorityDone: { priorityAt = .now })
-                let end = ContinuousClock.now
+                let timing = try await engine.timedSubmit(.market(update))
                 if k == 0 { continue }
-                full.append((end - start).secondsValue)
-                top.append(((priorityAt ?? end) - start).secondsValue)
+                full.append(timing.full)
+                top.append(timing.top)
                 if k % 4 == 0 { topSurface.append(top[top.count - 1]) } else { topIndex.append(top[top.count - 1]) }
-                profiles.append(engine.lastPass)
+                profiles.append(await engine.lastPass)
             }
             let label = threads == 1 ? "one thread" : "two threads"
             print("BTC update → every affected account re-margined (\(label)): median \(ms(median(full))) ms, "
@@ -96,44 +98,47 @@ struct BenchEngineCommand: ParsableCommand {
         var both: [Double] = []
         for _ in 0..<max(1, repetitions / 3) {
             let updates = [market.step(0, seconds: 0.1, withSurface: false), market.step(1, seconds: 0, withSurface: false)]
-            let start = ContinuousClock.now
-            try engine.submitMarkets(updates)
-            both.append((ContinuousClock.now - start).secondsValue)
+            both.append(try await engine.timedMarkets(updates))
         }
         print("BTC + ETH updates pending together → one pass re-margining every account: median \(ms(median(both))) ms, "
               + "p90 \(ms(quantile(both, 0.9))) ms (\(both.count) passes)")
 
-        // 3: sustained.
+        // 3: sustained, through the engine's market loop.
+        let marketLoop = Task { await engine.runMarketLoop() }
         for rate in rates {
-            let r = sustained(engine: engine, market: &market, rate: rate)
+            let r = await sustained(engine: engine, market: &market, rate: rate)
             print(String(format: "sustained: offered %.0f ticks/s → applied %.0f updates/s, staleness p50 %.1f ms, p99 %.1f ms, max %.1f ms",
                          rate, r.applied, r.p50 * 1e3, r.p99 * 1e3, r.max * 1e3))
         }
 
-        let check = engine.verifyAggregation()
+        await engine.shutdown()
+        await marketLoop.value
+        let check = await engine.verifyAggregation()
         print("aggregation check: \(check.accounts) accounts, \(check.mismatches) differing by any bit from the scalar reference")
 
         // 4: SQLite appends.
         let path = URL(fileURLWithPath: tmp).appendingPathComponent("bench-\(UUID().uuidString).sqlite").path
         defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
         let sqlite = try SQLiteJournalStore(path: path)
-        let payload = EngineEvent.fill(Fill(account: "acct-000001", instrument: "BTC-PERP", quantity: 1,
-                                            price: Decimal(string: "100000.5") ?? 1, fee: 1)).payload
+        // (Appends awaited one after the other, as the engine makes them.)
+        let payload = EngineEvent.trade(Trade(buyer: "acct-000001", seller: "lp-0", instrument: "BTC-PERP", quantity: 1,
+                                              price: Decimal(string: "100000.5") ?? 1, buyerFee: 1)).payload
         var seq: UInt64 = 0
-        let single = ContinuousClock().measure {
+        let single = await ContinuousClock().measure {
             for _ in 0..<appends {
                 seq += 1
-                try? sqlite.append([JournalRecord(sequence: seq, payload: payload)])
+                try? await sqlite.append([JournalRecord(sequence: seq, payload: payload)])
             }
         }
         let batches = max(1, appends / 100)
-        let batched = ContinuousClock().measure {
+        let batched = await ContinuousClock().measure {
             for _ in 0..<batches {
                 let records = (1...100).map { JournalRecord(sequence: seq + UInt64($0), payload: payload) }
                 seq += 100
-                try? sqlite.append(records)
+                try? await sqlite.append(records)
             }
         }
+        await sqlite.close()
         print(String(format: "SQLite journal (WAL, synchronous=FULL, %@): %.0f appends/s one per transaction, %.0f events/s in batches of 100",
                      tmp, Double(appends) / single.secondsValue, Double(batches * 100) / batched.secondsValue))
 
@@ -141,26 +146,31 @@ struct BenchEngineCommand: ParsableCommand {
         let snapPath = URL(fileURLWithPath: tmp).appendingPathComponent("bench-\(UUID().uuidString).sqlite").path
         defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: snapPath + s) } }
         let snapStore = try SQLiteJournalStore(path: snapPath)
-        let snapshotEngine = try EngineCore(store: snapStore, genesis: engine.state, snapshotGenesis: false)
-        let report = try snapshotEngine.writeSnapshot()
-        let liveDigest = engine.digest
-        var recovered: EngineCore?
-        let recovery = try ContinuousClock().measure { recovered = try EngineCore(store: snapStore) }
+        let snapshotEngine = try await RiskEngine.open(store: snapStore, genesis: await engine.state,
+                                                       snapshotGenesis: false)
+        let report = try await snapshotEngine.writeSnapshot()
+        let liveDigest = await engine.digest
+        // Recovery from the same file, read-only (the snapshot engine holds the writer lock).
+        let recoveryStart = ContinuousClock.now
+        let recovered = try await RiskEngine.open(store: try SQLiteJournalStore(path: snapPath, mode: .readOnly),
+                                                  faultPolicy: .stop)
+        let recovery = ContinuousClock.now - recoveryStart
+        let recoveredDigest = await recovered.digest
+        await recovered.close()
         print(String(format: "snapshot of %d accounts: %.1f MB canonical JSON, encoded in %.2f s, stored (fsync) in %.2f s; "
                      + "recovery from it (decode, rebuild, price every array, margin every account) %.2f s; digest %@",
                      accounts, Double(report.bytes) / 1e6, report.encodeSeconds, report.saveSeconds,
-                     recovery.secondsValue, recovered?.digest == liveDigest ? "equal to the live engine's" : "DIFFERENT"))
-        recovered = nil
+                     recovery.secondsValue, recoveredDigest == liveDigest ? "equal to the live engine's" : "DIFFERENT"))
         // The writer keeps journaling while a snapshot is written in the background.
         let done = StopFlag()
-        let background = snapshotEngine.writeSnapshotInBackground { _ in done.set() }
+        let background = await snapshotEngine.writeSnapshotInBackground { _ in done.set() }
         var latencies: [Double] = []
-        var next = try snapStore.lastSequence()
+        var next = try await snapStore.lastSequence()
         let backgroundStart = ContinuousClock.now
         while background && !done.isSet {
             next += 1
             let t = ContinuousClock.now
-            try snapStore.append([JournalRecord(sequence: next, payload: payload)])
+            try await snapStore.append([JournalRecord(sequence: next, payload: payload)])
             latencies.append((ContinuousClock.now - t).secondsValue)
         }
         print(String(format: "while a background snapshot was written (%.2f s): %d journal appends (fsync each), "
@@ -168,21 +178,22 @@ struct BenchEngineCommand: ParsableCommand {
                      (ContinuousClock.now - backgroundStart).secondsValue, latencies.count,
                      quantile(latencies, 0.5) * 1e3, quantile(latencies, 0.99) * 1e3, (latencies.max() ?? .nan) * 1e3))
         print("memory: RSS \(residentBytes() >> 20) MiB at end")
+        await snapshotEngine.close()
     }
 
-    private func sustained(engine: EngineCore, market: inout SimulatedMarket, rate: Double)
+    private func sustained(engine: RiskEngine, market: inout SimulatedMarket, rate: Double) async
         -> (applied: Double, p50: Double, p99: Double, max: Double)
     {
-        let conflator = MarketConflator()
         let stop = StopFlag()
         let producerMarket = market
+        _ = await engine.takeStats()
         let producer = Thread {
             var m = producerMarket
             let interval = 1 / rate
             var next = ContinuousClock.now
             var k = 0
             while !stop.isSet {
-                conflator.offer(m.step(k % 2, seconds: interval, withSurface: false))
+                engine.offer(m.step(k % 2, seconds: interval, withSurface: false))
                 k += 1
                 next = next.advanced(by: .seconds(interval))
                 let wait = next - ContinuousClock.now
@@ -190,32 +201,20 @@ struct BenchEngineCommand: ParsableCommand {
             }
         }
         producer.start()
-        var stale: [Double] = []
-        var applied = 0
-        let start = ContinuousClock.now
-        while (ContinuousClock.now - start).secondsValue < sustainSeconds {
-            let pending = conflator.drain()
-            if pending.isEmpty {
-                Thread.sleep(forTimeInterval: 0.0001)
-                continue
-            }
-            // One pass for every pending underlying.
-            let ack = try? engine.submitMarkets(pending.map(\.update))
-            applied += ack?.sequences.count ?? 0
-            let now = ContinuousClock.now
-            for p in pending { stale.append((now - p.firstArrival).secondsValue) }
-        }
+        try? await Task.sleep(for: .seconds(sustainSeconds))
         stop.set()
-        Thread.sleep(forTimeInterval: 0.01)
-        _ = conflator.drain()
+        try? await Task.sleep(for: .milliseconds(100))
+        let stats = await engine.takeStats()
+        let stale = stats.staleness.map(\.secondsValue)
         // Continue the walk where the engine is.
+        let state = await engine.state
         for i in market.underlyings.indices {
-            if let m = engine.state.markets[market.underlyings[i].name] {
+            if let m = state.markets[market.underlyings[i].name] {
                 market.underlyings[i].index = m.index
                 market.time = max(market.time, m.time)
             }
         }
-        return (Double(applied) / sustainSeconds, quantile(stale, 0.5), quantile(stale, 0.99), stale.max() ?? .nan)
+        return (Double(stats.updates) / sustainSeconds, quantile(stale, 0.5), quantile(stale, 0.99), stale.max() ?? .nan)
     }
 
     private func median(_ xs: [Double]) -> Double { quantile(xs, 0.5) }
@@ -236,4 +235,29 @@ struct BenchEngineCommand: ParsableCommand {
         }
         return "unknown CPU"
     }
+}
+
+extension RiskEngine {
+    /// Submits `event` and times it on the engine's thread (no thread hop inside the measurement): seconds from
+    /// the submit to every affected account re-margined (`full`) and to the 100 nearest liquidation (`top`).
+    func timedSubmit(_ event: EngineEvent) async throws(EngineError) -> (full: Double, top: Double) {
+        let stamp = BenchStamp()
+        let start = ContinuousClock.now
+        try await submit(event, reportAfter: 100, onPriorityDone: { stamp.mark() })
+        let end = ContinuousClock.now
+        return ((end - start).secondsValue, ((stamp.instant ?? end) - start).secondsValue)
+    }
+
+    /// Submits a batch of market updates (one pass), timed on the engine's thread, seconds.
+    func timedMarkets(_ updates: [MarketUpdate]) async throws(EngineError) -> Double {
+        let start = ContinuousClock.now
+        try await submitMarkets(updates, reportAfter: 100, onPriorityDone: nil)
+        return (ContinuousClock.now - start).secondsValue
+    }
+}
+
+/// When the pass reached the nearest 100 (written and read on the engine's thread).
+private final class BenchStamp: @unchecked Sendable {
+    private(set) var instant: ContinuousClock.Instant?
+    func mark() { instant = .now }
 }

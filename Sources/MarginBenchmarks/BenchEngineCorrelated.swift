@@ -18,7 +18,7 @@ enum CorrelatedModeBenchmark {
     /// Builds two engines on `genesis` (one per mode), runs `repetitions` BTC updates (every 4th with a new
     /// surface) through both, and prints medians, p90 and the ratio.
     static func run(genesis: EngineState, market start: SimulatedMarket, repetitions: Int, rho: Double,
-                    sample: Int = 1_000) throws {
+                    sample: Int = 1_000) async throws {
         var correlatedParameters = genesis.parameters
         correlatedParameters.correlationMode = .correlated
         var correlatedGenesis = genesis
@@ -27,33 +27,33 @@ enum CorrelatedModeBenchmark {
         var sumGenesis = genesis
         sumGenesis.parameters.correlationMode = .sum
         let build = ContinuousClock.now
-        let sum = try EngineCore(store: InMemoryJournal(), genesis: sumGenesis, snapshotGenesis: false)
-        let correlated = try EngineCore(store: InMemoryJournal(), genesis: correlatedGenesis, snapshotGenesis: false)
+        let sum = try await RiskEngine.open(store: InMemoryJournal(), genesis: sumGenesis, snapshotGenesis: false)
+        let correlated = try await RiskEngine.open(store: InMemoryJournal(), genesis: correlatedGenesis,
+                                                   snapshotGenesis: false)
         let stress = correlatedParameters.correlationStress
         print("side by side: sum and correlated (ρ(BTC, ETH) = \(rho), stress ±\(stress)) "
               + "engines on the same \(genesis.accounts.count) accounts, built in "
               + String(format: "%.1f s", (ContinuousClock.now - build).secondsValue))
         var market = start
         for threads in [1, 2] {
-            sum.setThreads(threads)
-            correlated.setThreads(threads)
+            await sum.setThreads(threads)
+            await correlated.setThreads(threads)
             var figures = Figures()
             var sweeps = Figures()
             for k in 0..<(repetitions + 1) {
                 let update = market.step(0, seconds: 0.1, withSurface: k % 4 == 0)
                 // Alternate which engine goes first, so neither always runs on a warmer cache.
-                let order: [EngineCore] = k % 2 == 0 ? [sum, correlated] : [correlated, sum]
+                // Timed on each engine's thread (``RiskEngine/timedSubmit(_:)``: no thread hop inside).
+                let order: [RiskEngine] = k % 2 == 0 ? [sum, correlated] : [correlated, sum]
                 var times: [ObjectIdentifier: Double] = [:]
                 for engine in order {
-                    let t = ContinuousClock.now
-                    try engine.submit(.market(update))
-                    times[ObjectIdentifier(engine)] = (ContinuousClock.now - t).secondsValue
+                    times[ObjectIdentifier(engine)] = try await engine.timedSubmit(.market(update)).full
                 }
                 if k == 0 { continue }
                 figures.sum.append(times[ObjectIdentifier(sum)] ?? .nan)
                 figures.correlated.append(times[ObjectIdentifier(correlated)] ?? .nan)
-                sweeps.sum.append(sum.lastPass.sweep)
-                sweeps.correlated.append(correlated.lastPass.sweep)
+                sweeps.sum.append(await sum.lastPass.sweep)
+                sweeps.correlated.append(await correlated.lastPass.sweep)
             }
             let label = threads == 1 ? "one thread" : "two threads"
             let (s, c) = (median(figures.sum), median(figures.correlated))
@@ -63,16 +63,18 @@ enum CorrelatedModeBenchmark {
                   + "(\(repetitions) updates each, interleaved; sweep medians \(ms(median(sweeps.sum))) / "
                   + "\(ms(median(sweeps.correlated))) ms)")
         }
-        let check = correlated.verifyAggregation()
+        let check = await correlated.verifyAggregation()
         print("correlated aggregation check: \(check.accounts) accounts, \(check.mismatches) differing by any bit "
               + "from the scalar reference (components and price-loss curves)")
-        let calculator = MarginCalculator(parameters: correlated.state.parameters)
-        let snapshot = correlated.state.marketSnapshot()
+        let state = await correlated.state
+        let margins = await correlated.margins
+        let calculator = MarginCalculator(parameters: state.parameters)
+        let snapshot = state.marketSnapshot()
         var differing = 0
         var checked = 0
-        let names = correlated.state.accounts.keys.sorted()
+        let names = state.accounts.keys.sorted()
         for name in names.enumerated().filter({ $0.offset % max(1, names.count / sample) == 0 }).map(\.element) {
-            guard let portfolio = correlated.state.portfolio(of: name), let m = correlated.margin(of: name),
+            guard let portfolio = state.portfolio(of: name), let m = margins[name],
                   let report = try? calculator.margin(of: portfolio, market: snapshot, explain: false) else { continue }
             checked += 1
             if m.maintenanceMargin.bitPattern != report.requirement.maintenanceMargin.bitPattern { differing += 1 }

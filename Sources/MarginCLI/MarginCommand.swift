@@ -4,7 +4,7 @@ import MarginCore
 
 /// The `margin` tool: pricing, margin calculation, what-if, reports and the real-time engine from the command line
 /// (benchmarks are the `margin-bench` executable).
-struct MarginCommand: ParsableCommand {
+struct MarginCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "margin",
         abstract: "Portfolio-margin risk engine for crypto derivatives.",
@@ -16,10 +16,14 @@ struct MarginCommand: ParsableCommand {
 /// Runs the command; every usage or input error exits with status 2 and a message naming the field.
 @main
 enum MarginMain {
-    static func main() {
+    static func main() async {
         do {
             var command = try MarginCommand.parseAsRoot()
-            try command.run()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
         } catch let error as InputError {
             printError("error: \(error)")
             Foundation.exit(2)

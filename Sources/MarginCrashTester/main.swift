@@ -3,14 +3,15 @@ import MarginEngine
 import MarginSimulation
 import MarginStorage
 
-// The crash tester: runs the engine on a SQLite journal and prints one line per acknowledged event, so that a test
-// can SIGKILL it at any point and check that every acknowledged event survived.
+// The crash tester: runs the engine (`RiskEngine`) on a SQLite journal and prints one line per acknowledged event,
+// so that a test can SIGKILL it at any point and check that every acknowledged event survived.
 //
 //   MarginCrashTester --db PATH [--seed N] [--events N]
 //
 // Output (stdout, flushed per line): `READY <seq> <digest>`, then per step `ACK <seq> <digest>` (the event and any
 // health changes it caused are durable), `REJ <seq> <reason>` (rejected; nothing changed) or `SNAP <seq>`;
-// `DONE <seq> <digest>` at the end. Exit status 2 on bad arguments, 1 on a storage error.
+// `DONE <seq> <digest>` at the end. Exit status 2 on bad arguments, 1 on a storage error (the message on stderr;
+// a journal held by another engine says "journal is in use").
 
 /// Writes one line straight to file descriptor 1 (no buffering: a line written is a line the test can read).
 func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
@@ -33,27 +34,34 @@ guard let path else {
     FileHandle.standardError.write(Data("usage: MarginCrashTester --db PATH [--seed N] [--events N]\n".utf8))
     exit(2)
 }
-do {
+
+/// Runs the workload; the engine stops at the first storage fault.
+func crashRun(path: String, seed: UInt64, events: Int) async throws(EngineError) {
     let store = try SQLiteJournalStore(path: path)
-    let engine = try EngineCore(store: store, genesis: CrashWorkload.genesis())
-    engine.journalHealthChanges()
-    emit("READY \(engine.state.sequence) \(engine.digest)")
+    let engine = try await RiskEngine.open(store: store, genesis: CrashWorkload.genesis(), faultPolicy: .stop)
+    try await engine.journalHealthChanges()
+    emit("READY \(await engine.sequence) \(await engine.digest)")
     for step in 0..<events {
-        switch CrashWorkload.next(state: engine.state, seed: seed &+ UInt64(step) &* 1_000_003) {
+        switch CrashWorkload.next(state: await engine.state, seed: seed &+ UInt64(step) &* 1_000_003) {
         case .snapshot:
-            try engine.writeSnapshot()
-            emit("SNAP \(engine.state.sequence)")
+            try await engine.writeSnapshot()
+            emit("SNAP \(await engine.sequence)")
         case .event(let event):
             do {
-                try engine.submit(event)
-                emit("ACK \(engine.state.sequence) \(engine.digest)")
-            } catch let error {
-                if case .storage = error { throw error }
-                emit("REJ \(engine.state.sequence) \(error)")
+                try await engine.submit(event)
+                emit("ACK \(await engine.sequence) \(await engine.digest)")
+            } catch {
+                if error.isStorageFault { throw error }
+                emit("REJ \(await engine.sequence) \(error)")
             }
         }
     }
-    emit("DONE \(engine.state.sequence) \(engine.digest)")
+    emit("DONE \(await engine.sequence) \(await engine.digest)")
+    await engine.close()
+}
+
+do {
+    try await crashRun(path: path, seed: seed, events: events)
 } catch {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     exit(1)

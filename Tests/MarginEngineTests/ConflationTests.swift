@@ -33,7 +33,7 @@ import Testing
     @Test("the engine applies only the latest conflated price and publishes health changes")
     func engineConflation() async throws {
         let store = InMemoryJournal()
-        let engine = try RiskEngine(store: store, genesis: EngineFixtures.genesis())
+        let engine = try await EngineFixtures.engine(store: store)
         let updates = await engine.healthChanges()
         let btc = await engine.state.markets["BTC"]!
         for k in 1...50 {
@@ -42,7 +42,7 @@ import Testing
         }
         let before = try store.lastSequence()
         await engine.processPendingMarket()
-        let records = try store.allRecords(after: before)
+        let records = try await store.allRecords(after: before)
         let markets = try records.map { try EngineEvent(payload: $0.payload) }.compactMap { e -> MarketUpdate? in
             if case .market(let m) = e { return m }
             return nil
@@ -51,7 +51,8 @@ import Testing
         #expect(markets.first?.index == btc.index * (1 - 0.004 * 50))
         let stats = await engine.takeStats()
         #expect(stats.updates == 1 && stats.superseded == 49)
-        let healthRecords = records.count - 1
+        // The update's health changes; its follow-ups (liquidation actions) are journaled too, with theirs.
+        let healthRecords = try records.filter { try EngineEvent(payload: $0.payload).kind == "health" }.count
         await engine.shutdown()
         var received = 0
         for await _ in updates { received += 1 }

@@ -22,13 +22,14 @@ import Testing
     }
 
     /// The core's margin of every account of `core`, on the engine's markets and `correlations`.
-    static func coreMargins(_ core: EngineCore, correlations: CorrelationTable) throws -> [String: MarginReport] {
-        let calculator = MarginCalculator(parameters: core.state.parameters)
-        var market = core.state.marketSnapshot()
+    static func coreMargins(_ core: RiskEngine, correlations: CorrelationTable) async throws -> [String: MarginReport] {
+        let state = await core.state
+        let calculator = MarginCalculator(parameters: state.parameters)
+        var market = state.marketSnapshot()
         market.correlations = correlations
         var out: [String: MarginReport] = [:]
-        for name in core.state.accounts.keys {
-            out[name] = try calculator.margin(of: try #require(core.state.portfolio(of: name)), market: market, explain: false)
+        for name in state.accounts.keys {
+            out[name] = try calculator.margin(of: try #require(state.portfolio(of: name)), market: market, explain: false)
         }
         return out
     }
@@ -37,34 +38,34 @@ import Testing
 
     /// An engine with the simulated markets and listings, correlated mode, an ATM BTC call and an ATM ETH put
     /// listed, and account `pair` long the call and long the puts: long BTC, short ETH.
-    static func pairEngine(store: InMemoryJournal = InMemoryJournal()) throws -> EngineCore {
-        let core = try F.emptyEngine(store: store)
-        try core.submit(.parameters(correlatedParameters))
+    static func pairEngine(store: InMemoryJournal = InMemoryJournal()) async throws -> RiskEngine {
+        let core = try await F.emptyEngine(store: store)
+        try await core.submit(.parameters(correlatedParameters))
         let expiry = F.market.expiries[1]
-        try core.submit(.listing(Listing(id: "BTC-ATM-C", instrument: Instrument(
+        try await core.submit(.listing(Listing(id: "BTC-ATM-C", instrument: Instrument(
             underlying: "BTC", kind: .option(OptionContract(expiry: expiry, strike: 100_000, right: .call)),
             settlement: .linear))))
-        try core.submit(.listing(Listing(id: "ETH-ATM-P", instrument: Instrument(
+        try await core.submit(.listing(Listing(id: "ETH-ATM-P", instrument: Instrument(
             underlying: "ETH", kind: .option(OptionContract(expiry: expiry, strike: 3_500, right: .put)),
             settlement: .linear))))
-        try core.submit(.deposit(Transfer(account: "pair", currency: "USD", amount: 1_000_000)))
-        try core.submit(.fill(Fill(account: "pair", instrument: "BTC-ATM-C", quantity: 1, price: 6_000)))
-        try core.submit(.fill(Fill(account: "pair", instrument: "ETH-ATM-P", quantity: 28, price: 250)))
+        try await core.submit(.deposit(Transfer(account: "pair", currency: "USD", amount: 1_000_000)))
+        try await core.submit(F.trade(account: "pair", instrument: "BTC-ATM-C", quantity: 1, price: 6_000))
+        try await core.submit(F.trade(account: "pair", instrument: "ETH-ATM-P", quantity: 28, price: 250))
         return core
     }
 
     @Test("correlated mode: every margin equals the core calculator's with the same table (1e-9 relative)")
-    func matchesCoreWithTable() throws {
-        let core = try EngineCore(store: InMemoryJournal(), genesis: F.genesis())
-        try core.submit(.parameters(Self.correlatedParameters))
-        let uncorrelated = core.margins
+    func matchesCoreWithTable() async throws {
+        let core = try await F.engine()
+        try await core.submit(.parameters(Self.correlatedParameters))
+        let uncorrelated = await core.margins
         let table = Self.table([("BTC", "ETH", 0.8)])
-        try core.submit(.correlations(table))
-        #expect(core.state.correlations == table)
-        let reports = try Self.coreMargins(core, correlations: table)
+        try await core.submit(.correlations(table))
+        #expect(await core.state.correlations == table)
+        let reports = try await Self.coreMargins(core, correlations: table)
         var changed = 0
         for (name, report) in reports {
-            let m = try #require(core.margin(of: name))
+            let m = try #require(await core.margin(of: name))
             #expect(Self.close(m.maintenanceMargin, report.requirement.maintenanceMargin), "\(name) MM")
             #expect(Self.close(m.initialMargin, report.requirement.initialMargin), "\(name) IM")
             #expect(Self.close(m.equity, report.equity), "\(name) equity")
@@ -74,126 +75,129 @@ import Testing
         #expect(changed > 0, "ρ = 0.8 changes some account's margin")
         // A market move re-margins through the same table.
         var market = F.market
-        try core.submit(.market(market.step(0, seconds: 60, withSurface: true)))
-        for (name, report) in try Self.coreMargins(core, correlations: table) {
-            let m = try #require(core.margin(of: name))
+        try await core.submit(.market(market.step(0, seconds: 60, withSurface: true)))
+        for (name, report) in try await Self.coreMargins(core, correlations: table) {
+            let m = try #require(await core.margin(of: name))
             #expect(Self.close(m.maintenanceMargin, report.requirement.maintenanceMargin), "\(name) MM after a move")
         }
-        #expect(core.verifyAggregation().mismatches == 0)
+        #expect(await core.verifyAggregation().mismatches == 0)
     }
 
     @Test("a long-BTC / short-ETH pair's margin falls as ρ(BTC, ETH) rises, and equals the core's at each ρ")
-    func pairMarginFallsWithRho() throws {
-        let core = try Self.pairEngine()
+    func pairMarginFallsWithRho() async throws {
+        let core = try await Self.pairEngine()
         var mms: [Double] = []
         for rho in [-0.5, 0.0, 0.5, 0.9] {
             let table = Self.table([("BTC", "ETH", rho)])
-            try core.submit(.correlations(table))
-            let m = try #require(core.margin(of: "pair"))
-            let report = try #require(try Self.coreMargins(core, correlations: table)["pair"])
+            try await core.submit(.correlations(table))
+            let m = try #require(await core.margin(of: "pair"))
+            let report = try #require(try await Self.coreMargins(core, correlations: table)["pair"])
             #expect(Self.close(m.maintenanceMargin, report.requirement.maintenanceMargin), "ρ = \(rho)")
             mms.append(m.maintenanceMargin)
         }
         for k in 1..<mms.count { #expect(mms[k] < mms[k - 1], "MM by ρ: \(mms)") }
         // An engine that never got a table has ρ = 0.
-        let plain = try Self.pairEngine()
-        #expect(plain.margin(of: "pair")?.maintenanceMargin == mms[1])
+        let plain = try await Self.pairEngine()
+        #expect(await plain.margin(of: "pair")?.maintenanceMargin == mms[1])
     }
 
     @Test("a table change in sum mode changes no margin; switching to correlated then uses it (same as live)")
-    func sumModeKeepsTable() throws {
+    func sumModeKeepsTable() async throws {
         let table = Self.table([("BTC", "ETH", 0.8)])
-        let a = try EngineCore(store: InMemoryJournal(), genesis: F.genesis())
-        let before = a.marginDigest
-        try a.submit(.correlations(table))
-        #expect(a.marginDigest == before)
-        try a.submit(.parameters(Self.correlatedParameters))
-        let b = try EngineCore(store: InMemoryJournal(), genesis: F.genesis())
-        try b.submit(.parameters(Self.correlatedParameters))
-        try b.submit(.correlations(table))
+        let a = try await F.engine()
+        let before = await a.marginDigest
+        try await a.submit(.correlations(table))
+        #expect(await a.marginDigest == before)
+        try await a.submit(.parameters(Self.correlatedParameters))
+        let b = try await F.engine()
+        try await b.submit(.parameters(Self.correlatedParameters))
+        try await b.submit(.correlations(table))
         // Rebuild (parameters after the table) and recombination (table after the parameters) agree bit for bit.
-        #expect(a.marginDigest == b.marginDigest)
-        #expect(a.state.correlations == b.state.correlations)
+        #expect(await a.marginDigest == b.marginDigest)
+        #expect(await a.state.correlations == b.state.correlations)
     }
 
     @Test("invalid tables are rejected with the field named; state, journal and margins unchanged")
-    func rejections() throws {
+    func rejections() async throws {
         let store = InMemoryJournal()
-        let core = try Self.pairEngine(store: store)
-        try core.submit(.market(MarketUpdate(underlying: "SOL", time: core.state.markets["BTC"]!.time, index: 150)))
-        try core.submit(.correlations(Self.table([("BTC", "ETH", 0.5)])))
-        let state = core.state
-        let journal = try store.allRecords(after: 0)
-        let digest = core.digest
-        func rejected(_ table: CorrelationTable, field: String, reason: String) {
+        let core = try await Self.pairEngine(store: store)
+        let btcTime = await core.state.markets["BTC"]!.time
+        try await core.submit(.market(MarketUpdate(underlying: "SOL", time: btcTime, index: 150)))
+        try await core.submit(.correlations(Self.table([("BTC", "ETH", 0.5)])))
+        let state = await core.state
+        let journal = try await store.allRecords(after: 0)
+        let digest = await core.digest
+        func rejected(_ table: CorrelationTable, field: String, reason: String) async {
             do {
-                try core.submit(.correlations(table))
+                try await core.submit(.correlations(table))
                 Issue.record("accepted \(table.pairs)")
             } catch {
                 guard case .invalid(let f, let r) = error else { Issue.record("unexpected \(error)"); return }
                 #expect(f == field)
                 #expect(r.contains(reason), "\(r)")
             }
-            #expect(core.state == state)
-            #expect((try? store.allRecords(after: 0)) == journal)
-            #expect(core.digest == digest)
+            #expect(await core.state == state)
+            #expect((try? await store.allRecords(after: 0)) == journal)
+            #expect(await core.digest == digest)
         }
-        rejected(Self.table([("BTC", "ETH", 1.5)]), field: "correlations[BTC/ETH].rho", reason: "[-1, 1]")
-        rejected(Self.table([("BTC", "ETH", -1.0000001)]), field: "correlations[BTC/ETH].rho", reason: "[-1, 1]")
-        rejected(Self.table([("BTC", "ETH", .nan)]), field: "correlations[BTC/ETH].rho", reason: "finite")
-        rejected(Self.table([("BTC", "ETH", .infinity)]), field: "correlations[BTC/ETH].rho", reason: "finite")
-        rejected(Self.table([("BTC", "BTC", 1)]), field: "correlations[BTC/BTC]", reason: "itself")
-        rejected(Self.table([("BTC", "DOGE", 0.5)]), field: "correlations[BTC/DOGE]", reason: "no market for \"DOGE\"")
+        await rejected(Self.table([("BTC", "ETH", 1.5)]), field: "correlations[BTC/ETH].rho", reason: "[-1, 1]")
+        await rejected(Self.table([("BTC", "ETH", -1.0000001)]), field: "correlations[BTC/ETH].rho", reason: "[-1, 1]")
+        await rejected(Self.table([("BTC", "ETH", .nan)]), field: "correlations[BTC/ETH].rho", reason: "finite")
+        await rejected(Self.table([("BTC", "ETH", .infinity)]), field: "correlations[BTC/ETH].rho", reason: "finite")
+        await rejected(Self.table([("BTC", "BTC", 1)]), field: "correlations[BTC/BTC]", reason: "itself")
+        await rejected(Self.table([("BTC", "DOGE", 0.5)]), field: "correlations[BTC/DOGE]", reason: "no market for \"DOGE\"")
         // Every pair is a valid correlation, but no three assets move like this: not positive definite.
         let nonPD = Self.table([("BTC", "ETH", 0.9), ("BTC", "SOL", 0.9), ("ETH", "SOL", -0.9)])
-        rejected(nonPD, field: "correlations[BTC/SOL]", reason: "not positive definite (fails at pair BTC/SOL)")
+        await rejected(nonPD, field: "correlations[BTC/SOL]", reason: "not positive definite (fails at pair BTC/SOL)")
         // The core rejects the same matrix naming the same pair.
         #expect(throws: InputError.invalid(path: "$.correlations[BTC/SOL]", reason:
             "the correlation matrix is not positive definite (fails at pair BTC/SOL)")) {
             _ = try CorrelationModel(names: ["BTC", "ETH", "SOL"], table: nonPD)
         }
         // A valid 3-underlying table passes; ρ = ±1 is accepted (clamped to ±0.99 by the model, as in the core).
-        try core.submit(.correlations(Self.table([("BTC", "ETH", 0.8), ("BTC", "SOL", 0.6), ("ETH", "SOL", 0.5)])))
-        try core.submit(.correlations(Self.table([("BTC", "ETH", 1)])))
-        #expect(core.state.correlations.rho("ETH", "BTC") == 1)
+        try await core.submit(.correlations(Self.table([("BTC", "ETH", 0.8), ("BTC", "SOL", 0.6), ("ETH", "SOL", 0.5)])))
+        try await core.submit(.correlations(Self.table([("BTC", "ETH", 1)])))
+        #expect(await core.state.correlations.rho("ETH", "BTC") == 1)
         // The empty table resets every pair to ρ = 0.
-        try core.submit(.correlations(CorrelationTable()))
-        #expect(core.state.correlations == CorrelationTable())
+        try await core.submit(.correlations(CorrelationTable()))
+        #expect(await core.state.correlations == CorrelationTable())
     }
 
     @Test("recovery from snapshot + journal, and from genesis, gives the same digest with correlations")
-    func recoveryDigest() throws {
+    func recoveryDigest() async throws {
         let store = InMemoryJournal()
         var market = F.market
         let digest: String
         let correlations: CorrelationTable
         do {
-            let core = try EngineCore(store: store, genesis: F.genesis())
-            try core.submit(.parameters(Self.correlatedParameters))
-            try core.submit(.correlations(Self.table([("BTC", "ETH", 0.8)])))
+            let core = try await F.engine(store: store)
+            try await core.submit(.parameters(Self.correlatedParameters))
+            try await core.submit(.correlations(Self.table([("BTC", "ETH", 0.8)])))
             for k in 0..<12 {
-                _ = try? core.submit(.market(market.step(k % 2, seconds: 60, withSurface: k % 5 == 0)))
+                _ = try? await core.submit(.market(market.step(k % 2, seconds: 60, withSurface: k % 5 == 0)))
                 if k == 5 {
-                    try core.writeSnapshot()
-                    try core.submit(.correlations(Self.table([("BTC", "ETH", -0.3)])))
+                    try await core.writeSnapshot()
+                    try await core.submit(.correlations(Self.table([("BTC", "ETH", -0.3)])))
                 }
-                try core.submit(.deposit(Transfer(account: "acct-0\(k % 10)", currency: "USD", amount: 10)))
+                try await core.submit(.deposit(Transfer(account: "acct-0\(k % 10)", currency: "USD", amount: 10)))
             }
-            digest = core.digest
-            correlations = core.state.correlations
+            digest = await core.digest
+            correlations = await core.state.correlations
         }
         #expect(correlations.rho("BTC", "ETH") == -0.3)
-        let engines = try Self.recovered(store, genesis: F.genesis())
-        #expect(engines.map(\.digest) == [digest, digest])
-        #expect(engines.allSatisfy { $0.state.correlations == correlations })
+        let engines = try await Self.recovered(store, genesis: F.genesis())
+        for engine in engines {
+            #expect(await engine.digest == digest)
+            #expect(await engine.state.correlations == correlations)
+        }
     }
 
     /// The engine recovered from `store` (latest snapshot + journal after it), and replayed from `genesis` through
     /// every record after it (ignoring later snapshots).
-    static func recovered(_ store: InMemoryJournal, genesis: EngineState) throws -> [EngineCore] {
+    static func recovered(_ store: InMemoryJournal, genesis: EngineState) async throws -> [RiskEngine] {
         let replay = InMemoryJournal()
-        try replay.append(try store.allRecords(after: genesis.sequence))
-        return [try EngineCore(store: store), try EngineCore(store: replay, genesis: genesis)]
+        try replay.append(try await store.allRecords(after: genesis.sequence))
+        return [try await RiskEngine.open(store: store), try await RiskEngine.open(store: replay, genesis: genesis)]
     }
 
     @Test("the event and the state round-trip through their canonical JSON")

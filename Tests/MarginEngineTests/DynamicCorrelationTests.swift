@@ -43,42 +43,57 @@ import Testing
         }
     }
 
-    static func engine(store: InMemoryJournal = InMemoryJournal()) throws -> (EngineCore, CorrelatedWalk) {
-        let core = try EngineCore(store: store, genesis: F.genesis(accounts: 12, positions: 4))
-        try core.submit(.parameters(Self.correlatedParameters))
-        try core.submit(.correlationPolicy(Self.policy(fallback: CorrelationTableTests.table([("BTC", "ETH", 0.3)]))))
-        let btc = try #require(core.state.markets["BTC"])
-        let eth = try #require(core.state.markets["ETH"])
-        return (core, CorrelatedWalk(rng: SplitMix64(seed: 5), time: max(btc.time, eth.time), btc: btc.index,
-                                     eth: eth.index, rho: 0.7))
+    static func engine(store: InMemoryJournal = InMemoryJournal()) async throws -> (RiskEngine, CorrelatedWalk) {
+        let engine = try await RiskEngine.open(store: store, genesis: F.genesis(accounts: 12, positions: 4))
+        try await engine.submit(.parameters(Self.correlatedParameters))
+        try await engine.submit(.correlationPolicy(Self.policy(
+            fallback: CorrelationTableTests.table([("BTC", "ETH", 0.3)]))))
+        let btc = try #require(await engine.state.markets["BTC"])
+        let eth = try #require(await engine.state.markets["ETH"])
+        return (engine, CorrelatedWalk(rng: SplitMix64(seed: 5), time: max(btc.time, eth.time), btc: btc.index,
+                                       eth: eth.index, rho: 0.7))
     }
 
-    /// Feeds `steps` pairs of updates, submitting the due table after each; returns the journaled tables' events.
-    static func run(_ core: EngineCore, _ walk: inout CorrelatedWalk, steps: Int) throws
+    /// The rule's `correlations` events (with provenance) journaled in `store` after `sequence`, in order.
+    static func ruleTables(in store: InMemoryJournal, after sequence: UInt64) throws
         -> [(CorrelationTable, CorrelationProvenance)]
+    {
+        var out: [(CorrelationTable, CorrelationProvenance)] = []
+        for record in try store.records(after: sequence, limit: 1_000_000) {
+            guard case .correlations(let t, let p) = try EngineEvent(payload: record.payload) else { continue }
+            guard let p else {
+                Issue.record("a correlations event without provenance: \(record.payload)")
+                continue
+            }
+            out.append((t, p))
+        }
+        return out
+    }
+
+    /// Feeds `steps` pairs of updates to `engine` (on `store`); the driver journals the due table after each by
+    /// itself. Returns the tables journaled meanwhile, read from the journal after each submit.
+    static func run(_ engine: RiskEngine, _ store: InMemoryJournal, _ walk: inout CorrelatedWalk, steps: Int)
+        async throws -> [(CorrelationTable, CorrelationProvenance)]
     {
         var out: [(CorrelationTable, CorrelationProvenance)] = []
         for _ in 0..<steps {
             for m in walk.next() {
-                try core.submit(.market(m))
-                if let ack = try core.submitPendingCorrelationUpdate() {
-                    let record = try #require(try core.store.allRecords(after: ack.sequence - 1).first)
-                    guard case .correlations(let t, let p?) = try EngineEvent(payload: record.payload) else {
-                        Issue.record("not a correlations event with provenance: \(record.payload)")
-                        continue
-                    }
-                    out.append((t, p))
-                }
+                let ack = try await engine.submit(.market(m))
+                let tables = try Self.ruleTables(in: store, after: ack.sequence)
+                #expect(tables.count <= 1, "at most one table per market event")
+                out += tables
+                #expect(await engine.pendingCorrelationUpdate() == nil, "the driver journaled the due table")
             }
         }
         return out
     }
 
     @Test("realized correlation from the engine's index updates: fallback until warmed up, then realized near the true ρ; tables journaled only past the threshold and the minimum interval of market time")
-    func realizedTables() throws {
-        let (core, start) = try Self.engine()
+    func realizedTables() async throws {
+        let store = InMemoryJournal()
+        let (engine, start) = try await Self.engine(store: store)
         var walk = start
-        let tables = try Self.run(core, &walk, steps: 400)
+        let tables = try await Self.run(engine, store, &walk, steps: 400)
         try #require(tables.count >= 2)
         let first = tables[0]
         #expect(first.1.pairs.map(\.source) == [.fallback], "the first table is the fallback's during warm-up")
@@ -89,7 +104,8 @@ import Testing
         #expect(pair.samples >= 300)
         // n_eff ≈ 400 intervals: 4 standard errors of ρ = 0.7 are ≈ 0.1.
         #expect(abs(last.0.rho("BTC", "ETH") - 0.7) < 0.1, "realized \(last.0.rho("BTC", "ETH"))")
-        #expect(core.state.correlations == last.0 && core.state.correlationProvenance == last.1)
+        let state = await engine.state
+        #expect(state.correlations == last.0 && state.correlationProvenance == last.1)
         for k in 1..<tables.count {
             let (t0, t1) = (tables[k - 1].1.asOf, tables[k].1.asOf)
             let elapsed = Double(t1.nanosecondsSinceEpoch - t0.nanosecondsSinceEpoch) / 1e9
@@ -98,53 +114,59 @@ import Testing
             let change = CorrelationTableChangeDetector.largestChange(tables[k - 1].0, tables[k].0)
             #expect(tables[k].1.largestChange == change)
         }
-        #expect(core.verifyAggregation().mismatches == 0)
-        try CorrelatedEngineTests.expectCoreMargins(core, "dynamic table")
+        #expect(try Self.ruleTables(in: store, after: 0).count == tables.count, "no table journaled but these")
+        #expect(await engine.verifyAggregation().mismatches == 0)
+        try await CorrelatedEngineTests.expectCoreMargins(engine, "dynamic table")
     }
 
     @Test("replay is exact: recovered from genesis and from a mid-stream snapshot, the estimators, the state and the next tables equal the live engine's bit for bit")
-    func replayReproducesEstimator() throws {
+    func replayReproducesEstimator() async throws {
         let store = InMemoryJournal()
         let genesis = F.genesis(accounts: 12, positions: 4)
-        let (live, start) = try Self.engine(store: store)
+        let (live, start) = try await Self.engine(store: store)
         var walk = start
-        _ = try Self.run(live, &walk, steps: 150)
-        try live.writeSnapshot()
-        _ = try Self.run(live, &walk, steps: 150)
+        _ = try await Self.run(live, store, &walk, steps: 150)
+        try await live.writeSnapshot()
+        _ = try await Self.run(live, store, &walk, steps: 150)
         // Recovered on copies of the journal: from its latest snapshot, and from genesis through every record.
-        let records = try store.allRecords(after: 0)
+        let records = try await store.allRecords(after: 0)
         let fromSnapshot = InMemoryJournal()
         try fromSnapshot.append(records)
         try fromSnapshot.saveSnapshot(try #require(try store.latestSnapshot()))
         let fromGenesis = InMemoryJournal()
         try fromGenesis.append(records)
-        let engines = [try EngineCore(store: fromSnapshot), try EngineCore(store: fromGenesis, genesis: genesis)]
+        let recoveredStores = [fromSnapshot, fromGenesis]
+        let engines = [try await RiskEngine.open(store: fromSnapshot),
+                       try await RiskEngine.open(store: fromGenesis, genesis: genesis)]
         #expect(try store.latestSnapshot()?.sequence ?? 0 > 0)
+        let liveState = await live.state
         for recovered in engines {
-            #expect(recovered.state == live.state)
-            #expect(recovered.state.correlationMonitor == live.state.correlationMonitor)
-            #expect(recovered.digest == live.digest)
-            #expect(recovered.pendingCorrelationUpdate() == live.pendingCorrelationUpdate())
+            #expect(await recovered.state == liveState)
+            #expect(await recovered.state.correlationMonitor == liveState.correlationMonitor)
+            #expect(await recovered.digest == live.digest)
+            #expect(await recovered.pendingCorrelationUpdate() == live.pendingCorrelationUpdate())
         }
         // Fed the same ticks, the recovered engines journal the same tables (and provenance) as the live one.
         let resume = walk
-        let liveTables = try Self.run(live, &walk, steps: 120)
+        let liveTables = try await Self.run(live, store, &walk, steps: 120)
         #expect(!liveTables.isEmpty)
-        for recovered in engines {
+        for (recovered, recoveredStore) in zip(engines, recoveredStores) {
             var same = resume
-            let tables = try Self.run(recovered, &same, steps: 120)
+            let tables = try await Self.run(recovered, recoveredStore, &same, steps: 120)
             #expect(tables.map(\.0) == liveTables.map(\.0))
             #expect(tables.map(\.1) == liveTables.map(\.1))
-            #expect(recovered.digest == live.digest)
+            #expect(await recovered.digest == live.digest)
+            #expect(try await recoveredStore.allRecords(after: 0) == store.allRecords(after: 0), "the same journal")
         }
     }
 
     @Test("the estimator's state round-trips through a snapshot's JSON bit for bit, and continues as the original")
-    func estimatorStateRoundTrip() throws {
-        let (core, start) = try Self.engine()
+    func estimatorStateRoundTrip() async throws {
+        let store = InMemoryJournal()
+        let (engine, start) = try await Self.engine(store: store)
         var walk = start
-        _ = try Self.run(core, &walk, steps: 80)
-        let state = core.state
+        _ = try await Self.run(engine, store, &walk, steps: 80)
+        let state = await engine.state
         let back = try EngineState(payload: state.payload)
         #expect(back == state)
         var a = state
@@ -174,18 +196,21 @@ enum CorrelationTableTests {
     typealias D = DynamicCorrelationTests
 
     /// An engine with BTC, ETH (surfaces) and SOL (index only) markets, the policy with fallback ρ(BTC, SOL) = 0.5
-    /// and ρ(ETH, SOL) = 0.6, and an ETH/BTC cross quoted flat at `crossVol`.
-    static func engine(crossVol: Double = 0.45) throws -> (EngineCore, Instant) {
-        let core = try EngineCore(store: InMemoryJournal(), genesis: F.genesis(accounts: 8, positions: 4))
-        let btc = try #require(core.state.markets["BTC"])
-        let eth = try #require(core.state.markets["ETH"])
+    /// and ρ(ETH, SOL) = 0.6, and an ETH/BTC cross quoted flat at `crossVol`; then a BTC tick, after which the
+    /// driver journals the rule's first table.
+    static func engine(crossVol: Double = 0.45) async throws -> (RiskEngine, InMemoryJournal, Instant) {
+        let store = InMemoryJournal()
+        let engine = try await RiskEngine.open(store: store, genesis: F.genesis(accounts: 8, positions: 4))
+        let btc = try #require(await engine.state.markets["BTC"])
+        let eth = try #require(await engine.state.markets["ETH"])
         let t = max(btc.time, eth.time)
-        try core.submit(.market(MarketUpdate(underlying: "SOL", time: t, index: 150, rate: 0)))
+        try await engine.submit(.market(MarketUpdate(underlying: "SOL", time: t, index: 150, rate: 0)))
         let fallback = CorrelationTableTests.table([("BTC", "SOL", 0.5), ("ETH", "SOL", 0.6)])
-        try core.submit(.correlationPolicy(D.policy(fallback: fallback)))
-        try core.submit(.crossRate(Self.cross(index: eth.index / btc.index, time: t, vol: crossVol)))
-        try core.submit(.market(MarketUpdate(underlying: "BTC", time: t.adding(seconds: 1), index: btc.index)))
-        return (core, t)
+        try await engine.submit(.correlationPolicy(D.policy(fallback: fallback)))
+        try await engine.submit(.crossRate(Self.cross(index: eth.index / btc.index, time: t, vol: crossVol)))
+        #expect(try D.ruleTables(in: store, after: 0).isEmpty, "no table before a market event under the policy")
+        try await engine.submit(.market(MarketUpdate(underlying: "BTC", time: t.adding(seconds: 1), index: btc.index)))
+        return (engine, store, t)
     }
 
     static func cross(index: Double, time: Instant, vol: Double) -> CrossRateUpdate {
@@ -197,15 +222,19 @@ enum CorrelationTableTests {
     }
 
     @Test("implied at the tenor where a cross rate is quoted (the core's ImpliedCorrelation, bit for bit), the fallback elsewhere; a stale cross falls back with a note")
-    func impliedWhereQuoted() throws {
-        let (core, t) = try Self.engine()
-        let event = try #require(core.pendingCorrelationUpdate())
-        guard case .correlations(let table, let provenance?) = event else { Issue.record("\(event)"); return }
+    func impliedWhereQuoted() async throws {
+        let (engine, store, t) = try await Self.engine()
+        // The driver journaled the rule's table right after the BTC tick.
+        let journaled = try D.ruleTables(in: store, after: 0)
+        #expect(journaled.count == 1)
+        let (table, provenance) = try #require(journaled.first)
         let sources = Dictionary(uniqueKeysWithValues: provenance.pairs.map { ($0.pair.description, $0.source) })
         #expect(sources == ["BTC/ETH": .implied, "BTC/SOL": .fallback, "ETH/SOL": .fallback])
-        let clock = try #require(core.state.correlationMonitor.clock)
-        let legs = core.state.markets.filter { $0.key != "SOL" }
-        let cross = try #require(core.state.crossRates[UnderlyingPair("BTC", "ETH")])
+        let state = await engine.state
+        let clock = try #require(state.correlationMonitor.clock)
+        #expect(provenance.asOf == clock)
+        let legs = state.markets.filter { $0.key != "SOL" }
+        let cross = try #require(state.crossRates[UnderlyingPair("BTC", "ETH")])
         let expected = try ImpliedCorrelation(snapshot: MarketSnapshot(valuationTime: clock, underlyings: legs,
                                                                        crossRates: [cross]), tenorYears: 30.0 / 365)
         let implied = try #require(expected.pairs.first?.implied)
@@ -213,101 +242,107 @@ enum CorrelationTableTests {
         #expect(table.rho("BTC", "ETH") == implied, "a positive definite matrix is kept bit for bit")
         #expect(table.rho("BTC", "SOL") == 0.5 && table.rho("ETH", "SOL") == 0.6)
         #expect(!provenance.repaired && provenance.pairs.allSatisfy { !$0.repaired })
-        try core.submit(event)
-        #expect(core.state.correlationProvenance == provenance)
-        #expect(core.pendingCorrelationUpdate() == nil, "nothing moved")
+        #expect(state.correlations == table)
+        #expect(state.correlationProvenance == provenance)
+        #expect(await engine.pendingCorrelationUpdate() == nil, "nothing moved")
         // The state with cross rates, policy, estimators and provenance round-trips through its snapshot JSON.
-        #expect(try EngineState(payload: core.state.payload) == core.state)
+        #expect(try EngineState(payload: state.payload) == state)
         // Two hours later the cross is stale: BTC/ETH is no longer implied, and the provenance says why.
         for k in 1...120 {
             let time = t.adding(seconds: Int64(60 * k))
             let (btc, eth) = (100_000 * (1 + 0.001 * Double(k % 7)), 3_500 * (1 + 0.001 * Double(k % 5)))
-            try core.submit(.market(MarketUpdate(underlying: "BTC", time: time, index: btc)))
-            try core.submit(.market(MarketUpdate(underlying: "ETH", time: time, index: eth)))
+            try await engine.submit(.market(MarketUpdate(underlying: "BTC", time: time, index: btc)))
+            try await engine.submit(.market(MarketUpdate(underlying: "ETH", time: time, index: eth)))
         }
-        let later = try #require(core.state.correlationDecision())
+        let later = try #require(await engine.state.correlationDecision())
         let btcEth = try #require(later.provenance.pairs.first)
         #expect(btcEth.source != .implied)
         #expect(btcEth.note?.contains("older than 3600") == true, "\(btcEth.note ?? "no note")")
     }
 
     @Test("cross rates are validated before the journal: legs with a market and a surface, time never back, vols consistent with the legs'")
-    func crossRateRejections() throws {
-        let (core, t) = try Self.engine()
-        let journal = try core.store.allRecords(after: 0)
-        let btc = try #require(core.state.markets["BTC"])
-        func rejected(_ c: CrossRateUpdate, field: String, reason: String) {
+    func crossRateRejections() async throws {
+        let (engine, store, t) = try await Self.engine()
+        let journal = try await store.allRecords(after: 0)
+        let btc = try #require(await engine.state.markets["BTC"])
+        func rejected(_ c: CrossRateUpdate, field: String, reason: String) async {
             do {
-                try core.submit(.crossRate(c))
+                try await engine.submit(.crossRate(c))
                 Issue.record("accepted \(c)")
             } catch {
                 guard case .invalid(let f, let r) = error else { Issue.record("unexpected \(error)"); return }
                 #expect(f == field)
                 #expect(r.contains(reason), "\(r)")
             }
-            #expect((try? core.store.allRecords(after: 0)) == journal)
+            #expect((try? await store.allRecords(after: 0)) == journal)
         }
         let good = Self.cross(index: 0.035, time: t, vol: 0.45)
         var c = good
         c.base = "DOGE"
-        rejected(c, field: "base", reason: "no market for \"DOGE\"")
+        await rejected(c, field: "base", reason: "no market for \"DOGE\"")
         c = good
         c.quote = "SOL"
-        rejected(c, field: "quote", reason: "SOL has no vol surface")
+        await rejected(c, field: "quote", reason: "SOL has no vol surface")
         c = good
         c.quote = "ETH"
-        rejected(c, field: "quote", reason: "must differ from base")
+        await rejected(c, field: "quote", reason: "must differ from base")
         c = good
         c.surface = []
-        rejected(c, field: "volSurface", reason: "required")
+        await rejected(c, field: "volSurface", reason: "required")
         c = good
         c.time = btc.time.adding(seconds: -3_600)
-        rejected(c, field: "time", reason: "before the cross's current valuation time")
-        rejected(Self.cross(index: 0.035, time: t, vol: 3.0), field: "volSurface", reason: "outside [-1, 1]")
+        await rejected(c, field: "time", reason: "before the cross's current valuation time")
+        await rejected(Self.cross(index: 0.035, time: t, vol: 3.0), field: "volSurface", reason: "outside [-1, 1]")
     }
 
     @Test("the table in force stays positive definite under random inputs: random (even inconsistent) fallback tables mixed with realized estimates are repaired and accepted")
-    func positiveDefiniteUnderRandomInputs() throws {
+    func positiveDefiniteUnderRandomInputs() async throws {
         var repaired = 0
         for seed in UInt64(1)...30 {
             var rng = SplitMix64(seed: seed)
-            let core = try EngineCore(store: InMemoryJournal(), genesis: F.genesis(accounts: 4, positions: 2))
-            let t0 = try #require(core.state.markets["BTC"]?.time)
+            let store = InMemoryJournal()
+            let engine = try await RiskEngine.open(store: store, genesis: F.genesis(accounts: 4, positions: 2))
+            let t0 = try #require(await engine.state.markets["BTC"]?.time)
             let names = ["BTC", "ETH", "SOL", "XRP"]
-            try core.submit(.market(MarketUpdate(underlying: "SOL", time: t0, index: 150)))
-            try core.submit(.market(MarketUpdate(underlying: "XRP", time: t0, index: 2.5)))
+            try await engine.submit(.market(MarketUpdate(underlying: "SOL", time: t0, index: 150)))
+            try await engine.submit(.market(MarketUpdate(underlying: "XRP", time: t0, index: 2.5)))
             var fallback = CorrelationTable()
             for i in 0..<4 {
                 for j in (i + 1)..<4 { fallback.set(names[i], names[j], rho: 2 * rng.unit() - 1) }
             }
             var policy = D.policy(fallback: fallback)
             policy.warmUpSamples = 2
-            try core.submit(.correlationPolicy(policy))
+            try await engine.submit(.correlationPolicy(policy))
+            let start = await engine.sequence
             var index = [100_000.0, 3_500, 150, 2.5]
             for k in 0..<Int(rng.next() % 12) {
                 for u in 0..<4 where rng.unit() < 0.6 {
                     index[u] *= Foundation.exp(0.01 * rng.gaussian())
                     let time = t0.adding(seconds: Int64(60 * k + u))
-                    try core.submit(.market(MarketUpdate(underlying: names[u], time: time, index: index[u])))
+                    try await engine.submit(.market(MarketUpdate(underlying: names[u], time: time, index: index[u])))
                 }
             }
-            try core.submit(.market(MarketUpdate(underlying: "BTC", time: t0.adding(seconds: 3_600), index: index[0])))
-            let event = try #require(core.pendingCorrelationUpdate(), "seed \(seed)")
-            guard case .correlations(let table, let provenance?) = event else { Issue.record("\(event)"); continue }
-            _ = try CorrelationModel(names: names, table: table)
-            for (a, b, rho) in table.pairs { #expect(abs(rho) <= 0.99, "seed \(seed) \(a)/\(b)") }
-            try core.submit(event)
-            #expect(core.state.correlations == table)
-            if provenance.repaired { repaired += 1 }
-            #expect(provenance.repaired == provenance.pairs.contains { $0.repaired && abs($0.sourced) <= 0.99 }
-                    || provenance.pairs.contains { abs($0.sourced) > 0.99 })
+            try await engine.submit(.market(MarketUpdate(underlying: "BTC", time: t0.adding(seconds: 3_600),
+                                                         index: index[0])))
+            // Every table the driver journaled under the policy (the first at once, on the first market event).
+            let tables = try D.ruleTables(in: store, after: start)
+            try #require(!tables.isEmpty, "seed \(seed)")
+            for (table, provenance) in tables {
+                _ = try CorrelationModel(names: names, table: table)
+                for (a, b, rho) in table.pairs { #expect(abs(rho) <= 0.99, "seed \(seed) \(a)/\(b)") }
+                if provenance.repaired { repaired += 1 }
+                #expect(provenance.repaired == provenance.pairs.contains { $0.repaired && abs($0.sourced) <= 0.99 }
+                        || provenance.pairs.contains { abs($0.sourced) > 0.99 })
+            }
+            #expect(await engine.state.correlations == tables.last?.0)
+            #expect(await engine.pendingCorrelationUpdate() == nil, "seed \(seed): nothing left due")
         }
         #expect(repaired > 0, "some random tables needed the nearest-correlation repair")
     }
 
     @Test("the new events round-trip through their canonical JSON; a policy out of range is rejected naming the field and never journaled")
-    func eventsJSONAndValidation() throws {
-        let (core, t) = try Self.engine()
+    func eventsJSONAndValidation() async throws {
+        let (engine, store, t) = try await Self.engine()
         let provenance = CorrelationProvenance(asOf: t, pairs: [
             .init(pair: UnderlyingPair("ETH", "BTC"), source: .implied, sourced: 0.75, repaired: false, samples: 12),
             .init(pair: UnderlyingPair("BTC", "SOL"), source: .fallback, sourced: 1, repaired: true, samples: 0,
@@ -325,22 +360,22 @@ enum CorrelationTableTests {
             #expect(back.payload == event.payload)
         }
         #expect(events[2].payload.contains(#""provenance":{"asOf":"#))
-        let journal = try core.store.allRecords(after: 0)
+        let journal = try await store.allRecords(after: 0)
         var bad = D.policy()
         bad.halfLifeSeconds = -1
-        #expect(throws: EngineError.invalid(field: "correlationPolicy.halfLifeSeconds",
-                                            reason: "must be a number of seconds in (0, 3.2e10], got -1.0")) {
-            try core.submit(.correlationPolicy(bad))
+        await #expect(throws: EngineError.invalid(field: "correlationPolicy.halfLifeSeconds",
+                                                  reason: "must be a number of seconds in (0, 3.2e10], got -1.0")) {
+            try await engine.submit(.correlationPolicy(bad))
         }
         bad = D.policy()
         bad.fallback = CorrelationTableTests.table([("BTC", "ETH", 1.5)])
-        #expect(throws: EngineError.self) { try core.submit(.correlationPolicy(bad)) }
-        #expect(try core.store.allRecords(after: 0) == journal)
+        await #expect(throws: EngineError.self) { try await engine.submit(.correlationPolicy(bad)) }
+        #expect(try await store.allRecords(after: 0) == journal)
         // A disabled policy proposes nothing; re-enabling restarts the estimators (warm-up again).
         var off = D.policy()
         off.enabled = false
-        try core.submit(.correlationPolicy(off))
-        #expect(core.pendingCorrelationUpdate() == nil)
-        #expect(core.state.correlationMonitor == CorrelationMonitor())
+        try await engine.submit(.correlationPolicy(off))
+        #expect(await engine.pendingCorrelationUpdate() == nil)
+        #expect(await engine.state.correlationMonitor == CorrelationMonitor())
     }
 }

@@ -10,14 +10,14 @@ import Testing
 @Suite struct EventValidationTests {
     typealias F = EngineFixtures
 
-    /// Submits `event` to `core`; expects a rejection naming `field`, with nothing journaled or changed.
-    static func expectRejected(_ core: EngineCore, _ store: InMemoryJournal, _ event: EngineEvent, field: String,
-                               sourceLocation: SourceLocation = #_sourceLocation) {
-        let state = core.state
+    /// Submits `event` to `engine`; expects a rejection naming `field`, with nothing journaled or changed.
+    static func expectRejected(_ engine: RiskEngine, _ store: InMemoryJournal, _ event: EngineEvent, field: String,
+                               sourceLocation: SourceLocation = #_sourceLocation) async {
+        let state = await engine.state
         let count = store.count
-        let digest = core.digest
+        let digest = await engine.digest
         do {
-            try core.submit(event)
+            try await engine.submit(event)
             Issue.record("accepted \(event)", sourceLocation: sourceLocation)
         } catch {
             guard case .invalid(let f, _) = error else {
@@ -26,7 +26,9 @@ import Testing
             }
             #expect(f == field, "\(error)", sourceLocation: sourceLocation)
         }
-        #expect(core.state == state && store.count == count && core.digest == digest, sourceLocation: sourceLocation)
+        #expect(await engine.state == state, sourceLocation: sourceLocation)
+        #expect(store.count == count, sourceLocation: sourceLocation)
+        #expect(await engine.digest == digest, sourceLocation: sourceLocation)
     }
 
     /// Each parameter out of its domain (the parameter file's one range table), and the field the error names.
@@ -57,23 +59,23 @@ import Testing
     ]
 
     @Test("a parameters event out of range is rejected naming the field, never journaled, never a trap")
-    func parametersValidated() throws {
+    func parametersValidated() async throws {
         let store = InMemoryJournal()
-        let core = try F.emptyEngine(store: store)
-        try core.submit(.deposit(Transfer(account: "a", currency: "USD", amount: 100_000)))
-        try core.submit(.fill(Fill(account: "a", instrument: "BTC-PERP", quantity: 1, price: 100_000)))
+        let engine = try await F.emptyEngine(store: store)
+        try await engine.submit(.deposit(Transfer(account: "a", currency: "USD", amount: 100_000)))
+        try await engine.submit(F.trade(account: "a", instrument: "BTC-PERP", quantity: 1, price: 100_000))
         for (field, mutate) in Self.badParameters {
             var p = RiskParameters.reference
             mutate(&p)
-            Self.expectRejected(core, store, .parameters(p), field: field)
+            await Self.expectRejected(engine, store, .parameters(p), field: field)
         }
         // In range passes, is journaled and replays.
         var p = RiskParameters.reference
         p.priceRange = 0.2
         p.pricePoints = 11
-        try core.submit(.parameters(p))
-        #expect(core.state.parameters == p)
-        #expect(try EngineCore(store: store).digest == core.digest)
+        try await engine.submit(.parameters(p))
+        #expect(await engine.state.parameters == p)
+        #expect(try await RiskEngine.open(store: store).digest == engine.digest)
     }
 
     @Test("the engine rejects every parameter set the parameter-file decoder rejects, and accepts what it accepts")
@@ -93,11 +95,11 @@ import Testing
     }
 
     @Test("events out of their domain are rejected naming the field: names, amounts, prices, times, instruments")
-    func intrinsicChecks() throws {
+    func intrinsicChecks() async throws {
         let store = InMemoryJournal()
-        let core = try F.emptyEngine(store: store)
-        try core.submit(.deposit(Transfer(account: "a", currency: "USD", amount: 100_000)))
-        let t = try #require(core.state.markets["BTC"]).time
+        let engine = try await F.emptyEngine(store: store)
+        try await engine.submit(.deposit(Transfer(account: "a", currency: "USD", amount: 100_000)))
+        let t = try #require(await engine.state.markets["BTC"]).time
         let long = String(repeating: "x", count: 129)
         let d = F.dec
         let cases: [(EngineEvent, String)] = [
@@ -108,10 +110,31 @@ import Testing
             (.deposit(Transfer(account: "a", currency: "USD", amount: d("1e-19"))), "amount"),
             (.deposit(Transfer(account: "a", currency: "USD", amount: d("-1"))), "amount"),
             (.withdrawal(Transfer(account: "a", currency: "USD", amount: 0)), "amount"),
-            (.fill(Fill(account: "a", instrument: "BTC-PERP", quantity: d("1e-19"), price: 100_000)), "quantity"),
-            (.fill(Fill(account: "a", instrument: "BTC-PERP", quantity: 1, price: .nan)), "price"),
-            (.fill(Fill(account: "a", instrument: "BTC-PERP", quantity: 1, price: 100_000, fee: d("1e16"))), "fee"),
-            (.fill(Fill(account: "a", instrument: "", quantity: 1, price: 1)), "instrument"),
+            (F.trade(account: "a", instrument: "BTC-PERP", quantity: d("1e-19"), price: 100_000), "quantity"),
+            (F.trade(account: "a", instrument: "BTC-PERP", quantity: 1, price: .nan), "price"),
+            (F.trade(account: "a", instrument: "BTC-PERP", quantity: 1, price: 100_000, fee: d("1e16")), "buyerFee"),
+            (F.trade(account: "a", instrument: "BTC-PERP", quantity: -1, price: 100_000, fee: .nan), "sellerFee"),
+            (F.trade(account: "a", instrument: "", quantity: 1, price: 1), "instrument"),
+            (.trade(Trade(buyer: "a", seller: "a", instrument: "BTC-PERP", quantity: 1, price: 1)), "seller"),
+            (.trade(Trade(buyer: "a", seller: "lp", instrument: "BTC-PERP", quantity: -1, price: 1)), "quantity"),
+            (.trade(Trade(buyer: "", seller: "lp", instrument: "BTC-PERP", quantity: 1, price: 1)), "buyer"),
+            (.trade(Trade(buyer: "nobody", seller: "lp", instrument: "BTC-PERP", quantity: 1, price: 1)), "buyer"),
+            (.trade(Trade(buyer: "a", seller: "fees", instrument: "BTC-PERP", quantity: 1, price: 1)), "seller"),
+            (.clock(t.adding(seconds: -1)), "time"),
+            (.book(BookUpdate(instrument: "BTC-PERP",
+                              book: OrderBook(bids: [BookLevel(price: 1, size: 1, account: "nobody")]))),
+             "bids[0].account"),
+            (.book(BookUpdate(instrument: "BTC-PERP", book: OrderBook(bids: [BookLevel(price: d("1e-19"), size: 1,
+                                                                                        account: "a")]))),
+             "bids[0].price"),
+            (.book(BookUpdate(instrument: "NOPE", book: OrderBook(bids: [BookLevel(price: 1, size: 1, account: "a")]))),
+             "instrument"),
+            (.liquidationSettings({ var s = LiquidationSettings(); s.impactLimit = 0; return s }()), "impactLimit"),
+            (.liquidationSettings({ var s = LiquidationSettings(); s.feeAccount = s.insuranceFund; return s }()),
+             "feeAccount"),
+            (.liquidationSettings({ var s = LiquidationSettings(); s.backstops = ["a", "a"]; return s }()),
+             "backstops[1]"),
+            (.marginCall(MarginCall(account: "a", equity: 1, maintenanceMargin: 2, shortfall: 1, time: t)), "account"),
             (.market(MarketUpdate(underlying: "BTC", time: t, index: .infinity)), "index"),
             (.market(MarketUpdate(underlying: "BTC", time: t, index: 1e15)), "index"),
             (.market(MarketUpdate(underlying: "BTC", time: t, rate: .nan)), "rate"),
@@ -130,7 +153,7 @@ import Testing
             (.listing(Listing(id: "", instrument: Instrument(underlying: "BTC", kind: .perpetual, settlement: .linear))), "id"),
             (.expiry(Expiry(instrument: "BTC-PERP", settlementPrice: .nan)), "settlementPrice"),
         ]
-        for (event, field) in cases { Self.expectRejected(core, store, event, field: field) }
+        for (event, field) in cases { await Self.expectRejected(engine, store, event, field: field) }
     }
 }
 
@@ -160,6 +183,18 @@ import Testing
         #expect(try EngineEvent(payload: removal.payload) == removal)
     }
 
+    @Test("one-sided fill events and entry-price positions (before two-sided trades) are not readable (ENGINE.md)")
+    func fillsAndEntryPricesAreRefused() {
+        let fill = #"{"account":"a","fee":"0","feeCurrency":"USD","instrument":"BTC-PERP","price":"1","#
+            + #""quantity":"1","type":"fill"}"#
+        #expect(throws: EngineError.self) { try EngineEvent(payload: fill) }
+        var state = EngineState()
+        state.accounts["a"] = AccountState(positions: ["BTC-PERP": PositionState(quantity: 1, cost: 100_000)])
+        let old = state.payload.replacingOccurrences(of: #""cost":"100000""#, with: #""entryPrice":"100000""#)
+        #expect(old.contains("entryPrice"))
+        #expect(throws: EngineError.self) { try EngineState(payload: old) }
+    }
+
     @Test("journals in the format before 2026-12-01 are not readable (documented in ENGINE.md)")
     func oldFormatIsRefused() {
         let old = #"{"forwards":{"2026-03-27T08:00:00Z":91500},"index":90000,"time":"2026-01-09T08:00:00Z","type":"market","underlying":"BTC"}"#
@@ -167,34 +202,36 @@ import Testing
     }
 
     @Test("a snapshot's markets are market.json underlyings with their valuation time; its instruments portfolio.json instruments")
-    func snapshotUsesTheFileFormats() throws {
-        let core = try F.emptyEngine()
-        let btc = try #require(core.state.markets["BTC"])
-        try core.submit(.market(MarketUpdate(underlying: "BTC", time: btc.time, perpetualPrice: btc.index * 1.001)))
-        let root = try JSONNode.parse(core.state.payload)
+    func snapshotUsesTheFileFormats() async throws {
+        let engine = try await F.emptyEngine()
+        let btc = try #require(await engine.state.markets["BTC"])
+        try await engine.submit(.market(MarketUpdate(underlying: "BTC", time: btc.time,
+                                                     perpetualPrice: btc.index * 1.001)))
+        let state = await engine.state
+        let root = try JSONNode.parse(state.payload)
         for (name, node) in try root.required("markets").object() {
             let time = try node.required("valuationTime").instant()
-            #expect(try UnderlyingMarket(json: node, name: name, valuationTime: time) == core.state.markets[name])
+            #expect(try UnderlyingMarket(json: node, name: name, valuationTime: time) == state.markets[name])
         }
         for (id, node) in try root.required("instruments").object() {
-            #expect(try Instrument(json: node) == core.state.instruments[id])
+            #expect(try Instrument(json: node) == state.instruments[id])
         }
-        #expect(try RiskParameters(json: root.required("parameters")) == core.state.parameters)
+        #expect(try RiskParameters(json: root.required("parameters")) == state.parameters)
         // The whole snapshot round-trips, and re-encodes to the same text.
-        let decoded = try EngineState(payload: core.state.payload)
-        #expect(decoded == core.state)
-        #expect(decoded.payload == core.state.payload)
+        let decoded = try EngineState(payload: state.payload)
+        #expect(decoded == state)
+        #expect(decoded.payload == state.payload)
     }
 
     @Test("an engine market after any update equals the same market decoded from its JSON (apply, replay and snapshot agree)")
-    func mergedMarketRoundTrips() throws {
+    func mergedMarketRoundTrips() async throws {
         var market = F.market
-        let core = try F.emptyEngine()
+        let engine = try await F.emptyEngine()
         for k in 0..<8 {
             var m = market.step(k % 2, seconds: 90, withSurface: k % 3 == 0)
             if k == 4 { m.perpetualPrice = m.index.map { $0 * 0.999 } }
-            try core.submit(.market(m))
-            for (name, u) in core.state.markets {
+            try await engine.submit(.market(m))
+            for (name, u) in await engine.state.markets {
                 let node = try JSONNode.parse(u.json(includingValuationTime: true).serialized())
                 let back = try UnderlyingMarket(json: node, name: name, valuationTime: u.valuationTime)
                 #expect(back == u, "\(name) after update \(k)")

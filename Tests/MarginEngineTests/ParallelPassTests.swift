@@ -57,28 +57,29 @@ import Testing
     }
 
     @Test("a pass on two threads gives the margins, health events and priority lists of one thread")
-    func twoThreadsEqualOne() throws {
+    func twoThreadsEqualOne() async throws {
         // Enough accounts for the sweep to split (≥ 2,048) and enough stale arrays for parallel pricing.
         let genesis = F.genesis(accounts: 2_400, positions: 4)
-        let one = try EngineCore(store: InMemoryJournal(), genesis: genesis)
-        let two = try EngineCore(store: InMemoryJournal(), genesis: genesis)
-        one.setThreads(1)
-        two.setThreads(2)
-        #expect(one.marginDigest == two.marginDigest)
+        let one = try await F.engine(genesis)
+        let two = try await F.engine(genesis)
+        await one.setThreads(1)
+        await two.setThreads(2)
+        #expect(await one.marginDigest == two.marginDigest)
         var market = F.market
         for k in 0..<4 {
             let updates = k == 3 ? [market.step(0, seconds: 600), market.step(1, seconds: 0)]
                 : [market.step(k % 2, seconds: 600, withSurface: k == 1)]
-            let a = try one.submitMarkets(updates)
-            let b = try two.submitMarkets(updates)
+            let a = try await one.submitMarkets(updates)
+            let b = try await two.submitMarkets(updates)
             #expect(a.sequences == b.sequences)
             #expect(a.healthChanges == b.healthChanges)
-            #expect(one.marginDigest == two.marginDigest)
-            #expect(one.priorityAccounts(of: "BTC") == two.priorityAccounts(of: "BTC"))
-            #expect(two.lastPass.threads == 2 && two.lastPass.accounts > 2_048)
+            #expect(await one.marginDigest == two.marginDigest)
+            #expect(await one.priorityAccounts(of: "BTC") == two.priorityAccounts(of: "BTC"))
+            let pass = await two.lastPass
+            #expect(pass.threads == 2 && pass.accounts > 2_048)
         }
-        #expect(two.verifyAggregation().mismatches == 0)
-        #expect(one.digest == two.digest)
+        #expect(await two.verifyAggregation().mismatches == 0)
+        #expect(await one.digest == two.digest)
     }
 
     @Test("the pass helper runs every part of every job exactly once, primed or asleep")

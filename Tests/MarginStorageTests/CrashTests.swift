@@ -75,7 +75,7 @@ import Glibc
     }
 
     @Test("SIGKILL at 24 points: every acknowledged event survives, none is half-applied")
-    func sigkill() throws {
+    func sigkill() async throws {
         let tester = try #require(Self.testerURL(), "build MarginCrashTester first (swift build --build-tests)")
         let db = temporaryPath("crash.sqlite")
         var acknowledged: [UInt64: String] = [:]
@@ -85,22 +85,25 @@ import Glibc
                                                        acks: 2 + (run * 7) % 11, delayMicros: UInt32((run * 397) % 3_000))
             kills += 1
             acknowledged.merge(acked) { _, new in new }
-            let store = try SQLiteJournalStore(path: db)
-            let last = try store.lastSequence()
-            let records = try store.allRecords(after: 0)
+            // Read-only: the checks take no writer lock, so the next run's tester can open the journal.
+            let store = try SQLiteJournalStore(path: db, mode: .readOnly)
+            let last = try await store.lastSequence()
+            let records = try await store.allRecords(after: 0)
             #expect(records.map(\.sequence) == Array(1...max(last, 1)).prefix(records.count).map { $0 },
                     "journal is contiguous")
             for r in records { _ = try EngineEvent(payload: r.payload) }
             if let lastAck { #expect(last >= lastAck, "run \(run): acknowledged \(lastAck) but journal ends at \(last)") }
-            let recovered = try EngineCore(store: store)
-            #expect(recovered.state.sequence == last)
+            let recovered = try await RiskEngine.open(store: store, faultPolicy: .stop)
+            #expect(await recovered.sequence == last)
+            let recoveredDigest = await recovered.digest
             if let digest = acknowledged[last] {
-                #expect(recovered.digest == digest, "run \(run): state at \(last) differs from the acknowledged one")
+                #expect(recoveredDigest == digest, "run \(run): state at \(last) differs from the acknowledged one")
             }
+            await recovered.close()
             let replay = InMemoryJournal()
             try replay.append(records)
-            let fromGenesis = try EngineCore(store: replay, genesis: CrashWorkload.genesis())
-            #expect(fromGenesis.digest == recovered.digest, "run \(run): snapshot recovery differs from full replay")
+            let fromGenesis = try await RiskEngine.open(store: replay, genesis: CrashWorkload.genesis())
+            #expect(await fromGenesis.digest == recoveredDigest, "run \(run): snapshot recovery differs from full replay")
         }
         #expect(kills >= 20)
         #expect(acknowledged.count > 40)

@@ -2,15 +2,13 @@ import ArgumentParser
 import Foundation
 import MarginApp
 import MarginEngine
-import MarginSimulation
-import MarginStorage
 
 /// `margin engine`: the real-time risk engine (`run` with a simulated market, `replay` to rebuild from a journal).
-struct EngineCommand: ParsableCommand {
+struct EngineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "engine",
         abstract: "Real-time risk engine: durable journal, incremental re-margining, health transitions.",
-        subcommands: [EngineRunCommand.self, EngineReplayCommand.self])
+        subcommands: [EngineRunCommand.self, EngineReplayCommand.self, EngineExportCommand.self])
 }
 
 /// Where the journal lives: SQLite by default, PostgreSQL when `--postgres URL` is given.
@@ -19,14 +17,13 @@ struct EngineStoreOptions: ParsableArguments {
     var db: String = "margin-engine.sqlite"
     @Option(help: "PostgreSQL URL (postgres://user:password@host:port/database); overrides --db.")
     var postgres: String?
+    @Option(help: "With --postgres: prefix of the journal's tables (<prefix>journal, <prefix>snapshot).")
+    var tablePrefix: String = "margin_"
 
-    func open() throws -> any JournalStore {
-        do {
-            if let postgres { return try PostgresJournalStore(url: postgres) }
-            return try SQLiteJournalStore(path: db)
-        } catch {
-            throw CommandFailure(message: "\(postgres == nil ? "--db" : "--postgres"): \(error)", exitCode: 1)
-        }
+    var location: JournalLocation {
+        postgres.map { .postgres(url: $0, tablePrefix: tablePrefix) } ?? .sqlite(path: db)
     }
-}
 
+    /// The option a store error is reported under.
+    var optionName: String { postgres == nil ? "--db" : "--postgres" }
+}

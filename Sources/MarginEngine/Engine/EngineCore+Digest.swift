@@ -5,7 +5,7 @@ extension EngineCore {
     /// health, and the unpriceable instrument of an account whose risk is unavailable), in account-name order, and
     /// of the state's canonical payload. Equal digests mean bit-identical margins and state; used to prove recovery
     /// exact.
-    public var digest: String {
+    package var digest: String {
         var h = FNV1a()
         for name in book.accountNames.sorted() {
             guard let a = book.accountSlot[name] else { continue }
@@ -27,7 +27,7 @@ extension EngineCore {
     }
 
     /// Digest of the margins only (first half of ``digest``).
-    public var marginDigest: String { String(digest.prefix(16)) }
+    package var marginDigest: String { String(digest.prefix(16)) }
 
     private func hex(_ v: UInt64) -> String {
         let s = String(v, radix: 16)

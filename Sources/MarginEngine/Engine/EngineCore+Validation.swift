@@ -1,12 +1,50 @@
 import Foundation
 import MarginCore
 
+extension RiskBook {
+    /// One side of a trade under ``PreTradeRule`` (`nil`: accepted), on the side's hypothetical margin before and
+    /// after it: the one check of "may this side trade", for validation and the liquidation planner alike.
+    ///
+    /// Fail closed: when the account's risk is unavailable before or after the trade, only a trade that reduces an
+    /// existing position without flipping it is accepted; anything else is ``EngineError/riskUnavailable``.
+    func sideCheck(_ name: String, instrument id: String, delta: Decimal, before: AccountState,
+                   after: AccountState) -> EngineError? {
+        sideCheck(name, instrument: id, delta: delta, before: before, beforeMargin: hypothetical(before),
+                  afterMargin: hypothetical(after))
+    }
+
+    /// ``sideCheck(_:instrument:delta:before:after:)`` on margins already computed (`b` of `before`, `a` of the
+    /// ledger after the trade).
+    func sideCheck(_ name: String, instrument id: String, delta: Decimal, before: AccountState,
+                   beforeMargin b: AccountMargin, afterMargin a: AccountMargin) -> EngineError? {
+        if let unpriced = b.unpricedInstrument ?? a.unpricedInstrument {
+            let old = before.positions[id]?.quantity ?? 0
+            let reduces = old != 0 && (old > 0) != (delta > 0) && abs(delta) <= abs(old)
+            return reduces ? nil : .riskUnavailable(account: name, instrument: unpriced)
+        }
+        return Self.ruleCheck(name, before: b, after: a)
+    }
+
+    /// ``PreTradeRule`` on margins before and after a change (`nil`: accepted).
+    static func ruleCheck(_ name: String, before b: AccountMargin, after m: AccountMargin) -> EngineError? {
+        let decision = PreTradeRule.evaluate(before: b.figures, after: m.figures)
+        return decision.accepted ? nil
+            : .belowInitialMargin(account: name, equity: m.equity, initialMargin: m.initialMargin)
+    }
+}
+
 /// What validation computed that applying reuses.
 struct Prepared {
     /// The new market of a market event.
     var market: UnderlyingMarket?
     /// Accounts holding an expiring instrument (before settlement), sorted.
     var holders: [String] = []
+    /// Accounts a liquidation action changes (re-margined after it), sorted.
+    var touched: [String] = []
+    /// The ledger sums the event may change, before it (checked after it: ``LedgerAudit``).
+    var footprint: LedgerFootprint?
+    /// A takeover: the insurance fund's equity before it, USD (it must not be made negative, or more negative).
+    var fundEquityBefore: Double?
 }
 
 extension EngineCore {
@@ -18,6 +56,13 @@ extension EngineCore {
     /// - Throws: ``EngineError`` naming the field and why (or the margin shortfall, or the unpriceable instrument).
     func validate(_ event: EngineEvent) throws(EngineError) -> Prepared {
         try event.validate()
+        var prepared = try validateAgainstState(event)
+        prepared.footprint = LedgerFootprint(of: event, in: state)
+        return prepared
+    }
+
+    /// The checks of ``validate(_:)`` against the state.
+    private func validateAgainstState(_ event: EngineEvent) throws(EngineError) -> Prepared {
         switch event {
         case .deposit(let t):
             try checkCurrency(t.currency)
@@ -34,17 +79,8 @@ extension EngineCore {
             var account = current
             account.balances[t.currency] = balance - t.amount
             try checkWithdrawalMargin(t.account, before: current, after: account)
-        case .fill(let f):
-            guard let current = state.accounts[f.account] else {
-                throw .invalid(field: "account", reason: "unknown account \"\(f.account)\" (deposit first)")
-            }
-            guard let instrument = state.instruments[f.instrument] else {
-                throw .invalid(field: "instrument", reason: "\"\(f.instrument)\" is not listed")
-            }
-            try checkCurrency(f.feeCurrency, field: "feeCurrency")
-            var account = current
-            EngineState.applyFill(f, instrument: instrument, to: &account)
-            try checkFillMargin(f, before: current, after: account)
+        case .trade(let t):
+            try checkTrade(t)
         case .market(let m):
             return Prepared(market: try checkMarket(m))
         case .listing(let l):
@@ -83,6 +119,16 @@ extension EngineCore {
             guard state.accounts[h.account] != nil else {
                 throw .invalid(field: "account", reason: "unknown account \"\(h.account)\"")
             }
+        case .book(let b):
+            try checkBook(b)
+        case .liquidationSettings:
+            break  // ``LiquidationSettings/validate()`` in ``EngineEvent/validate()``.
+        case .clock(let t):
+            guard t >= state.time else {
+                throw .invalid(field: "time", reason: "\(t) is before the engine's time \(state.time)")
+            }
+        case .marginCall, .liquidation, .liquidationEnd, .takeover, .deleverage, .alert:
+            return try checkLiquidationAction(event)
         }
         return Prepared()
     }
@@ -168,37 +214,64 @@ extension EngineCore {
         }
     }
 
-    private func checkCurrency(_ currency: String, field: String = "currency") throws(EngineError) {
+    func checkCurrency(_ currency: String, field: String = "currency") throws(EngineError) {
         guard Portfolio.stablecoins.contains(currency) || state.markets[currency] != nil else {
             throw .invalid(field: field, reason: "\"\(currency)\" is neither a stablecoin nor an underlying with a market")
         }
     }
 
-    /// A fill passes ``PreTradeRule``: equity ≥ IM after it, or it lowers MM without lowering equity − IM (an
-    /// account below IM may trade down). Anything else is rejected with the shortfall.
+    /// A trade: both accounts known (deposit first) and neither a system account (the insurance fund, the fee
+    /// account), the instrument listed, the fee currency known; each side passes ``PreTradeRule`` on its own
+    /// hypothetical margin before and after (its fee included).
+    private func checkTrade(_ t: Trade) throws(EngineError) {
+        for (name, field) in [(t.buyer, "buyer"), (t.seller, "seller")] {
+            guard state.accounts[name] != nil else {
+                throw .invalid(field: field, reason: "unknown account \"\(name)\" (deposit first)")
+            }
+            guard !state.liquidation.isSystemAccount(name) else {
+                throw .invalid(field: field,
+                               reason: "\"\(name)\" is a system account (insurance fund or fees): it does not trade")
+            }
+        }
+        guard let instrument = state.instruments[t.instrument] else {
+            throw .invalid(field: "instrument", reason: "\"\(t.instrument)\" is not listed")
+        }
+        try checkCurrency(t.feeCurrency, field: "feeCurrency")
+        let buyer = state.accounts[t.buyer] ?? AccountState()
+        let seller = state.accounts[t.seller] ?? AccountState()
+        var b = buyer
+        var s = seller
+        Ledger.trade(quantity: t.quantity, price: t.price, instrumentId: t.instrument, instrument: instrument,
+                     buyer: &b, seller: &s)
+        b.balances[t.feeCurrency, default: 0] -= t.buyerFee
+        s.balances[t.feeCurrency, default: 0] -= t.sellerFee
+        try checkSide(t.buyer, instrument: t.instrument, delta: t.quantity, before: buyer, after: b)
+        try checkSide(t.seller, instrument: t.instrument, delta: -t.quantity, before: seller, after: s)
+    }
+
+    /// One side of a trade passes ``PreTradeRule``: equity ≥ IM after it, or it lowers MM without lowering equity −
+    /// IM (an account below IM may trade down). Anything else is rejected with the shortfall.
     ///
-    /// Fail closed: when the account's risk is unavailable before or after the fill (it holds an instrument whose
-    /// risk array cannot be computed), its margin is unknown and the rule cannot be read; only a fill that reduces
+    /// Fail closed: when the account's risk is unavailable before or after the trade (it holds an instrument whose
+    /// risk array cannot be computed), its margin is unknown and the rule cannot be read; only a trade that reduces
     /// the size of an existing position without flipping it is accepted, anything else is rejected naming the
     /// instrument.
-    private func checkFillMargin(_ f: Fill, before: AccountState, after: AccountState) throws(EngineError) {
-        let b = book.hypothetical(before)
-        let a = book.hypothetical(after)
-        if let id = b.unpricedInstrument ?? a.unpricedInstrument {
-            let old = before.positions[f.instrument]?.quantity ?? 0
-            let reduces = old != 0 && (old > 0) != (f.quantity > 0) && abs(f.quantity) <= abs(old)
-            guard reduces else { throw .riskUnavailable(account: f.account, instrument: id) }
-            return
-        }
-        try checkRule(f.account, before: b, after: a)
+    ///
+    /// `before` is the account's current ledger: its margin before is the book's (bit for bit what
+    /// ``RiskBook/hypothetical(_:)`` gives), and its margin after re-margins the book's own form of the ledger with
+    /// the one changed position patched (``BaseLedger``), so that a trade against an account with thousands of
+    /// positions (a liquidity provider) converts only what changed.
+    func checkSide(_ name: String, instrument id: String, delta: Decimal, before: AccountState,
+                   after: AccountState) throws(EngineError) {
+        let b = margin(of: name) ?? book.hypothetical(before)
+        let a = BaseLedger(book: book, account: before, name: name).margin(after: after, changed: id)
+        if let error = book.sideCheck(name, instrument: id, delta: delta, before: before, beforeMargin: b,
+                                      afterMargin: a) { throw error }
     }
 
     /// Applies ``PreTradeRule`` to an account's margins before and after a change (USD).
-    private func checkRule(_ name: String, before b: AccountMargin, after m: AccountMargin) throws(EngineError) {
-        let decision = PreTradeRule.evaluate(before: b.figures, after: m.figures)
-        guard decision.accepted else {
-            throw .belowInitialMargin(account: name, equity: m.equity, initialMargin: m.initialMargin)
-        }
+    func checkRule(_ name: String, before b: AccountMargin, after m: AccountMargin) throws(EngineError) {
+        if let error = RiskBook.ruleCheck(name, before: b, after: m) { throw error }
     }
 
     /// A withdrawal passes ``PreTradeRule`` too (for a withdrawal it amounts to equity ≥ IM after it); an account

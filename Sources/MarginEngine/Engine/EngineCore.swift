@@ -6,71 +6,50 @@ import MarginCore
 public struct Acknowledgement: Hashable, Sendable {
     /// The event's journal sequence.
     public var sequence: UInt64
-    /// Health changes the event caused (already journaled after it).
+    /// Health changes the event caused, its follow-ups' included (already journaled after it).
     public var healthChanges: [HealthChange]
+    /// The events the engine journaled itself after it, in the same turn, in journal order: a due correlation
+    /// table, the liquidation actions the event made due (``EngineCore/nextFollowUps(skipping:)``).
+    public var followUps: [EngineEvent] = []
 }
 
-/// What the engine answers for a batch of market updates (``EngineCore/submitMarkets(_:reportAfter:onPriorityDone:)``).
+/// What the engine answers for a batch of market updates (``RiskEngine/submitMarkets(_:)``).
 public struct MarketBatchAcknowledgement: Sendable {
     /// Journal sequences of the applied updates, in order.
     public var sequences: [UInt64] = []
     /// Updates rejected by validation (nothing of them applied).
     public var rejected: [(update: MarketUpdate, error: EngineError)] = []
-    /// Health changes the batch caused (journaled after it).
+    /// Health changes the batch caused, its follow-ups' included (journaled after it).
     public var healthChanges: [HealthChange] = []
+    /// The events the engine journaled itself after the batch (``Acknowledgement/followUps``).
+    public var followUps: [EngineEvent] = []
 }
 
-/// The engine's single writer: owns the state, the margin cache and the journal, and processes one event at a time.
+/// The engine's state and margin cache, with no I/O: validates events, builds their journal records, and applies
+/// them once they are durable.
 ///
-/// `submit` = validate → append to the journal (durable) → apply → re-margin → journal and report health changes.
-/// A rejected event (``EngineError``) or a failed append changes nothing. Not thread-safe by design: one owner
-/// (``RiskEngine``, a CLI loop or a test) calls it; readers take ``state`` (a value, a consistent snapshot).
-public final class EngineCore {
+/// The one driver is ``RiskEngine`` (the actor, which owns the journal): for every event it calls
+/// ``prepare(_:)`` (validate, build the records; nothing changes), appends the records to the journal, then
+/// ``commit(_:reportAfter:onPriorityDone:)`` (apply to the ledger, re-margin, queue health changes), then journals
+/// the health changes the same way (``prepareHealthChanges()``). A rejected event (``EngineError``) or a batch
+/// whose append fails changes nothing. Not thread-safe by design: one owner calls it; readers take ``state`` (a
+/// value, a consistent snapshot). Front ends reach it only through ``RiskEngine``; tests and benchmarks of this
+/// package may use it directly.
+package final class EngineCore {
     /// The current state (a value: a consistent snapshot when copied).
-    public private(set) var state: EngineState
+    package private(set) var state: EngineState
     let book: RiskBook
-    public let store: any JournalStore
-    /// Background snapshot bookkeeping (``writeSnapshotInBackground(completion:)``).
-    let backgroundSnapshots = BackgroundSnapshots()
-    /// Called for every journaled health change, in journal order.
-    public var onHealthChange: ((HealthChange) -> Void)?
+    /// Called for every committed health change, in journal order.
+    package var onHealthChange: ((HealthChange) -> Void)?
+    /// Called for every committed liquidation notice (margin call, step, end of a liquidation, takeover,
+    /// deleverage fill, alert), in journal order (docs/LIQUIDATION.md).
+    package var onLiquidationNotice: ((EngineEvent) -> Void)?
+    /// The ledger's per-event invariant check and the pending alert (``LedgerAudit``).
+    let ledgerAudit = LedgerAudit()
 
-    /// Opens the engine on `store`: loads the latest snapshot, replays the journal after it and computes every
-    /// margin. An empty store starts from `genesis` (written as the first snapshot when it has content and
-    /// `snapshotGenesis`; benchmarks skip it).
-    ///
-    /// - Throws: ``EngineError/corruptRecord(sequence:reason:)`` or ``EngineError/storage(_:)``.
-    public init(store: any JournalStore, genesis: EngineState = EngineState(),
-                snapshotGenesis: Bool = true) throws(EngineError) {
-        self.store = store
-        var state: EngineState
-        if let snapshot = try store.latestSnapshot() {
-            do {
-                state = try EngineState(payload: snapshot.payload)
-            } catch {
-                throw EngineError.corruptRecord(sequence: snapshot.sequence, reason: "snapshot: \(error)")
-            }
-            guard state.sequence == snapshot.sequence else {
-                throw EngineError.corruptRecord(sequence: snapshot.sequence, reason: "snapshot sequence mismatch")
-            }
-        } else {
-            state = genesis
-            let last = try store.lastSequence()
-            if snapshotGenesis, last == 0, genesis != EngineState() {
-                try store.saveSnapshot(SnapshotRecord(sequence: genesis.sequence, payload: genesis.payload))
-            }
-        }
-        for record in try store.allRecords(after: state.sequence) {
-            guard record.sequence == state.sequence + 1 else {
-                throw EngineError.corruptRecord(sequence: record.sequence, reason: "gap after \(state.sequence)")
-            }
-            let event: EngineEvent
-            do { event = try EngineEvent(payload: record.payload) } catch {
-                throw EngineError.corruptRecord(sequence: record.sequence, reason: "\(error)")
-            }
-            state.apply(event)
-            state.sequence = record.sequence
-        }
+    /// Builds the engine on a recovered `state` (``replay(_:onto:)``): computes every margin from it by pure
+    /// functions in a fixed order, so margins are bit-identical however the state was reached.
+    package init(state: EngineState) {
         self.state = state
         book = RiskBook(parameters: state.parameters)
         book.correlations = state.correlations
@@ -80,143 +59,141 @@ public final class EngineCore {
     // MARK: Reading
 
     /// The current margin of `account`, or `nil` if unknown.
-    public func margin(of account: String) -> AccountMargin? {
+    package func margin(of account: String) -> AccountMargin? {
         book.accountSlot[account].map { book.margins[Int($0)] }
     }
 
     /// Every account's margin, by account name.
-    public var margins: [String: AccountMargin] {
+    package var margins: [String: AccountMargin] {
         var out: [String: AccountMargin] = [:]
         for (i, name) in book.accountNames.enumerated() { out[name] = book.margins[i] }
         return out
     }
 
     /// Number of accounts per health state (by computed margin).
-    public var healthCounts: [Health: Int] {
+    package var healthCounts: [Health: Int] {
         var out: [Health: Int] = [:]
         for m in book.margins { out[m.health, default: 0] += 1 }
         return out
     }
 
     /// The accounts nearest liquidation for `underlying`, nearest first (the next pass re-margins them first).
-    public func priorityAccounts(of underlying: String) -> [String] {
+    package func priorityAccounts(of underlying: String) -> [String] {
         guard let u = book.underlyingSlot[underlying] else { return [] }
         return book.priority[u].map { book.accountNames[Int($0)] }
     }
 
     /// Sets how many accounts per underlying are ranked and re-margined first (default 256).
-    public func setPriorityCount(_ k: Int) { book.priorityCount = max(0, k) }
+    package func setPriorityCount(_ k: Int) { book.priorityCount = max(0, k) }
 
     /// Sets how many threads a re-margining pass may use for pricing and the full sweep (clamped to 1...2: the
     /// writer and one helper). Margins are bit-identical for every value; 1 keeps the engine on one core.
-    public func setThreads(_ n: Int) { book.threads = min(max(1, n), RiskBook.maxThreads) }
+    package func setThreads(_ n: Int) { book.threads = min(max(1, n), RiskBook.maxThreads) }
 
     /// Where the time of the last re-margining pass went (market events only).
-    public var lastPass: PassProfile { book.lastPass }
+    package var lastPass: PassProfile { book.lastPass }
 
     /// The instruction-set path of the aggregation kernel on this machine: `"avx512"`, `"avx2"` or `"scalar"`.
-    public var aggregationInstructionSet: String { String(cString: vm_isa_name(book.isa)) }
+    package var aggregationInstructionSet: String { String(cString: vm_isa_name(book.isa)) }
 
     // MARK: Writing
 
-    /// Validates, journals, applies and re-margins one event.
+    /// Validates `event` against the current state and builds its journal record; changes nothing.
     ///
-    /// - Parameter onPriorityDone: for a market event, called once the `reportAfter` accounts nearest liquidation
-    ///   have been re-margined (latency measurement).
-    /// - Throws: ``EngineError``: a rejection (nothing changed) or a storage failure (nothing applied).
-    @discardableResult
-    public func submit(_ event: EngineEvent, reportAfter: Int = 100,
-                       onPriorityDone: (() -> Void)? = nil) throws(EngineError) -> Acknowledgement {
+    /// - Throws: ``EngineError``: a rejection naming the field and why (or the margin shortfall).
+    package func prepare(_ event: EngineEvent) throws(EngineError) -> PreparedBatch {
         book.eventArrival = .now
         if case .market = event { book.primeHelper() }
         let prepared = try validate(event)
-        let sequence = state.sequence + 1
-        try store.append([JournalRecord(sequence: sequence, payload: event.payload)])
-        state.apply(event)
-        state.sequence = sequence
-        update(after: event, prepared: prepared, reportAfter: reportAfter, onPriorityDone: onPriorityDone)
-        let changes = journalHealthChanges()
-        return Acknowledgement(sequence: sequence, healthChanges: changes)
+        return PreparedBatch(content: .event(event, prepared),
+                             records: [JournalRecord(sequence: state.sequence + 1, payload: event.payload)],
+                             after: state.sequence)
     }
 
-    /// Validates, journals (one append for the batch), applies and re-margins several market updates of distinct
-    /// underlyings in **one** pass: each exposed account is visited once and re-aggregates only the updated
-    /// underlyings it holds (the conflated feed's case when BTC and ETH are both pending).
-    ///
-    /// Rejected updates (``EngineError``) are returned and change nothing; the others are applied in the given
-    /// order. Updates of the same underlying twice are submitted one by one.
-    ///
-    /// - Throws: ``EngineError/storage(_:)`` when the append fails (nothing applied).
-    @discardableResult
-    public func submitMarkets(_ updates: [MarketUpdate], reportAfter: Int = 100,
-                              onPriorityDone: (() -> Void)? = nil) throws(EngineError) -> MarketBatchAcknowledgement {
-        var result = MarketBatchAcknowledgement()
+    /// Validates several market updates of **distinct** underlyings (precondition) and builds one journal batch of
+    /// the accepted ones, to be applied in **one** pass (``commit(_:reportAfter:onPriorityDone:)``): each exposed
+    /// account is visited once and re-aggregates only the updated underlyings it holds (the conflated feed's case
+    /// when BTC and ETH are both pending). Rejected updates are returned in ``PreparedBatch/rejected``.
+    package func prepareMarkets(_ updates: [MarketUpdate]) -> PreparedBatch {
+        precondition(Set(updates.map(\.underlying)).count == updates.count, "one update per underlying")
         book.eventArrival = .now
         book.primeHelper()
-        guard Set(updates.map(\.underlying)).count == updates.count else {
-            for (i, m) in updates.enumerated() {
-                do {
-                    let ack = try submit(.market(m), reportAfter: reportAfter,
-                                         onPriorityDone: i == 0 ? onPriorityDone : nil)
-                    result.sequences.append(ack.sequence)
-                    result.healthChanges += ack.healthChanges
-                } catch {
-                    if case .storage = error { throw error }
-                    result.rejected.append((m, error))
-                }
-            }
-            return result
-        }
         var accepted: [(MarketUpdate, Prepared)] = []
+        var rejected: [(update: MarketUpdate, error: EngineError)] = []
         for m in updates {
-            do { accepted.append((m, try validate(.market(m)))) } catch { result.rejected.append((m, error)) }
+            do { accepted.append((m, try validate(.market(m)))) } catch { rejected.append((m, error)) }
         }
-        guard !accepted.isEmpty else { onPriorityDone?(); return result }
         var records: [JournalRecord] = []
         for (k, (m, _)) in accepted.enumerated() {
             records.append(JournalRecord(sequence: state.sequence + UInt64(k + 1), payload: EngineEvent.market(m).payload))
         }
-        try store.append(records)
-        var us: [Int] = []
-        for (m, prepared) in accepted {
-            state.apply(.market(m))
-            state.sequence += 1
-            result.sequences.append(state.sequence)
-            let u = book.addUnderlying(m.underlying)
-            book.setMarket(u, market: prepared.market)
-            us.append(u)
-        }
-        book.remarginUnderlyings(us, reportAfter: reportAfter, onPriorityDone: onPriorityDone)
-        result.healthChanges = journalHealthChanges()
-        return result
+        return PreparedBatch(content: .markets(accepted), records: records, after: state.sequence, rejected: rejected)
     }
 
-
-    /// Journals the pending health changes as one atomic batch, applies and publishes them. On a storage failure
-    /// they stay pending (retried after the next event).
-    @discardableResult
-    public func journalHealthChanges() -> [HealthChange] {
+    /// Takes the health changes queued by the last commits (accounts whose computed health differs from their
+    /// journaled one) as one batch of `health` records, or `nil` when there are none. Commit it once durable;
+    /// if its append fails, ``requeueHealthChanges(_:)`` puts the changes back (journaled after the next event).
+    package func prepareHealthChanges() -> PreparedBatch? {
         let changes = book.takeHealthChanges()
-        guard !changes.isEmpty else { return [] }
+        guard !changes.isEmpty else { return nil }
         var records: [JournalRecord] = []
         var seq = state.sequence
         for c in changes {
             seq += 1
             records.append(JournalRecord(sequence: seq, payload: EngineEvent.health(c).payload))
         }
-        do {
-            try store.append(records)
-        } catch {
-            for c in changes { if let a = book.accountSlot[c.account] { book.noteHealth(a, book.margins[Int(a)]) } }
-            return []
+        return PreparedBatch(content: .health(changes), records: records, after: state.sequence)
+    }
+
+    /// Queues the health changes of a batch that could not be journaled again (those still differing).
+    package func requeueHealthChanges(_ batch: PreparedBatch) {
+        for c in batch.healthChanges {
+            if let a = book.accountSlot[c.account] { book.noteHealth(a, book.margins[Int(a)]) }
         }
-        for c in changes {
-            state.apply(.health(c))
+    }
+
+    /// Applies a prepared batch whose records are durable in the journal: the ledger, then the margin cache
+    /// (incremental re-margining; for a market batch one pass nearest-liquidation first), and queues the health
+    /// changes it causes. Call on the state it was prepared on (precondition), with nothing committed between.
+    ///
+    /// - Parameter onPriorityDone: for a market event or batch, called once the `reportAfter` accounts nearest
+    ///   liquidation have been re-margined (latency measurement; at once for a batch that was all rejected).
+    /// - Returns: the sequences of the applied events.
+    @discardableResult
+    package func commit(_ batch: PreparedBatch, reportAfter: Int = 100,
+                        onPriorityDone: (() -> Void)? = nil) -> [UInt64] {
+        precondition(batch.after == state.sequence, "batch prepared at \(batch.after), state at \(state.sequence)")
+        switch batch.content {
+        case .event(let event, let prepared):
+            state.apply(event)
             state.sequence += 1
-            if let a = book.accountSlot[c.account] { book.journaledHealth[Int(a)] = c.to }
-            onHealthChange?(c)
+            update(after: event, prepared: prepared, reportAfter: reportAfter, onPriorityDone: onPriorityDone)
+            return [state.sequence]
+        case .markets(let accepted):
+            guard !accepted.isEmpty else { onPriorityDone?(); return [] }
+            var sequences: [UInt64] = []
+            var us: [Int] = []
+            for (m, prepared) in accepted {
+                state.apply(.market(m))
+                state.sequence += 1
+                sequences.append(state.sequence)
+                let u = book.addUnderlying(m.underlying)
+                book.setMarket(u, market: prepared.market)
+                us.append(u)
+            }
+            book.remarginUnderlyings(us, reportAfter: reportAfter, onPriorityDone: onPriorityDone)
+            return sequences
+        case .health(let changes):
+            var sequences: [UInt64] = []
+            for c in changes {
+                state.apply(.health(c))
+                state.sequence += 1
+                sequences.append(state.sequence)
+                if let a = book.accountSlot[c.account] { book.journaledHealth[Int(a)] = c.to }
+                onHealthChange?(c)
+            }
+            return sequences
         }
-        return changes
     }
 
     private func update(after event: EngineEvent, prepared: Prepared, reportAfter: Int,
@@ -224,8 +201,8 @@ public final class EngineCore {
         switch event {
         case .deposit(let t), .withdrawal(let t):
             resync(t.account)
-        case .fill(let f):
-            resync(f.account)
+        case .trade(let t):
+            for name in [t.buyer, t.seller, state.liquidation.feeAccount] { resync(name) }
         case .market(let m):
             let u = book.addUnderlying(m.underlying)
             book.setMarket(u, market: prepared.market)
@@ -234,7 +211,7 @@ public final class EngineCore {
             book.addInstrument(id: l.id, l.instrument)
         case .expiry(let e):
             book.removeInstrument(id: e.instrument)
-            for name in prepared.holders { resync(name) }
+            for name in prepared.holders + [state.liquidation.feeAccount] { resync(name) }
         case .parameters:
             book.rebuild(from: state)
         case .correlations:
@@ -244,7 +221,12 @@ public final class EngineCore {
             if let a = book.accountSlot[h.account] { book.journaledHealth[Int(a)] = h.to }
         case .crossRate, .correlationPolicy:
             break  // no margin reads them: they feed the dynamic table (``pendingCorrelationUpdate()``)
+        case .book, .liquidationSettings, .clock, .marginCall, .liquidationEnd, .alert:
+            break
+        case .liquidation, .takeover, .deleverage:
+            for name in prepared.touched { resync(name) }
         }
+        afterLedgerEvent(event, prepared: prepared)
     }
 
     private func resync(_ name: String) {

@@ -12,8 +12,11 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
     /// deposits and fills that reduce an existing position without flipping it are accepted (docs/ENGINE.md,
     /// "Fail closed").
     case riskUnavailable(account: String, instrument: String)
-    /// A journal or snapshot could not be read or written; the event was not applied.
+    /// A journal or snapshot could not be read or written; the event was not applied (a storage fault, never a
+    /// rejection: see ``isStorageFault``).
     case storage(String)
+    /// Another engine holds the journal's writer lock (a second writer refuses to start).
+    case journalInUse(String)
     /// A journal or snapshot record could not be decoded.
     case corruptRecord(sequence: UInt64, reason: String)
 
@@ -28,6 +31,7 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
             return "account \(account): risk unavailable, instrument \(instrument) cannot be priced "
                 + "(only deposits and fills that reduce a position are accepted)"
         case .storage(let message): return "storage: \(message)"
+        case .journalInUse(let detail): return "journal is in use: \(detail)"
         case .corruptRecord(let sequence, let reason): return "journal record \(sequence): \(reason)"
         }
     }

@@ -14,7 +14,7 @@ extension EngineEvent {
     public func validate() throws(EngineError) {
         switch self {
         case .deposit(let t), .withdrawal(let t): try t.validate()
-        case .fill(let f): try f.validate()
+        case .trade(let t): try t.validate()
         case .market(let m): try m.validate()
         case .listing(let l): try l.validate()
         case .expiry(let e): try e.validate()
@@ -26,6 +26,23 @@ extension EngineEvent {
         case .crossRate(let c): try c.validate()
         case .correlationPolicy(let p): try p.validate()
         case .health(let h): try EngineError.checkName(h.account, field: "account")
+        case .book(let b): try b.validate()
+        case .liquidationSettings(let s): try s.validate()
+        case .clock(let t): try EngineError.checkInstant(t, field: "time")
+        case .marginCall(let c):
+            try EngineError.checkName(c.account, field: "account")
+            try EngineError.checkInstant(c.time, field: "time")
+        case .liquidation(let step): try step.validate()
+        case .liquidationEnd(let e):
+            try EngineError.checkName(e.account, field: "account")
+            try EngineError.checkInstant(e.time, field: "time")
+        case .takeover(let t): try t.validate()
+        case .deleverage(let d): try d.validate()
+        case .alert(let a):
+            guard !a.reason.isEmpty, a.reason.count <= 4_096 else {
+                throw .invalid(field: "reason", reason: "must be 1 to 4096 characters")
+            }
+            try EngineError.checkInstant(a.time, field: "time")
         }
     }
 }
@@ -40,17 +57,19 @@ extension Transfer {
     }
 }
 
-extension Fill {
-    /// Names of 1 to 128 characters; `quantity` ≠ 0 and `|fee|` below 10¹⁵; `price` in (0, 10¹⁵); every amount with
-    /// at most 18 decimal places.
+extension Trade {
+    /// Names of 1 to 128 characters, a buyer distinct from the seller; `quantity` and `price` in (0, 10¹⁵), fees of
+    /// magnitude below 10¹⁵ (negative: a rebate); every amount with at most 18 decimal places.
     public func validate() throws(EngineError) {
-        try EngineError.checkName(account, field: "account")
+        try EngineError.checkName(buyer, field: "buyer")
+        try EngineError.checkName(seller, field: "seller")
+        guard buyer != seller else { throw .invalid(field: "seller", reason: "buyer and seller are the same account") }
         try EngineError.checkName(instrument, field: "instrument")
         try EngineError.checkName(feeCurrency, field: "feeCurrency")
-        try Money.checkMagnitude(quantity, field: "quantity")
-        guard quantity != 0 else { throw .invalid(field: "quantity", reason: "must not be 0") }
+        try Money.checkPositive(quantity, field: "quantity")
         try Money.checkPositive(price, field: "price")
-        try Money.checkMagnitude(fee, field: "fee")
+        try Money.checkMagnitude(buyerFee, field: "buyerFee")
+        try Money.checkMagnitude(sellerFee, field: "sellerFee")
     }
 }
 
@@ -107,6 +126,13 @@ extension EngineError {
         }
     }
 
+    /// An instant ISO-8601 can write (years 1678–2261).
+    static func checkInstant(_ t: Instant, field: String) throws(EngineError) {
+        guard t.isISO8601Representable else {
+            throw .invalid(field: field, reason: "\(t) is outside years 1678–2261")
+        }
+    }
+
     /// A name (account, currency, instrument id, underlying): 1 to 128 characters.
     static func checkName(_ name: String, field: String) throws(EngineError) {
         guard !name.isEmpty, name.count <= 128 else {
@@ -125,7 +151,7 @@ extension Money {
     public static let maxDecimalPlaces = 18
 
     /// `d` is a number (not NaN) with `|d| < 10¹⁵` and at most 18 decimal places.
-    static func checkMagnitude(_ d: Decimal, field: String) throws(EngineError) {
+    package static func checkMagnitude(_ d: Decimal, field: String) throws(EngineError) {
         guard !d.isNaN, d.isFinite, abs(d) < limit else {
             throw .invalid(field: field, reason: "must be a decimal number of magnitude below 1e15, got \(text(d))")
         }
@@ -135,7 +161,7 @@ extension Money {
     }
 
     /// `d` is in (0, 10¹⁵) with at most 18 decimal places.
-    static func checkPositive(_ d: Decimal, field: String) throws(EngineError) {
+    package static func checkPositive(_ d: Decimal, field: String) throws(EngineError) {
         try checkMagnitude(d, field: field)
         guard d > 0 else { throw .invalid(field: field, reason: "must be > 0, got \(text(d))") }
     }

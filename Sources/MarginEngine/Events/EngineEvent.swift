@@ -11,8 +11,8 @@ public enum EngineEvent: Hashable, Sendable {
     case deposit(Transfer)
     /// Money out: rejected when it exceeds the balance or leaves equity below initial margin.
     case withdrawal(Transfer)
-    /// A trade: rejected when it leaves equity below initial margin.
-    case fill(Fill)
+    /// A trade between two accounts (both pass ``PreTradeRule``; the fees go to the fee account).
+    case trade(Trade)
     /// New index/forwards and/or vol surface of one underlying (creates the underlying on first sight).
     case market(MarketUpdate)
     /// A new listed instrument.
@@ -32,13 +32,31 @@ public enum EngineEvent: Hashable, Sendable {
     case correlationPolicy(CorrelationPolicy)
     /// An account's health changed (engine-generated; journaled and published).
     case health(HealthChange)
+    /// The resting liquidity of one instrument (its whole ladder, replacing the previous one).
+    case book(BookUpdate)
+    /// The liquidation settings and system account names (whole, replacing the current ones).
+    case liquidationSettings(LiquidationSettings)
+    /// Journal time passes without market data (the engine's time is the latest market or clock time).
+    case clock(Instant)
+    /// Engine-generated (docs/LIQUIDATION.md): an account entered liquidation; opens its liquidation.
+    case marginCall(MarginCall)
+    /// Engine-generated: one partial-reduction step (the account against book levels' owners, the fee to the fund).
+    case liquidation(LiquidationStep)
+    /// Engine-generated: partial reduction restored the account (equity ≥ MM × (1 + buffer)); closes its liquidation.
+    case liquidationEnd(LiquidationEnd)
+    /// Engine-generated: the account's whole portfolio to backstops and the insurance fund, its balances to the fund.
+    case takeover(Takeover)
+    /// Engine-generated: one auto-deleveraging fill against an opposite-side position at the bankruptcy price.
+    case deleverage(Deleverage)
+    /// Engine-generated: a ledger invariant failed; liquidation halts until new settings are journaled.
+    case alert(LiquidationAlert)
 
     /// The event's kind as written in the journal (`"type"`).
     public var kind: String {
         switch self {
         case .deposit: return "deposit"
         case .withdrawal: return "withdrawal"
-        case .fill: return "fill"
+        case .trade: return "trade"
         case .market: return "market"
         case .listing: return "listing"
         case .expiry: return "expiry"
@@ -47,6 +65,15 @@ public enum EngineEvent: Hashable, Sendable {
         case .crossRate: return "crossRate"
         case .correlationPolicy: return "correlationPolicy"
         case .health: return "health"
+        case .book: return "book"
+        case .liquidationSettings: return "liquidationSettings"
+        case .clock: return "clock"
+        case .marginCall: return "marginCall"
+        case .liquidation: return "liquidation"
+        case .liquidationEnd: return "liquidationEnd"
+        case .takeover: return "takeover"
+        case .deleverage: return "deleverage"
+        case .alert: return "alert"
         }
     }
 }
@@ -65,32 +92,38 @@ public struct Transfer: Hashable, Sendable {
     }
 }
 
-/// One execution for one account.
+/// A trade between two accounts: `buyer` buys `quantity` of `instrument` from `seller` at `price`.
 ///
-/// - `quantity`: signed (buy > 0): coins for options, linear futures and perpetuals; USD notional for inverse
-///   futures and perpetuals.
+/// - `quantity` (> 0): coins for options, linear futures and perpetuals; USD notional for inverse futures and
+///   perpetuals.
 /// - `price`: USD per coin, except inverse options, whose premium is quoted in coins per coin (Deribit style).
-/// - `fee`: in `feeCurrency` (a stablecoin or an underlying), debited; negative for a rebate.
+/// - `buyerFee`, `sellerFee`: in `feeCurrency` (a stablecoin or an underlying), debited from each side and credited
+///   to the fee account; 0 allowed, negative for a rebate (paid by the fee account).
 ///
-/// Cash effects: option premium `quantity·price` is paid in USD (linear) or in the coin (inverse); futures and
-/// perpetuals carry an average entry price and realize P&L into USD (linear: `q·(price − entry)`) or the coin
-/// (inverse: `N·(1/entry − 1/price)`) when reduced.
-public struct Fill: Hashable, Sendable {
-    public var account: String
+/// Cash effects (``Ledger``): option premium `round(q·price)` from the buyer to the seller, in USD (linear) or the
+/// coin (inverse); futures and perpetuals carry an exact cost basis and realize P&L into USD (linear) or the coin
+/// (inverse) when reduced. The buyer's position grows by `quantity`, the seller's shrinks by it: open interest nets
+/// to zero per instrument.
+public struct Trade: Hashable, Sendable {
+    public var buyer: String
+    public var seller: String
     /// A listed instrument's id.
     public var instrument: String
     public var quantity: Decimal
     public var price: Decimal
-    public var fee: Decimal
+    public var buyerFee: Decimal
+    public var sellerFee: Decimal
     public var feeCurrency: String
 
-    public init(account: String, instrument: String, quantity: Decimal, price: Decimal, fee: Decimal = 0,
-                feeCurrency: String = "USD") {
-        self.account = account
+    public init(buyer: String, seller: String, instrument: String, quantity: Decimal, price: Decimal,
+                buyerFee: Decimal = 0, sellerFee: Decimal = 0, feeCurrency: String = "USD") {
+        self.buyer = buyer
+        self.seller = seller
         self.instrument = instrument
         self.quantity = quantity
         self.price = price
-        self.fee = fee
+        self.buyerFee = buyerFee
+        self.sellerFee = sellerFee
         self.feeCurrency = feeCurrency
     }
 }
@@ -140,8 +173,9 @@ public struct Listing: Hashable, Sendable {
 
 /// Expires instrument `instrument` at `settlementPrice` (USD per coin).
 ///
-/// Options pay `q·max(±(S − K), 0)` USD (linear) or `q·max(±(S − K), 0)/S` coins (inverse); futures pay
-/// `q·(S − entry)` USD (linear) or `N·(1/entry − 1/S)` coins (inverse). Perpetuals do not expire.
+/// Options pay `q·max(±(S − K), 0)` USD (linear) or `q·round(max(±(S − K), 0)/S)` coins (inverse); futures pay
+/// `q·S − cost` USD (linear) or `cost − N/S` coins (inverse), each rounded to the ledger's scale; the rounding residue
+/// (0 when every product is exact) goes to the fee account, so money is conserved exactly. Perpetuals do not expire.
 public struct Expiry: Hashable, Sendable {
     public var instrument: String
     public var settlementPrice: Decimal

@@ -1,7 +1,7 @@
 /// Where the wall-clock time of the engine's last re-margining pass went (seconds), for benchmarks and metrics.
 ///
 /// A pass follows a market update (or a batch of them): the accounts nearest liquidation first, then every other
-/// exposed account (see ``EngineCore/submitMarkets(_:reportAfter:onPriorityDone:)``).
+/// exposed account (see ``RiskEngine/submitMarkets(_:)``).
 public struct PassProfile: Hashable, Sendable {
     /// Underlyings whose market changed.
     public var underlyings = 0

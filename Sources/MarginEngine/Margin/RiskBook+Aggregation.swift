@@ -148,18 +148,27 @@ extension RiskBook {
     /// margin the account gets once the event is applied.
     func hypothetical(_ account: AccountState) -> AccountMargin {
         let s = slots(of: account)
+        return hypothetical(positions: s.positions, coins: s.coins, stable: s.stable, health: account.health)
+    }
+
+    /// The margin of a ledger given in hot-loop form (``slots(of:)``: positions grouped by underlying slot in
+    /// instrument-id order, coin balances by underlying, stablecoins in USD): what ``hypothetical(_:)`` computes,
+    /// for callers that patch one position of a known ledger (validation of a trade, the liquidation planner)
+    /// instead of converting the whole ledger again.
+    func hypothetical(positions: [PositionSlot], coins: [(Int, Double)], stable: Double,
+                      health: Health) -> AccountMargin {
         let uc = underlyingCount
         var coinsByU = [Double](repeating: 0, count: uc)
         var exposed = [Bool](repeating: false, count: uc)
-        for (u, c) in s.coins {
+        for (u, c) in coins {
             coinsByU[u] = c
             exposed[u] = true
         }
-        for p in s.positions {
+        for p in positions {
             exposed[Int(p.underlying)] = true
             ensureFresh(Int(p.instrument))
         }
-        let byU = (0..<uc).map { u in s.positions.filter { Int($0.underlying) == u } }
+        let byU = (0..<uc).map { u in positions.filter { Int($0.underlying) == u } }
         let g = curveStride
         var sums = [UnderlyingSummary](repeating: UnderlyingSummary(), count: uc)
         var curves = [Double](repeating: 0, count: max(uc * g, 1))
@@ -177,12 +186,12 @@ extension RiskBook {
                     curves.withUnsafeBufferPointer { cp in
                         exposed.withUnsafeBufferPointer { ep in
                             k.combineCorrelated(summaries: base(sp), curves: base(cp), member: base(ep),
-                                                stable: s.stable, health: account.health, memo: &memo)
+                                                stable: stable, health: health, memo: &memo)
                         }
                     }
                 }
             }
-            return Self.combineSum(sums, sorted: sortedUnderlyings, stable: s.stable, health: account.health,
+            return Self.combineSum(sums, sorted: sortedUnderlyings, stable: stable, health: health,
                                    parameters: calculator.parameters, instrumentIds: instrumentIds)
         }
         gridMemo = memo

@@ -308,25 +308,47 @@ final class RiskBook {
         return a
     }
 
-    /// The hot-loop form of an account's ledger: positions sorted by instrument id, coins and stablecoins as Double.
+    /// The hot-loop form of an account's ledger: positions grouped by underlying slot and sorted by instrument id
+    /// within each (``orderedSlots(of:)``), coins and stablecoins as Double.
     func slots(of account: AccountState) -> (positions: [PositionSlot], coins: [(Int, Double)], stable: Double) {
-        var ps: [PositionSlot] = []
-        ps.reserveCapacity(account.positions.count)
+        let ps = orderedSlots(of: account).map(\.slot)
+        let (cs, st) = balanceSlots(account.balances)
+        return (ps, cs, st)
+    }
+
+    /// An account's positions in the slab's order: grouped by underlying slot, in instrument-id order within each
+    /// underlying (so that every path that margins a ledger, the slab's and the decimal ledger's, sums alike).
+    func orderedSlots(of account: AccountState) -> [(id: String, slot: PositionSlot)] {
+        var out: [(id: String, slot: PositionSlot)] = []
+        out.reserveCapacity(account.positions.count)
         for id in account.positions.keys.sorted() {
-            guard let p = account.positions[id], let slot = instrumentSlot[id] else { continue }
-            ps.append(PositionSlot(instrument: slot, underlying: instrumentUnderlying[Int(slot)],
-                                   size: Money.double(p.quantity), entry: p.entryPrice.map(Money.double) ?? .nan))
+            guard let p = account.positions[id], let slot = positionSlot(id, p) else { continue }
+            out.append((id, slot))
         }
+        return out.sorted { $0.slot.underlying != $1.slot.underlying ? $0.slot.underlying < $1.slot.underlying
+                                                                     : $0.id < $1.id }
+    }
+
+    /// The hot-loop form of an account's balances: coin balances by underlying slot and the stablecoins' sum (USD),
+    /// in currency order.
+    func balanceSlots(_ balances: [String: Decimal]) -> (coins: [(Int, Double)], stable: Double) {
         var cs: [(Int, Double)] = []
         var st = 0.0
-        for (currency, amount) in account.balances.sorted(by: { $0.key < $1.key }) {
+        for (currency, amount) in balances.sorted(by: { $0.key < $1.key }) {
             if Portfolio.stablecoins.contains(currency) {
                 st += Money.double(amount)
             } else if let u = underlyingSlot[currency] {
                 cs.append((u, Money.double(amount)))
             }
         }
-        return (ps, cs, st)
+        return (cs, st)
+    }
+
+    /// The hot-loop form of one position (`nil` when the instrument is not listed).
+    func positionSlot(_ id: String, _ p: PositionState) -> PositionSlot? {
+        guard let slot = instrumentSlot[id] else { return nil }
+        return PositionSlot(instrument: slot, underlying: instrumentUnderlying[Int(slot)],
+                            size: Money.double(p.quantity), entry: p.entryPrice(of: instruments[Int(slot)]) ?? .nan)
     }
 
     /// Copies an account's ledger into the book (positions, balances, exposure index). Does not re-margin.

@@ -15,10 +15,11 @@ extension EngineEvent {
         switch self {
         case .deposit(let t), .withdrawal(let t):
             pairs += [("account", .string(t.account)), ("currency", .string(t.currency)), ("amount", J.money(t.amount))]
-        case .fill(let f):
-            pairs += [("account", .string(f.account)), ("instrument", .string(f.instrument)),
-                      ("quantity", J.money(f.quantity)), ("price", J.money(f.price)), ("fee", J.money(f.fee)),
-                      ("feeCurrency", .string(f.feeCurrency))]
+        case .trade(let t):
+            pairs += [("buyer", .string(t.buyer)), ("seller", .string(t.seller)), ("instrument", .string(t.instrument)),
+                      ("quantity", J.money(t.quantity)), ("price", J.money(t.price)),
+                      ("buyerFee", J.money(t.buyerFee)), ("sellerFee", J.money(t.sellerFee)),
+                      ("feeCurrency", .string(t.feeCurrency))]
         case .market(let m):
             pairs += [("underlying", .string(m.underlying)), ("time", J.instant(m.time))]
             if let index = m.index { pairs.append(("index", .double(index))) }
@@ -44,6 +45,8 @@ extension EngineEvent {
             pairs += [("account", .string(h.account)), ("from", .string(h.from.rawValue)), ("to", .string(h.to.rawValue)),
                       ("equity", .double(h.equity)), ("maintenanceMargin", .double(h.maintenanceMargin)),
                       ("initialMargin", .double(h.initialMargin))]
+        default:
+            pairs += liquidationFields
         }
         return J.object(pairs)
     }
@@ -74,10 +77,11 @@ extension EngineEvent {
         case "deposit", "withdrawal":
             let t = Transfer(account: try string("account"), currency: try string("currency"), amount: try money("amount"))
             self = type == "deposit" ? .deposit(t) : .withdrawal(t)
-        case "fill":
-            self = .fill(Fill(account: try string("account"), instrument: try string("instrument"),
-                              quantity: try money("quantity"), price: try money("price"), fee: try money("fee"),
-                              feeCurrency: try string("feeCurrency")))
+        case "trade":
+            self = .trade(Trade(buyer: try string("buyer"), seller: try string("seller"),
+                                instrument: try string("instrument"), quantity: try money("quantity"),
+                                price: try money("price"), buyerFee: try money("buyerFee"),
+                                sellerFee: try money("sellerFee"), feeCurrency: try string("feeCurrency")))
         case "market":
             self = .market(try J.decode { () throws(InputError) -> MarketUpdate in
                 var m = MarketUpdate(underlying: try node.required("underlying").string(),
@@ -127,7 +131,10 @@ extension EngineEvent {
                                         maintenanceMargin: try figure("maintenanceMargin"),
                                         initialMargin: try figure("initialMargin")))
         default:
-            throw EngineError.invalid(field: "\(node.path).type", reason: "unknown event type \"\(type)\"")
+            guard let event = try Self.liquidationEvent(type: type, json: node) else {
+                throw EngineError.invalid(field: "\(node.path).type", reason: "unknown event type \"\(type)\"")
+            }
+            self = event
         }
     }
 }

@@ -6,7 +6,9 @@ extension EngineState {
     ///
     /// Markets are `market.json` underlyings with their own `valuationTime`, instruments `portfolio.json` instrument
     /// fields, parameters the parameter file and correlations `market.json`'s `correlations`, all written and read
-    /// by the core's encoders and decoders.
+    /// by the core's encoders and decoders. Positions carry their exact `quantity` and `cost`; the liquidation part
+    /// (`books`, `liquidationSettings`, `liquidations`, `clock`, `totals`, `liquidationHalt`) is written only when it
+    /// differs from an empty engine's.
     public var json: JSONValue { json(accounts: true) }
 
     /// The canonical JSON, with or without the accounts (``payload`` streams them).
@@ -18,9 +20,7 @@ extension EngineState {
         let accounts = !includeAccounts ? [] : self.accounts.map { name, a -> (String, JSONValue) in
             let balances = a.balances.map { ($0.key, J.money($0.value)) }
             let positions = a.positions.map { id, p -> (String, JSONValue) in
-                var pairs: [(String, JSONValue)] = [("quantity", J.money(p.quantity))]
-                if let e = p.entryPrice { pairs.append(("entryPrice", J.money(e))) }
-                return (id, J.object(pairs))
+                (id, J.object([("cost", J.money(p.cost)), ("quantity", J.money(p.quantity))]))
             }
             return (name, J.object([("balances", J.object(balances)), ("positions", J.object(positions)),
                                     ("health", .string(a.health.rawValue))]))
@@ -43,6 +43,7 @@ extension EngineState {
         if !crossRates.isEmpty {
             fields.append(("crossRates", .array(crossRates.keys.sorted().compactMap { crossRates[$0]?.snapshotJSON })))
         }
+        fields += liquidationFields
         return J.object(fields)
     }
 
@@ -85,11 +86,9 @@ extension EngineState {
                 if j > 0 { out.append(UInt8(ascii: ",")) }
                 key(id)
                 out.append(UInt8(ascii: "{"))
-                if let e = p.entryPrice {
-                    key("entryPrice")
-                    J.money(e).appendSerialized(to: &out)
-                    out.append(UInt8(ascii: ","))
-                }
+                key("cost")
+                J.money(p.cost).appendSerialized(to: &out)
+                out.append(UInt8(ascii: ","))
                 key("quantity")
                 J.money(p.quantity).appendSerialized(to: &out)
                 out.append(UInt8(ascii: "}"))
@@ -150,11 +149,12 @@ extension EngineState {
             }
             for (id, p) in try J.decode({ () throws(InputError) in try node.required("positions").object() }) {
                 let q = try J.money(try J.decode { () throws(InputError) in try p.required("quantity") })
-                let e = try J.decode { () throws(InputError) in try p.optional("entryPrice") }
-                a.positions[id] = PositionState(quantity: q, entryPrice: try e.map { (n) throws(EngineError) in try J.money(n) })
+                let c = try J.money(try J.decode { () throws(InputError) in try p.required("cost") })
+                a.positions[id] = PositionState(quantity: q, cost: c)
             }
             a.health = try J.decode { () throws(InputError) in try node.required("health").enumeration(Health.self) }
             accounts[name] = a
         }
+        try decodeLiquidationFields(root)
     }
 }

@@ -3,14 +3,15 @@ import MarginCore
 
 extension EngineState {
     /// Account `name` as the core's ``Portfolio`` (balances and sizes converted to `Double`, positions in
-    /// instrument-id order), or `nil` if unknown: what ``MarginCalculator`` margins to check the engine.
+    /// instrument-id order, futures and perpetuals at their entry price `cost/q`), or `nil` if unknown: what
+    /// ``MarginCalculator`` margins to check the engine.
     public func portfolio(of name: String) -> Portfolio? {
         guard let account = accounts[name] else { return nil }
         var portfolio = Portfolio(account: name, balances: account.balances.mapValues(Money.double))
         for id in account.positions.keys.sorted() {
             guard let position = account.positions[id], let instrument = instruments[id] else { continue }
             portfolio.positions.append(Position(instrument: instrument, size: Money.double(position.quantity),
-                                                entryPrice: position.entryPrice.map(Money.double)))
+                                                entryPrice: position.entryPrice(of: instrument)))
         }
         return portfolio
     }

@@ -1,8 +1,9 @@
 import Foundation
 import MarginCore
 
-/// The engine's single source of truth: accounts, listed instruments, markets and risk parameters, as of journal
-/// sequence `sequence`. A value type: a copy is a consistent snapshot (copy-on-write, O(1) to take).
+/// The engine's single source of truth: accounts, listed instruments, markets, risk parameters, order books, the
+/// liquidation settings and liquidations in progress, as of journal sequence `sequence`. A value type: a copy is a
+/// consistent snapshot (copy-on-write, O(1) to take).
 ///
 /// ``apply(_:)`` is deterministic and never fails: it is only called on events already validated (live) or read
 /// back from the journal (recovery), so replaying the journal reproduces the state exactly.
@@ -26,21 +27,41 @@ public struct EngineState: Hashable, Sendable {
     public var correlationProvenance: CorrelationProvenance?
     /// Cross rates by pair (either orientation): implied correlation for the dynamic table; no margin reads them.
     public var crossRates: [UnderlyingPair: CrossRate] = [:]
+    /// Resting liquidity by instrument id (`book` events; liquidation fills consume it).
+    public var books: [String: OrderBook] = [:]
+    /// How the engine liquidates, and the system accounts' names.
+    public var liquidation = LiquidationSettings()
+    /// Liquidations in progress, by account (opened by a margin call).
+    public var liquidations: [String: LiquidationEpisode] = [:]
+    /// The latest `clock` event's time (the engine's time is the later of it and every market's time).
+    public var clock: Instant?
+    /// Σ deposits and Σ withdrawals per currency, exact (the money invariant's right-hand side).
+    public var deposits: [String: Decimal] = [:]
+    public var withdrawals: [String: Decimal] = [:]
+    /// Why liquidation is halted (a journaled ``LiquidationAlert``), `nil` while it runs.
+    public var liquidationHalt: String?
 
     public init(parameters: RiskParameters = .reference) { self.parameters = parameters }
+
+    /// The engine's time: the latest journaled market or clock time (never the wall clock); the epoch when there
+    /// is neither.
+    public var time: Instant {
+        var t = clock ?? Instant(nanosecondsSinceEpoch: .min)
+        for m in markets.values where m.valuationTime > t { t = m.valuationTime }
+        return t.nanosecondsSinceEpoch == .min ? Instant(nanosecondsSinceEpoch: 0) : t
+    }
 
     /// Applies a validated event (see ``EngineCore`` for validation). Does not touch `sequence`.
     public mutating func apply(_ event: EngineEvent) {
         switch event {
         case .deposit(let t):
             accounts[t.account, default: AccountState()].balances[t.currency, default: 0] += t.amount
+            deposits[t.currency, default: 0] += t.amount
         case .withdrawal(let t):
             accounts[t.account, default: AccountState()].balances[t.currency, default: 0] -= t.amount
-        case .fill(let f):
-            guard let instrument = instruments[f.instrument] else { return }
-            var account = accounts[f.account] ?? AccountState()
-            Self.applyFill(f, instrument: instrument, to: &account)
-            accounts[f.account] = account
+            withdrawals[t.currency, default: 0] += t.amount
+        case .trade(let t):
+            applyTrade(t)
         case .market(let m):
             // Validation built this very market before the event was journaled, so it cannot fail here.
             if let market = try? m.applied(to: markets[m.underlying]) { markets[m.underlying] = market }
@@ -50,14 +71,7 @@ public struct EngineState: Hashable, Sendable {
         case .listing(let l):
             instruments[l.id] = l.instrument
         case .expiry(let e):
-            guard let instrument = instruments[e.instrument] else { return }
-            for name in accounts.keys.sorted() {
-                guard var account = accounts[name], let position = account.positions[e.instrument] else { continue }
-                Self.settle(position, of: instrument, at: e.settlementPrice, into: &account)
-                account.positions[e.instrument] = nil
-                accounts[name] = account
-            }
-            instruments[e.instrument] = nil
+            applyExpiry(e)
         case .parameters(let p):
             parameters = p
         case .correlations(let table, let provenance):
@@ -76,67 +90,30 @@ public struct EngineState: Hashable, Sendable {
             correlationPolicy = policy
         case .health(let h):
             accounts[h.account, default: AccountState()].health = h.to
+        case .book(let b):
+            books[b.instrument] = b.book.bids.isEmpty && b.book.asks.isEmpty ? nil : b.book
+        case .liquidationSettings(let s):
+            liquidation = s
+            liquidationHalt = nil
+        case .clock(let t):
+            clock = max(clock ?? t, t)
+        case .marginCall(let c):
+            liquidations[c.account] = LiquidationEpisode(since: c.time)
+        case .liquidation(let step):
+            applyLiquidationStep(step)
+        case .liquidationEnd(let e):
+            liquidations[e.account] = nil
+        case .takeover(let t):
+            applyTakeover(t)
+        case .deleverage(let d):
+            applyDeleverage(d)
+        case .alert(let a):
+            if a.kind == .violation { liquidationHalt = a.reason }
         }
     }
 
     /// The currency an instrument settles cash in: USD (linear) or its underlying coin (inverse).
     public static func settlementCurrency(of instrument: Instrument) -> String {
-        instrument.settlement == .linear ? "USD" : instrument.underlying
-    }
-
-    static func applyFill(_ f: Fill, instrument: Instrument, to account: inout AccountState) {
-        let cash = settlementCurrency(of: instrument)
-        account.balances[f.feeCurrency, default: 0] -= f.fee
-        var position = account.positions[f.instrument] ?? PositionState(quantity: 0)
-        if instrument.option != nil {
-            account.balances[cash, default: 0] -= f.quantity * f.price
-            position.quantity += f.quantity
-            position.entryPrice = nil
-        } else {
-            let old = position.quantity
-            let entry = position.entryPrice ?? f.price
-            let q = f.quantity
-            if old == 0 || (old > 0) == (q > 0) {
-                // Opening or adding: average entry (arithmetic in price for linear, harmonic for inverse).
-                let total = old + q
-                if instrument.settlement == .linear {
-                    position.entryPrice = (old * entry + q * f.price) / total
-                } else {
-                    position.entryPrice = total / (old / entry + q / f.price)
-                }
-                position.quantity = total
-            } else {
-                // Reducing (and possibly flipping): realize P&L on the closed part.
-                let closing = abs(q) < abs(old) ? q : -old
-                let closed = -closing  // signed like `old`
-                let pnl = instrument.settlement == .linear
-                    ? closed * (f.price - entry)
-                    : closed * (1 / entry - 1 / f.price)
-                account.balances[cash, default: 0] += pnl
-                position.quantity = old + q
-                if position.quantity == 0 {
-                    position.entryPrice = nil
-                } else if (position.quantity > 0) != (old > 0) {
-                    position.entryPrice = f.price
-                }
-            }
-        }
-        account.positions[f.instrument] = position.quantity == 0 ? nil : position
-    }
-
-    static func settle(_ position: PositionState, of instrument: Instrument, at s: Decimal,
-                       into account: inout AccountState) {
-        let cash = settlementCurrency(of: instrument)
-        let q = position.quantity
-        switch instrument.kind {
-        case .option(let c):
-            let k = Decimal(string: "\(c.strike)") ?? Decimal(c.strike)
-            let intrinsic = c.right == .call ? max(s - k, 0) : max(k - s, 0)
-            account.balances[cash, default: 0] += instrument.settlement == .linear ? q * intrinsic : q * intrinsic / s
-        case .future, .perpetual:
-            let entry = position.entryPrice ?? s
-            account.balances[cash, default: 0] += instrument.settlement == .linear
-                ? q * (s - entry) : q * (1 / entry - 1 / s)
-        }
+        Ledger.settlementCurrency(of: instrument)
     }
 }

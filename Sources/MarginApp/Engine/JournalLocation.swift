@@ -1,0 +1,40 @@
+import Foundation
+import MarginEngine
+import MarginStorage
+
+/// Where an engine's journal lives: a SQLite file (the default) or a PostgreSQL database.
+public enum JournalLocation: Hashable, Sendable, CustomStringConvertible {
+    case sqlite(path: String)
+    /// Tables `<tablePrefix>journal` and `<tablePrefix>snapshot`.
+    case postgres(url: String, tablePrefix: String = "margin_")
+
+    /// Opens the journal for the engine: creates it if needed and takes its writer lock (a second engine on the
+    /// same journal fails with ``EngineError/journalInUse(_:)``).
+    public func openForWriting() async throws(EngineError) -> any JournalStore {
+        switch self {
+        case .sqlite(let path): return try SQLiteJournalStore(path: path)
+        case .postgres(let url, let prefix): return try await PostgresJournalStore(url: url, tablePrefix: prefix)
+        }
+    }
+
+    /// Opens an existing journal for reading (replay): no writer lock, nothing created; a missing journal is an
+    /// error.
+    public func openForReading() async throws(EngineError) -> any JournalStore {
+        switch self {
+        case .sqlite(let path): return try SQLiteJournalStore(path: path, mode: .readOnly)
+        case .postgres(let url, let prefix):
+            return try await PostgresJournalStore(url: url, tablePrefix: prefix, mode: .readOnly)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .sqlite(let path): return path
+        case .postgres(let url, let prefix):
+            // Never print the password.
+            var components = URLComponents(string: url)
+            if components?.password != nil { components?.password = "***" }
+            return "\(components?.string ?? "postgres") (tables \(prefix)*)"
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import MarginCore
+
+/// The prices a liquidation reads, shared by the planner and validation so that both compute the same figures bit
+/// for bit from the same journaled state: an instrument's mark in its book's price units, the impact-limit price,
+/// the liquidation fee (exact) and the execution cost against the mark (USD).
+///
+/// Units: futures and perpetuals and linear options are priced in USD per coin; inverse options in coins per coin
+/// (``BookLevel``). Marks come from the core's ``InstrumentValuation`` in the underlying's journaled market (the same
+/// function the risk arrays price with).
+struct LiquidationPricing {
+    let state: EngineState
+
+    /// The value of one unit now.
+    func valuation(of id: String) -> (instrument: Instrument, valuation: InstrumentValuation, index: Double)? {
+        guard let instrument = state.instruments[id], let market = state.markets[instrument.underlying],
+              let v = try? InstrumentValuation(instrument: instrument, market: market) else { return nil }
+        return (instrument, v, market.index)
+    }
+
+    /// The mark in the book's price units: the futures or perpetual price; a linear option's USD value; an inverse
+    /// option's coin value.
+    static func mark(_ instrument: Instrument, _ v: InstrumentValuation) -> Double {
+        guard instrument.option != nil else { return v.forward }
+        return instrument.settlement == .linear ? v.valueUSD : (v.valueCoin ?? v.valueUSD / v.forward)
+    }
+
+    /// The worst price a step on `side` may fill at: `mark·(1 ∓ impact)` for futures and perpetuals; for options
+    /// `mark ∓ impact·F` (USD) or `mark ∓ impact·F/S` (inverse, coins per coin): the limit is a fraction of the
+    /// underlying's price, because a fraction of a far out-of-the-money premium is no room at all.
+    static func limit(_ side: OrderBook.Side, mark: Double, instrument: Instrument, valuation v: InstrumentValuation,
+                      index: Double, impact: Double) -> Double {
+        let room: Double
+        if instrument.option == nil {
+            room = mark * impact
+        } else {
+            room = instrument.settlement == .linear ? impact * v.forward : impact * v.forward / index
+        }
+        return side == .sell ? mark - room : mark + room
+    }
+
+    /// Whether a level's price is within `limit` for a taker on `side`.
+    static func within(_ price: Decimal, _ side: OrderBook.Side, limit: Double) -> Bool {
+        let p = Money.double(price)
+        return side == .sell ? p >= limit : p <= limit
+    }
+
+    /// `d` as a `Decimal` rounded to `places` decimal places (a mark or an index read as money).
+    static func decimal(_ d: Double, places: Int) -> Decimal {
+        guard d.isFinite, let parsed = Money.parse(String(describing: d)) else { return 0 }
+        return Money.rounded(parsed, scale: places)
+    }
+
+    /// The liquidation fee of `fills`, exact, in the instrument's settlement currency: futures and perpetuals
+    /// `futuresFeeRate × Σ value` (USD notional `Σ q·p` for linear, coins `Σ N/p` for inverse); options
+    /// `optionsFeeRate × Σ|q| × index` (USD, linear) or `optionsFeeRate × Σ|q|` (coins, inverse). Rounded once.
+    static func fee(_ fills: [OrderBook.Execution], instrument: Instrument, index: Double,
+                    settings: LiquidationSettings) -> Decimal {
+        var base: Decimal = 0
+        if instrument.option == nil {
+            for f in fills { base += Ledger.tradeValue(quantity: f.size, price: f.price, of: instrument) }
+            return Ledger.round(settings.futuresFeeRate * base)
+        }
+        for f in fills { base += f.size }
+        if instrument.settlement == .linear { base *= decimal(index, places: 8) }
+        return Ledger.round(settings.optionsFeeRate * base)
+    }
+
+    /// What executing `fills` costs against the mark, USD: `Σ|p − mark|·q` (linear), `Σ N·|1/p − 1/mark|·S`
+    /// (inverse futures and perpetuals), `Σ|p − mark|·q·S` (inverse options). `Double`: it ranks actions.
+    static func slippage(_ fills: [OrderBook.Execution], instrument: Instrument, mark: Double,
+                         index: Double) -> Double {
+        if instrument.settlement == .linear { return OrderBook.slippage(of: fills, mark: mark) }
+        if instrument.option != nil { return OrderBook.slippage(of: fills, mark: mark) * index }
+        var cost = 0.0
+        for f in fills { cost += Money.double(f.size) * abs(1 / Money.double(f.price) - 1 / mark) * index }
+        return cost
+    }
+
+    /// A fee in USD (coins at the index).
+    static func usd(_ amount: Decimal, instrument: Instrument, index: Double) -> Double {
+        instrument.settlement == .linear ? Money.double(amount) : Money.double(amount) * index
+    }
+}
