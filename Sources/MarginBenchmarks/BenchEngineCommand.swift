@@ -121,8 +121,8 @@ struct BenchEngineCommand: AsyncParsableCommand {
         defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
         let sqlite = try SQLiteJournalStore(path: path)
         // (Appends awaited one after the other, as the engine makes them.)
-        let payload = EngineEvent.fill(Fill(account: "acct-000001", instrument: "BTC-PERP", quantity: 1,
-                                            price: Decimal(string: "100000.5") ?? 1, fee: 1)).payload
+        let payload = EngineEvent.trade(Trade(buyer: "acct-000001", seller: "lp-0", instrument: "BTC-PERP", quantity: 1,
+                                              price: Decimal(string: "100000.5") ?? 1, buyerFee: 1)).payload
         var seq: UInt64 = 0
         let single = await ContinuousClock().measure {
             for _ in 0..<appends {

@@ -3,21 +3,42 @@ import MarginCore
 import MarginEngine
 
 /// Simulated order flow against the liquidity providers: a generated account (`acct-…`) buys or sells a small
-/// quantity of a listed instrument from or to a liquidity provider (`lp-…`) near the mark. Deterministic in the
-/// generator. For `margin engine run`'s trade flow and the crash test's workload.
-public enum TradeFlow {
+/// quantity of a listed instrument from or to a liquidity provider (`lp-…`) near the mark, paying a 0.25 USD fee
+/// (the provider pays none). Every trade is two-sided (``EngineEvent/trade(_:)``). Deterministic in the generator.
+/// For `margin engine run`'s trade flow, the benchmarks and the crash test's workload.
+///
+/// ```swift
+/// let flow = TradeFlow(state: genesis)          // the accounts, providers and listings, once
+/// var rng = SplitMix64(seed: 1)
+/// if let trade = flow.trade(markets: await engine.markets, rng: &rng) { try await engine.submit(trade) }
+/// ```
+public struct TradeFlow: Sendable {
+    /// Generated accounts and liquidity providers, sorted.
+    public let traders: [String]
+    public let providers: [String]
+    /// Listed instruments, sorted by id.
+    public let instruments: [(id: String, instrument: Instrument)]
+
+    /// The flow among `state`'s generated accounts, providers and listings (O(accounts); take it once).
+    public init(state: EngineState) {
+        traders = state.accounts.keys.filter { $0.hasPrefix("acct-") }.sorted()
+        providers = state.accounts.keys.filter { $0.hasPrefix("lp-") }.sorted()
+        instruments = state.instruments.keys.sorted().compactMap { id in state.instruments[id].map { (id, $0) } }
+    }
+
     /// A trade for the engine at `state`, or `nil` when there is no generated account, provider or instrument.
     public static func trade(in state: EngineState, rng: inout SplitMix64) -> EngineEvent? {
-        let traders = state.accounts.keys.filter { $0.hasPrefix("acct-") }.sorted()
-        let providers = state.accounts.keys.filter { $0.hasPrefix("lp-") }.sorted()
-        let ids = state.instruments.keys.sorted()
-        guard !traders.isEmpty, !providers.isEmpty, !ids.isEmpty else { return nil }
+        TradeFlow(state: state).trade(markets: state.markets, rng: &rng)
+    }
+
+    /// A trade priced in `markets` (the engine's current markets), or `nil` when there is no generated account,
+    /// provider or instrument, or the chosen instrument's underlying has no market.
+    public func trade(markets: [String: UnderlyingMarket], rng: inout SplitMix64) -> EngineEvent? {
+        guard !traders.isEmpty, !providers.isEmpty, !instruments.isEmpty else { return nil }
         let account = traders[Int(rng.next() % UInt64(traders.count))]
         let provider = providers[Int(rng.next() % UInt64(providers.count))]
-        let id = ids[Int(rng.next() % UInt64(ids.count))]
-        guard let instrument = state.instruments[id], let market = state.markets[instrument.underlying] else {
-            return nil
-        }
+        let (id, instrument) = instruments[Int(rng.next() % UInt64(instruments.count))]
+        guard let market = markets[instrument.underlying] else { return nil }
         let buys = rng.unit() < 0.5
         let quantity: Decimal
         let price: Decimal

@@ -8,6 +8,8 @@ import Testing
 /// `correlated` mode on the engine's direct path (cached per-(account, underlying) price-loss curves combined
 /// through the core's ``CorrelatedGrid``), against ``MarginCalculator`` on the same portfolios, markets and table.
 @Suite struct CorrelatedEngineTests {
+    typealias F = EngineFixtures
+
     static var correlatedParameters: RiskParameters {
         var p = RiskParameters.reference
         p.correlationMode = .correlated

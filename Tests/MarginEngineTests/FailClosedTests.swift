@@ -184,7 +184,8 @@ import Testing
                 sourceLocation: sourceLocation)
         #expect(x.equity.isNaN, sourceLocation: sourceLocation)
         #expect(x.health == .healthy, "keeps its journaled health", sourceLocation: sourceLocation)
-        #expect(await core.riskUnavailableAccounts == ["x": "ETH-BAD"], sourceLocation: sourceLocation)
+        // x and its counterparty z (short the same option).
+        #expect(await core.riskUnavailableAccounts == ["x": "ETH-BAD", "z": "ETH-BAD"], sourceLocation: sourceLocation)
         #expect(await core.unpricedInstruments == ["ETH-BAD"], sourceLocation: sourceLocation)
         // The other account is margined as usual, as the core margins it.
         let y = try #require(await core.margin(of: "y"), sourceLocation: sourceLocation)

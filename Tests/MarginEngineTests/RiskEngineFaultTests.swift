@@ -180,6 +180,11 @@ import Testing
     func healthAppendFault() async throws {
         let journal = FaultyJournal()
         let engine = try await F.emptyEngine(store: journal, faultPolicy: Self.fast)
+        // Liquidation off: this is about health events (with it on, d would be taken over at 75,000; the
+        // liquidation tests, Liquidation/, follow that).
+        var settings = await engine.state.liquidation
+        settings.enabled = false
+        try await engine.submit(.liquidationSettings(settings))
         try await engine.submit(.deposit(Transfer(account: "d", currency: "USD", amount: 3_000)))
         try await engine.submit(F.trade(account: "d", instrument: "BTC-PERP", quantity: F.dec("0.1"), price: 100_000))
         let btc = await engine.state.markets["BTC"]!

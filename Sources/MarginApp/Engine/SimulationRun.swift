@@ -9,8 +9,11 @@ import Synchronization
 ///
 /// A producer thread offers index ticks (random walk with jumps; the surface moves every 10th tick) at `rate` per
 /// second into the engine's conflator; the engine's market loop drains it (latest per underlying wins), journals
-/// and applies each batch and re-margins the exposed accounts nearest liquidation first; a second task submits
-/// simulated trades and deposits at `trades` per second. Once a second it reports a ``SimulationStatus``. A new
+/// and applies each batch and re-margins the exposed accounts nearest liquidation first, then journals the
+/// liquidation actions the batch made due (the driver's follow-ups: margin calls, steps against the synthetic books,
+/// takeovers, deleveraging); a second task submits simulated two-sided trades against the liquidity providers
+/// (``TradeFlow``) and deposits at `trades` per second. Once a second it reports a ``SimulationStatus`` (with the
+/// liquidation actions journaled and the accounts being liquidated); the outcome counts the actions by kind. A new
 /// journal starts, after the genesis snapshot, with a `correlations` event: ρ(BTC, ETH) = `rho`, so that the
 /// state carries the table `correlated` mode uses. Every `snapshotEvery` seconds a snapshot is written in the
 /// background; a last one when it stops (if the engine is ready).
@@ -61,10 +64,24 @@ public enum SimulationRun {
         /// The engine's status when the run ended (before it was closed).
         public var status: EngineStatus
         public var counters: EngineCounters
+        /// The liquidation actions journaled during the run (``LiquidationNotice/kind``: `marginCall`,
+        /// `liquidation`, …), by kind.
+        public var liquidationActions: [String: Int] = [:]
+        /// The ledger's audit when the run ended: violations found, the halt, the accounts still being liquidated.
+        public var ledger = LedgerStatus()
         /// Whether the engine ended faulted or stopped on a storage fault (a front end exits non-zero).
         public var endedOnStorageFault: Bool { status.fault != nil }
-        /// `stopped at sequence N; margin digest X`.
-        public var summary: String { "stopped at sequence \(sequence); margin digest \(marginDigest)" }
+        /// `stopped at sequence N; margin digest X`, then the liquidation line: `liquidation actions: marginCall 12,
+        /// liquidation 30, liquidationEnd 8, takeover 4 (deleverage 0, alert 0); 2 accounts still in liquidation;
+        /// ledger clean`.
+        public var summary: String {
+            let kinds = ["marginCall", "liquidation", "liquidationEnd", "takeover", "deleverage", "alert"]
+            let actions = kinds.map { "\($0) \(liquidationActions[$0] ?? 0)" }.joined(separator: ", ")
+            let audit = ledger.halt.map { "liquidation halted: \($0)" }
+                ?? (ledger.violations.isEmpty ? "ledger clean" : "ledger violations: \(ledger.violations.count)")
+            return "stopped at sequence \(sequence); margin digest \(marginDigest)\n"
+                + "liquidation actions: \(actions); \(ledger.liquidating) accounts still in liquidation; \(audit)"
+        }
     }
 
     /// Runs the simulation on `store` (which the engine then owns and closes).
@@ -86,6 +103,8 @@ public enum SimulationRun {
                                  positionsPerAccount: c.positions, seed: c.seed &+ 1, parameters: parameters)
             : EngineState()
         let engine = try await RiskEngine.open(store: store, genesis: genesis, faultPolicy: c.faultPolicy)
+        // Subscribed before anything is journaled: the run's outcome counts every liquidation action.
+        let notices = await engine.liquidationNotices()
         do throws(EngineError) {
             if empty {
                 // A new journal starts with the correlation table (the recovered state already carries it).
@@ -99,6 +118,9 @@ public enum SimulationRun {
                 current.correlationMode = mode
                 try await engine.submit(EngineEvent.parameters(current))
             }
+            // What recovery (or the genesis) left due: accounts already below maintenance margin, a violation the
+            // audit at open found. Follow-ups otherwise run only after an event.
+            try await engine.journalDue()
         } catch {
             await engine.close()
             throw error
@@ -132,6 +154,11 @@ public enum SimulationRun {
         }
         producer.start()
         let marketLoop = Task { await engine.runMarketLoop() }
+        let noticeLoop = Task {
+            var kinds: [String: Int] = [:]
+            for await n in notices { kinds[n.kind, default: 0] += 1 }
+            return kinds
+        }
         let trades = TradeTally()
         let tradeLoop = Task {
             await submitTrades(to: engine, state: state, configuration: c, stop: stop, tally: trades)
@@ -175,7 +202,9 @@ public enum SimulationRun {
                                         (staleness.last ?? .zero).secondsValue * 1e3),
                 priorityP99Milliseconds: SimulationStatus.percentile(priority, 99),
                 healthCounts: await engine.healthCounts, rejected: marketRejected + tally.rejected,
-                storageFaults: marketFaults + tally.storageFaults, engine: engine.status)
+                storageFaults: marketFaults + tally.storageFaults,
+                liquidationActions: engine.counters.followUps, liquidating: engine.ledgerStatus.liquidating,
+                liquidationHalted: engine.ledgerStatus.halt != nil, engine: engine.status)
             for note in snapshotNotes.withLock({ notes in defer { notes = [] }; return notes }) { report(.note(note)) }
             report(.status(status))
             lastOffered = offered
@@ -188,6 +217,7 @@ public enum SimulationRun {
         await finish(tradeLoop, engine: engine)
         await engine.shutdown()
         await finish(marketLoop, engine: engine)
+        let liquidationActions = await noticeLoop.value
         while engine.isWritingSnapshot { try? await Task.sleep(for: .milliseconds(10)) }
         for note in snapshotNotes.withLock({ $0 }) { report(.note(note)) }
         let status = engine.status
@@ -199,7 +229,8 @@ public enum SimulationRun {
             }
         }
         let outcome = Outcome(sequence: await engine.sequence, marginDigest: await engine.marginDigest,
-                              status: engine.status, counters: engine.counters)
+                              status: engine.status, counters: engine.counters,
+                              liquidationActions: liquidationActions, ledger: engine.ledgerStatus)
         await engine.close()
         return outcome
     }
@@ -221,23 +252,26 @@ public enum SimulationRun {
         await waiter.value
     }
 
-    /// Submits simulated deposits and fills at `configuration.trades` per second until `stop`.
+    /// Submits simulated deposits and two-sided trades (``TradeFlow``: a generated account against a liquidity
+    /// provider, at the engine's current marks) at `configuration.trades` per second until `stop`.
     private static func submitTrades(to engine: RiskEngine, state: EngineState, configuration c: Configuration,
                                      stop: StopFlag, tally: TradeTally) async {
-        let names = state.accounts.keys.sorted()
-        let ids = state.instruments.keys.sorted()
-        guard c.trades > 0, !names.isEmpty, !ids.isEmpty else { return }
+        let flow = TradeFlow(state: state)
+        guard c.trades > 0, !flow.traders.isEmpty else { return }
         var rng = SplitMix64(seed: c.seed &+ 99)
         var next = ContinuousClock.now
         while !stop.isSet {
             next = next.advanced(by: .seconds(1 / c.trades))
             if next > .now { try? await Task.sleep(until: next, clock: .continuous) }
-            let account = names[Int(rng.next() % UInt64(names.count))]
-            let event: EngineEvent = rng.unit() < 0.3
-                ? .deposit(Transfer(account: account, currency: "USD", amount: Decimal(Int(rng.next() % 10_000) + 1)))
-                : .fill(Fill(account: account, instrument: ids[Int(rng.next() % UInt64(ids.count))],
-                             quantity: (rng.unit() < 0.5 ? -1 : 1) * Decimal(1 + Int(rng.next() % 5)) / 10,
-                             price: 1, fee: Decimal(string: "0.1") ?? 0))
+            let event: EngineEvent
+            if rng.unit() < 0.3 {
+                let account = flow.traders[Int(rng.next() % UInt64(flow.traders.count))]
+                let amount = Decimal(Int(rng.next() % 10_000) + 1)
+                event = .deposit(Transfer(account: account, currency: "USD", amount: amount))
+            } else {
+                guard let trade = flow.trade(markets: await engine.markets, rng: &rng) else { continue }
+                event = trade
+            }
             do {
                 try await engine.submit(event)
             } catch {

@@ -19,16 +19,25 @@ public struct SimulationStatus: Sendable {
     public var rejected: Int
     /// Since the start: events and market updates not acknowledged because of a storage fault.
     public var storageFaults: Int
+    /// Since the start: liquidation actions the engine journaled (its follow-ups: margin calls, steps, ends,
+    /// takeovers, deleverage fills, alerts; and correlation tables when the table is dynamic).
+    public var liquidationActions: Int = 0
+    /// Accounts being liquidated now (a margin call journaled, not yet restored or taken over).
+    public var liquidating: Int = 0
+    /// Whether an invariant alert halted liquidation (docs/LIQUIDATION.md).
+    public var liquidationHalted = false
     public var engine: EngineStatus
 
     /// The status line: `updates 20/s (offered 200/s) | events 41/s | staleness p50 … | top-100 p99 … ms |
-    /// healthy … | rejected 3 | storage faults 0 | ready`.
+    /// healthy … | liquidation actions 57, liquidating 3 | rejected 3 | storage faults 0 | ready`.
     public var line: String {
         let health = Health.allCases.map { "\($0.rawValue) \(healthCounts[$0] ?? 0)" }.joined(separator: " ")
         return String(format: "updates %.0f/s (offered %.0f/s) | events %.0f/s | staleness p50 %.1f p99 %.1f max %.1f ms | top-100 p99 %.2f ms | ",
                       updatesPerSecond, offeredPerSecond, eventsPerSecond, stalenessMilliseconds.p50,
                       stalenessMilliseconds.p99, stalenessMilliseconds.max, priorityP99Milliseconds)
-            + "\(health) | rejected \(rejected) | storage faults \(storageFaults) | \(engine)"
+            + "\(health) | liquidation actions \(liquidationActions), liquidating \(liquidating)"
+            + (liquidationHalted ? " (halted)" : "")
+            + " | rejected \(rejected) | storage faults \(storageFaults) | \(engine)"
     }
 
     /// Nearest-rank percentile of durations, milliseconds (0 when empty).

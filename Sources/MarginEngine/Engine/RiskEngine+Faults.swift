@@ -3,10 +3,15 @@ import Synchronization
 
 /// What the engine has done since it opened, by outcome: business rejections and storage faults apart.
 public struct EngineCounters: Hashable, Sendable {
-    /// Events acknowledged (durable and applied; health events excluded).
+    /// Events acknowledged (submitted, durable and applied; health events and follow-ups excluded).
     public var acknowledged = 0
     /// Events (and market updates of a batch) rejected by validation: nothing changed.
     public var rejected = 0
+    /// Events the engine journaled itself after others (follow-ups: correlation tables, liquidation actions).
+    public var followUps = 0
+    /// Follow-ups the engine's own validation refused (a planner bug: dropped, the source re-planned or skipped
+    /// for the rest of the turn; never a client's rejection).
+    public var followUpRejections = 0
     /// Events not acknowledged because of a storage fault (their append failed, or they were refused while the
     /// engine was faulted or stopped).
     public var storageFaults = 0

@@ -11,7 +11,7 @@ extension RiskEngine {
     package var unpricedInstruments: [String] { core.unpricedInstruments }
 
     /// The `correlations` event the dynamic table calls for now (`nil` right after a turn: the driver journals a
-    /// due table itself, ``EngineCore/nextFollowUp()``).
+    /// due table itself, ``EngineCore/nextFollowUps(skipping:)``).
     package func pendingCorrelationUpdate() -> EngineEvent? { core.pendingCorrelationUpdate() }
 
     /// The listed options of `underlying`, sorted by id.

@@ -3,19 +3,29 @@ import MarginCore
 import Synchronization
 
 /// The real-time engine: the one driver of ``EngineCore``, owner of the journal (``JournalStore``), with a
-/// conflated market feed and health changes published to subscribers.
+/// conflated market feed, and health changes and liquidation notices published to subscribers.
 ///
 /// Every operation that changes the state takes its turn in one FIFO (exactly one event in flight: an actor is
 /// re-entrant across `await`, so without it a second submit could validate against a state the first has not
 /// committed yet) and runs **prepare → append (awaited, durable) → commit → health changes (prepare → append →
-/// commit)**. The hot path, ``EngineCore``, is synchronous and does no I/O.
+/// commit) → follow-ups**: the events the engine itself owes the journal after it
+/// (``EngineCore/nextFollowUps(skipping:)``: a due correlation table, the liquidation planner's actions), each
+/// journaled the same way with its own health changes, in the same turn, until none is due
+/// (``RiskEngine+FollowUps.swift``). The hot path, ``EngineCore``, is synchronous and does no I/O.
 ///
-/// - Trading and admin events: ``submit(_:)``, in arrival order; returns after the event is durable and applied.
+/// - Trading and admin events: ``submit(_:)``, in arrival order; returns after the event is durable and applied,
+///   and its follow-ups journaled (``Acknowledgement/followUps``).
+/// - Journal time: ``advanceClock(to:)`` submits a `clock` event, so that liquidation rounds advance while no
+///   market data arrives.
 /// - Market ticks: ``offer(_:)`` from any thread; ``runMarketLoop()`` drains the conflator (latest per underlying
 ///   wins) and re-margins every pending underlying in one pass. Staleness bound: a tick waits for at most the pass
 ///   in progress plus its own pass, so an account's margin lags the market by at most
 ///   2 × (T_pass(all underlyings) + T_append); ``takeStats()`` measures it (docs/ENGINE.md).
-/// - Health: ``healthChanges()`` is an `AsyncStream` per subscriber, buffering the newest 65 536 changes.
+/// - Health: ``healthChanges()`` is an `AsyncStream` per subscriber, buffering the newest 65 536 changes;
+///   liquidation notices likewise (``liquidationNotices()``). A slow consumer loses the oldest, never holds the
+///   engine up.
+/// - The ledger: ``EngineCore/auditLedger()`` runs once at open; what it (and the per-event checks) find is
+///   ``ledgerStatus``, readable from any thread, and is journaled as an alert that halts liquidation.
 /// - Storage faults: a failed append puts the engine in ``EngineStatus/faulted(_:)`` (nothing acknowledged, new
 ///   submits fail fast with the fault), then the ``StorageFaultPolicy`` retries or stops (``status``, readable
 ///   from any thread without waiting for the engine). Rejections and storage faults are counted apart
@@ -41,7 +51,10 @@ public actor RiskEngine {
     /// The conflated market feed.
     public nonisolated let conflator = MarketConflator()
     private var subscribers: [Int: AsyncStream<HealthChange>.Continuation] = [:]
-    private var nextSubscriber = 0
+    var noticeSubscribers: [Int: AsyncStream<LiquidationNotice>.Continuation] = [:]
+    var nextSubscriber = 0
+    /// Tests: called after every committed event (``observeCommits(checkingInvariants:_:)``).
+    var commitObserver: (checkingInvariants: Bool, body: CommitObserver)?
     var stats = MarketStats()
     /// Status and counters, readable from any thread (``status``, ``counters``).
     nonisolated let board = Mutex(Board())
@@ -56,6 +69,7 @@ public actor RiskEngine {
     struct Board {
         var status = EngineStatus.recovering
         var counters = EngineCounters()
+        var ledger = LedgerStatus()
     }
 
     /// Per-pass measurements since the last ``takeStats()``.
@@ -122,7 +136,12 @@ public actor RiskEngine {
             try EngineCore.replay(page, onto: &state)
             if page.count < 10_000 { break }
         }
-        recovered = EngineCore(state: state)
+        let core = EngineCore(state: state)
+        recovered = core
+        // The per-event checks only see events this process applies: a violation whose alert was not journaled
+        // before a restart is found again here, and journaled as the next follow-up (an alert halting liquidation).
+        core.auditLedger()
+        refreshLedgerStatus()
         setStatus(.ready)
     }
 
@@ -168,7 +187,7 @@ public actor RiskEngine {
 
     /// Takes the turn for a submit, or throws the storage fault when the engine does not acknowledge (before or
     /// while waiting).
-    private func takeSubmitTurn() async throws(EngineError) {
+    func takeSubmitTurn() async throws(EngineError) {
         while true {
             try checkAccepting()
             if await takeTurn(refusable: true) { break }
@@ -231,7 +250,23 @@ public actor RiskEngine {
         return await journalHealthInTurn()
     }
 
-    private func submitInTurn(_ event: EngineEvent, reportAfter: Int,
+    /// Journals everything the engine owes the journal now, in one turn: the pending health changes, then the
+    /// follow-ups (a due correlation table, the liquidation actions due, an alert for a ledger violation found at
+    /// open). What a driver calls once after ``open(store:genesis:snapshotGenesis:faultPolicy:)``: recovery (or a
+    /// genesis) may leave accounts below maintenance margin, and follow-ups otherwise run only after an event.
+    ///
+    /// - Returns: the health changes and follow-ups journaled (`sequence` is the last journaled sequence).
+    @discardableResult
+    public func journalDue() async throws(EngineError) -> Acknowledgement {
+        try await takeSubmitTurn()
+        defer { passTurn() }
+        var changes = await journalHealthInTurn()
+        let followUps = await journalFollowUpsInTurn()
+        changes += followUps.healthChanges
+        return Acknowledgement(sequence: core.state.sequence, healthChanges: changes, followUps: followUps.events)
+    }
+
+    func submitInTurn(_ event: EngineEvent, reportAfter: Int,
                               onPriorityDone: (() -> Void)?) async throws(EngineError) -> Acknowledgement {
         let batch: PreparedBatch
         do {
@@ -248,12 +283,15 @@ public actor RiskEngine {
         }
         let sequences = core.commit(batch, reportAfter: reportAfter, onPriorityDone: onPriorityDone)
         count { $0.acknowledged += 1 }
+        publishNotice(of: event, sequence: sequences[0])
+        observeCommit(event, sequence: sequences[0], isFollowUp: false)
         var changes = await journalHealthInTurn()
-        changes += await journalFollowUpsInTurn()
-        return Acknowledgement(sequence: sequences[0], healthChanges: changes)
+        let followUps = await journalFollowUpsInTurn()
+        changes += followUps.healthChanges
+        return Acknowledgement(sequence: sequences[0], healthChanges: changes, followUps: followUps.events)
     }
 
-    private func submitMarketsInTurn(_ updates: [MarketUpdate], reportAfter: Int,
+    func submitMarketsInTurn(_ updates: [MarketUpdate], reportAfter: Int,
                                      onPriorityDone: (() -> Void)?) async throws(EngineError) -> MarketBatchAcknowledgement {
         var result = MarketBatchAcknowledgement()
         guard Set(updates.map(\.underlying)).count == updates.count else {
@@ -263,6 +301,7 @@ public actor RiskEngine {
                                                      onPriorityDone: i == 0 ? onPriorityDone : nil)
                     result.sequences.append(ack.sequence)
                     result.healthChanges += ack.healthChanges
+                    result.followUps += ack.followUps
                 } catch {
                     if error.isStorageFault { throw error }
                     result.rejected.append((m, error))
@@ -281,42 +320,22 @@ public actor RiskEngine {
         }
         result.sequences = core.commit(batch, reportAfter: reportAfter, onPriorityDone: onPriorityDone)
         count { $0.acknowledged += result.sequences.count }
-        result.healthChanges = await journalHealthInTurn()
-        result.healthChanges += await journalFollowUpsInTurn()
-        return result
-    }
-
-    /// Journals the events the engine owes after a commit (``EngineCore/nextFollowUp()``: a due correlation
-    /// table), each with its own health changes, in the same turn, until none is due. A follow-up the engine's own
-    /// validation refuses is dropped and counted as a rejection (it would otherwise be proposed forever); a storage
-    /// fault ends the loop (the engine is faulted; the follow-up is proposed again once it is ready).
-    private func journalFollowUpsInTurn() async -> [HealthChange] {
-        var changes: [HealthChange] = []
-        for _ in 0..<1_000 {
-            guard let event = core.nextFollowUp() else { break }
-            let batch: PreparedBatch
-            do {
-                batch = try core.prepare(event)
-            } catch {
-                count { $0.rejected += 1 }
-                break
+        if commitObserver != nil {
+            let accepted = updates.filter { m in !result.rejected.contains { $0.update.underlying == m.underlying } }
+            for (m, sequence) in zip(accepted, result.sequences) {
+                observeCommit(.market(m), sequence: sequence, isFollowUp: false)
             }
-            do {
-                try await makeDurable(batch.records)
-            } catch {
-                count { $0.storageFaults += 1 }
-                break
-            }
-            core.commit(batch, reportAfter: 100, onPriorityDone: nil)
-            count { $0.acknowledged += 1 }
-            changes += await journalHealthInTurn()
         }
-        return changes
+        result.healthChanges = await journalHealthInTurn()
+        let followUps = await journalFollowUpsInTurn()
+        result.healthChanges += followUps.healthChanges
+        result.followUps = followUps.events
+        return result
     }
 
     /// Journals the pending health changes as one atomic batch, applies and publishes them. When the append
     /// fails for good (the engine stopped), they go back to pending (recovery finds them again).
-    private func journalHealthInTurn() async -> [HealthChange] {
+    func journalHealthInTurn() async -> [HealthChange] {
         guard let batch = core.prepareHealthChanges() else { return [] }
         do {
             try await makeDurable(batch.records)
@@ -382,18 +401,27 @@ public actor RiskEngine {
 
     /// A new subscription to health changes, in journal order.
     public func healthChanges() -> AsyncStream<HealthChange> {
-        let (stream, continuation) = AsyncStream.makeStream(of: HealthChange.self,
-                                                            bufferingPolicy: .bufferingNewest(65_536))
+        makeSubscription { subscribers[$0] = $1 }
+    }
+
+    /// A new stream buffering the newest 65,536 elements, its continuation handed to `register` under a fresh
+    /// subscriber id (ids are unique across kinds of subscription); unsubscribed when the consumer ends it.
+    func makeSubscription<Element: Sendable>(
+        _ register: (Int, AsyncStream<Element>.Continuation) -> Void) -> AsyncStream<Element> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Element.self, bufferingPolicy: .bufferingNewest(65_536))
         let id = nextSubscriber
         nextSubscriber += 1
-        subscribers[id] = continuation
+        register(id, continuation)
         continuation.onTermination = { [weak self] _ in
             Task { await self?.unsubscribe(id) }
         }
         return stream
     }
 
-    private func unsubscribe(_ id: Int) { subscribers[id] = nil }
+    private func unsubscribe(_ id: Int) {
+        subscribers[id] = nil
+        noticeSubscribers[id] = nil
+    }
 
     private func publish(_ changes: [HealthChange]) {
         guard !changes.isEmpty else { return }
@@ -402,10 +430,13 @@ public actor RiskEngine {
         }
     }
 
-    /// Ends every subscription and the market loop (the engine still accepts submits; ``close()`` ends it).
+    /// Ends every subscription (health changes and liquidation notices) and the market loop (the engine still
+    /// accepts submits; ``close()`` ends it).
     public func shutdown() {
         for c in subscribers.values { c.finish() }
         subscribers = [:]
+        for c in noticeSubscribers.values { c.finish() }
+        noticeSubscribers = [:]
         conflator.finish()
     }
 
@@ -424,6 +455,8 @@ public actor RiskEngine {
     // MARK: Reading
 
     public var state: EngineState { core.state }
+    /// The markets alone, by underlying (a driver pricing its next order copies these, not the whole state).
+    public var markets: [String: UnderlyingMarket] { core.state.markets }
     /// The sequence of the last applied event.
     public var sequence: UInt64 { core.state.sequence }
     public func margin(of account: String) -> AccountMargin? { core.margin(of: account) }

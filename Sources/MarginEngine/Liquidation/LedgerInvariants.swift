@@ -116,7 +116,7 @@ final class LedgerAudit {
 extension EngineCore {
     /// After an event was applied and re-margined: its footprint check, the liquidation checks (an account taken
     /// over is flat with no balance; whether a takeover left the insurance fund negative, or more negative than it
-    /// was), and the notices.
+    /// was), and the notice of a liquidation action (``EngineEvent/isLiquidationAction``).
     func afterLedgerEvent(_ event: EngineEvent, prepared: Prepared) {
         if let footprint = prepared.footprint, let v = footprint.violation(after: state) {
             ledgerAudit.record("sequence \(state.sequence) (\(event.kind)): \(v)")
@@ -128,21 +128,16 @@ extension EngineCore {
                 ledgerAudit.record("sequence \(state.sequence) (takeover): \(t.account) is not flat after its takeover")
             }
             checkFund(after: event, before: prepared.fundEquityBefore)
-            onLiquidationNotice?(event)
-        case .deleverage:
-            onLiquidationNotice?(event)
-        case .marginCall, .liquidationEnd:
-            onLiquidationNotice?(event)
         case .alert(let a):
             if a.kind == .violation {
                 ledgerAudit.pending = nil
             } else if let i = ledgerAudit.uncovered.firstIndex(where: { $0.reason == a.reason }) {
                 ledgerAudit.uncovered.remove(at: i)
             }
-            onLiquidationNotice?(event)
         default:
             break
         }
+        if event.isLiquidationAction { onLiquidationNotice?(event) }
     }
 
     /// A takeover that leaves the insurance fund's equity negative, or more negative than it was, is a loss

@@ -4,7 +4,7 @@ import MarginCore
 /// One resting order of an order book: `size` units at `price`, owned by a liquidity provider's account, so a
 /// liquidation that trades against it lands on a real account.
 ///
-/// Units are the instrument's trade units (``Fill``): `size` in coins (options, linear futures and perpetuals) or USD
+/// Units are the instrument's trade units (``Trade``): `size` in coins (options, linear futures and perpetuals) or USD
 /// notional (inverse futures and perpetuals); `price` in USD per coin, except inverse options (coin per coin).
 /// Exact decimals: fills against a level are money.
 public struct BookLevel: Hashable, Sendable {

@@ -9,21 +9,24 @@ import Testing
 /// Issue item 10: `margin engine export`: the state at the journal's end, from which anyone can check the ledger's
 /// invariants with their own code.
 @Suite struct EngineExportTests {
-    /// A small simulated population after a crash and its liquidations, on an in-memory journal.
-    static func engine(store: InMemoryJournal) throws -> EngineCore {
+    /// A small simulated population after a crash and its liquidations (journaled by the engine as the updates'
+    /// follow-ups), on an in-memory journal.
+    static func engine(store: InMemoryJournal) async throws -> RiskEngine {
         let genesis = Population.genesis(market: SimulatedMarket(seed: 3), optionsPerUnderlying: 10, accounts: 20,
                                          positionsPerAccount: 3, seed: 5, insuranceFund: 500)
-        let core = try EngineCore(store: store, genesis: genesis)
+        let engine = try await RiskEngine.open(store: store, genesis: genesis)
+        var liquidated = 0
         for u in ["BTC", "ETH"] {
-            guard let m = core.state.markets[u] else { continue }
-            try core.submit(.market(MarketUpdate(underlying: u, time: m.time.adding(seconds: 1),
-                                                 index: m.index * 0.85)))
+            guard let m = await engine.state.markets[u] else { continue }
+            liquidated += try await engine.submit(.market(MarketUpdate(underlying: u, time: m.time.adding(seconds: 1),
+                                                                       index: m.index * 0.85))).followUps.count
         }
-        try LiquidationDriver.run(core)
-        try core.submit(.deposit(Transfer(account: "acct-01", currency: "BTC",
-                                          amount: Decimal(string: "0.000000000000000001")!)))
-        try core.submit(.withdrawal(Transfer(account: "lp-0", currency: "USD", amount: Decimal(string: "0.01")!)))
-        return core
+        #expect(liquidated > 0, "the crash liquidates")
+        try await engine.submit(.deposit(Transfer(account: "acct-01", currency: "BTC",
+                                                  amount: Decimal(string: "0.000000000000000001")!)))
+        try await engine.submit(.withdrawal(Transfer(account: "lp-0", currency: "USD",
+                                                     amount: Decimal(string: "0.01")!)))
+        return engine
     }
 
     /// An exact decimal from a JSON number's literal text.
@@ -32,11 +35,12 @@ import Testing
     }
 
     @Test("the export's exact numbers satisfy the money and open-interest invariants, checked from the JSON alone")
-    func invariantsCheckFromTheExport() throws {
+    func invariantsCheckFromTheExport() async throws {
         let store = InMemoryJournal()
-        let core = try Self.engine(store: store)
-        let root = try JSONNode.parse(try EngineExport.json(of: store).serialized())
-        #expect(try root.required("sequence").integer() == Int(core.state.sequence))
+        let engine = try await Self.engine(store: store)
+        let state = await engine.state
+        let root = try JSONNode.parse(try await EngineExport.json(of: store).serialized())
+        #expect(try root.required("sequence").integer() == Int(state.sequence))
         var money: [String: Decimal] = [:]
         var openInterest: [String: Decimal] = [:]
         var names: [String] = []
@@ -74,22 +78,24 @@ import Testing
         let system = try root.required("system")
         for key in ["insuranceFund", "feeAccount"] { #expect(names.contains(try system.required(key).string())) }
         for b in try system.required("backstops").array() { #expect(names.contains(try b.string())) }
-        #expect(names == core.state.accounts.keys.sorted())
+        #expect(names == state.accounts.keys.sorted())
     }
 
     @Test("every exported account reads as a portfolio.json account and its margin equals the engine's; the market reads as market.json")
-    func exportReadsAsTheInputFormats() throws {
+    func exportReadsAsTheInputFormats() async throws {
         let store = InMemoryJournal()
-        let core = try Self.engine(store: store)
-        let root = try JSONNode.parse(try EngineExport.json(of: core.state).serialized())
+        let engine = try await Self.engine(store: store)
+        let state = await engine.state
+        let margins = await engine.margins
+        let root = try JSONNode.parse(EngineExport.json(of: state).serialized())
         let market = try MarketSnapshot(json: try root.required("market"))
-        #expect(Set(market.underlyings.keys) == Set(core.state.markets.keys))
-        let calculator = MarginCalculator(parameters: core.state.parameters)
-        var marketAtEngine = core.state.marketSnapshot()
+        #expect(Set(market.underlyings.keys) == Set(state.markets.keys))
+        let calculator = MarginCalculator(parameters: state.parameters)
+        var marketAtEngine = state.marketSnapshot()
         marketAtEngine.correlations = market.correlations
         for account in try root.required("accounts").array() {
             let portfolio = try Portfolio(json: account)
-            let m = try #require(core.margin(of: portfolio.account))
+            let m = try #require(margins[portfolio.account])
             let report = try calculator.margin(of: portfolio, market: marketAtEngine, explain: false)
             #expect(abs(report.maintenanceMargin - m.maintenanceMargin) <= 1e-6 * max(1, m.maintenanceMargin),
                     "\(portfolio.account)")
@@ -98,10 +104,10 @@ import Testing
     }
 
     @Test("the export opens an existing SQLite journal only: a missing path is an error, not a new journal")
-    func missingJournalIsRefused() throws {
+    func missingJournalIsRefused() async throws {
         let path = FileManager.default.temporaryDirectory
             .appendingPathComponent("no-such-\(UUID().uuidString).sqlite").path
-        #expect(throws: EngineError.self) { _ = try EngineExport.openSQLite(path: path) }
+        await #expect(throws: EngineError.self) { _ = try await EngineExport.json(at: .sqlite(path: path)) }
         #expect(!FileManager.default.fileExists(atPath: path))
     }
 }

@@ -90,6 +90,32 @@ import Testing
         #expect(records.map(\.sequence) == Array(1...outcome.sequence))
     }
 
+    @Test("the run liquidates: accounts the genesis leaves below maintenance margin get margin calls and are restored or taken over, reported on the status line and in the outcome; the journal holds the actions and the ledger stays clean")
+    func runLiquidates() async throws {
+        let journal = InMemoryJournal()
+        let reports = Reports()
+        var c = Self.configuration(seconds: 2, policy: .retry())
+        c.accounts = 200
+        let outcome = try await SimulationRun.run(c, store: journal, interrupted: StopFlag(), report: reports.add)
+        let calls = outcome.liquidationActions["marginCall"] ?? 0
+        #expect(calls > 0, "\(outcome.summary)")
+        let resolved = (outcome.liquidationActions["liquidationEnd"] ?? 0)
+            + (outcome.liquidationActions["takeover"] ?? 0)
+        #expect(resolved + outcome.ledger.liquidating == calls, "every call is restored, taken over or in progress")
+        #expect(outcome.ledger.isClean)
+        #expect(outcome.summary.contains("liquidation actions: marginCall \(calls), "), "\(outcome.summary)")
+        let actions = outcome.liquidationActions.values.reduce(0, +)
+        #expect(outcome.counters.followUps == actions && outcome.counters.followUpRejections == 0)
+        #expect(reports.statuses.last?.line.contains("liquidation actions \(actions), liquidating ") == true)
+        let journaled = try await journal.allRecords(after: 0).filter {
+            (try? EngineEvent(payload: $0.payload))?.isLiquidationAction == true
+        }
+        #expect(journaled.count == actions)
+        // Nobody sits in liquidation untouched: an account still liquidating has had a step this run or waits for
+        // its next round.
+        #expect(outcome.ledger.liquidating <= calls)
+    }
+
     @Test("replay of a journal that does not exist is an error and creates no file")
     func replayMissing() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("margin-app-\(UUID().uuidString)")

@@ -21,7 +21,7 @@ import Testing
     /// (rank 2), each bearing 500.001; the account is left with 5,000 − 2 × (50,000 − 47,000.001) = −999.998 USD,
     /// which the fund pays: 1,000 − 999.998 = 0.002.
     @Test("an ADL ranking and its fills at the bankruptcy price when the fund runs dry, by hand; the loss is covered")
-    func rankingAndFillsWhenTheFundRunsDry() throws {
+    func rankingAndFillsWhenTheFundRunsDry() async throws {
         var w = W(btc: 93_000)
         // Positions built directly (open interest 1 + 0.3 − 0.5 − 0.8 = 0).
         w.state.accounts["a"] = AccountState(balances: ["USD": 5_000],
@@ -38,11 +38,13 @@ import Testing
         w.state.liquidation.backstops = ["b"]
         // Σ balance − Σ cost = deposits: 1,076,000 − (100,000 − 50,000 − 76,000 + 28,500) = 1,073,500.
         w.state.deposits["USD"] = 1_073_500
-        let core = try w.engine()
-        #expect(core.checkInvariants().isEmpty, "\(core.checkInvariants())")
-        var notices: [EngineEvent] = []
-        core.onLiquidationNotice = { notices.append($0) }
-        let actions = try LiquidationDriver.run(core) { _ in #expect(core.checkInvariants().isEmpty) }
+        let engine = try await w.engine()
+        let atGenesis = await engine.checkInvariants()
+        #expect(atGenesis.isEmpty, "\(atGenesis)")
+        let notices = await engine.liquidationNotices()
+        let actions = try await engine.liquidateDue()
+        #expect(engine.ledgerStatus.isClean && engine.ledgerStatus.liquidating == 0)
+        let state = await engine.state
         #expect(actions.map(\.kind) == ["marginCall", "deleverage", "deleverage", "takeover"], "\(actions.map(\.kind))")
         let fills = actions.compactMap(\.deleverage)
         #expect(fills.map(\.counterparty) == ["c1", "c2"] && fills.map(\.rank) == [1, 2])
@@ -52,24 +54,27 @@ import Testing
             #expect(f.account == "a" && f.side == .sell && f.quantity == Self.d("0.5"))
             #expect(f.price == Self.d("94000.002") && f.markPrice == 93_000)
         }
-        #expect(notices.filter { $0.deleverage != nil } == actions.filter { $0.deleverage != nil }, "each notified")
+        let published = await take(actions.count, from: notices)
+        #expect(published.map(\.event) == actions, "each notified")
+        #expect(published.filter { $0.event.deleverage != nil }.map(\.accounts) == [["a", "c1"], ["a", "c2"]],
+                "a deleverage notice names its counterparty")
         // c1 closed its whole short at 94,000.002 (realized 50,000 − 47,000.001); c2 half of its.
-        #expect(core.state.accounts["c1"]?.positions["BTC-PERP"] == nil)
-        #expect(core.state.accounts["c1"]?.balances["USD"] == Self.d("22999.999"))
-        #expect(core.state.accounts["c2"]?.positions["BTC-PERP"]
+        #expect(state.accounts["c1"]?.positions["BTC-PERP"] == nil)
+        #expect(state.accounts["c1"]?.balances["USD"] == Self.d("22999.999"))
+        #expect(state.accounts["c2"]?.positions["BTC-PERP"]
                 == PositionState(quantity: Self.d("-0.3"), cost: -28_500))
         // Each bore 0.5 × 1,000.002 = 500.001 against the mark: c1's equity 23,500 → 22,999.999.
-        #expect(close(try #require(core.margin(of: "c1")).equity, 22_999.999))
-        #expect(close(try #require(core.margin(of: "c2")).equity, 31_600 - 500.001))
+        #expect(close(try #require(await engine.margin(of: "c1")).equity, 22_999.999))
+        #expect(close(try #require(await engine.margin(of: "c2")).equity, 31_600 - 500.001))
         // The account ends flat at zero; the fund paid what it had, less the reserve.
-        #expect(core.state.accounts["a"]?.balances.isEmpty == true
-                && core.state.accounts["a"]?.positions.isEmpty == true)
-        #expect(core.state.accounts["insurance-fund"]?.balances["USD"] == Self.d("0.002"))
+        #expect(state.accounts["a"]?.balances.isEmpty == true
+                && state.accounts["a"]?.positions.isEmpty == true)
+        #expect(state.accounts["insurance-fund"]?.balances["USD"] == Self.d("0.002"))
         let t = try #require(actions.last?.takeover)
         #expect(t.transfers.isEmpty && close(t.fundPays, 999.998))
         // Same side, no position, the backstop: untouched.
-        #expect(core.state.accounts["d"]?.positions["BTC-PERP"]?.quantity == Self.d("0.3"))
-        #expect(core.state.accounts["e"]?.balances["USD"] == 10_000
-                && core.state.accounts["b"]?.positions.isEmpty == true)
+        #expect(state.accounts["d"]?.positions["BTC-PERP"]?.quantity == Self.d("0.3"))
+        #expect(state.accounts["e"]?.balances["USD"] == 10_000
+                && state.accounts["b"]?.positions.isEmpty == true)
     }
 }

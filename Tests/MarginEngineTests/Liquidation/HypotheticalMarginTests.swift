@@ -10,17 +10,17 @@ import Testing
 @Suite struct HypotheticalMarginTests {
     @Test("the hypothetical margin of an unchanged ledger equals the book's margin bit for bit, and a patched base ledger equals the full conversion")
     func hypotheticalEqualsTheBook() throws {
-        let core = try EngineCore(store: InMemoryJournal(), genesis: EngineFixtures.genesis(accounts: 40, positions: 6))
+        let core = EngineCore(state: EngineFixtures.genesis(accounts: 40, positions: 6))
         var market = EngineFixtures.market
-        try core.submit(.market(market.step(0, seconds: 60, withSurface: true)))
+        try core.apply(.market(market.step(0, seconds: 60, withSurface: true)))
         try Self.check(core)
         // Correlated mode too (the core's combination, over the positions in the slab's order).
         var correlated = core.state.parameters
         correlated.correlationMode = .correlated
-        try core.submit(.parameters(correlated))
+        try core.apply(.parameters(correlated))
         var table = CorrelationTable()
         table.set("BTC", "ETH", rho: 0.7)
-        try core.submit(.correlations(table))
+        try core.apply(.correlations(table))
         try Self.check(core)
     }
 

@@ -28,8 +28,8 @@ import Testing
         #expect(footprint.violation(after: oi)?.hasPrefix("open interest of BTC-PERP changed by 1") == true)
     }
 
-    @Test("a ledger violation found at open is journaled as an alert that halts liquidation until new settings")
-    func violationHaltsUntilNewSettings() throws {
+    @Test("a ledger violation found at open (auditLedger) is journaled as an alert that halts liquidation until new settings")
+    func violationHaltsUntilNewSettings() async throws {
         // Account t below MM (as in the margin-call test), but 1 USD more in balances than was deposited.
         var w = W(btc: 93_000)
         w.position("t", "BTC-PERP", 1, entry: 100_000, against: "lp")
@@ -37,25 +37,38 @@ import Testing
         w.fund("lp", 1_000_000_000)
         w.state.accounts["t"]?.balances["USD"]? += 1
         let store = InMemoryJournal()
-        let core = try w.engine(store: store)
-        #expect(core.checkInvariants() == ["money: Σ USD = 1000020601, deposits − withdrawals = 1000020600"])
-        #expect(core.auditLedger().count == 1)
-        var notices: [EngineEvent] = []
-        core.onLiquidationNotice = { notices.append($0) }
-        let actions = try LiquidationDriver.run(core)
+        let engine = try await w.engine(store: store)
+        let found = "money: Σ USD = 1000020601, deposits − withdrawals = 1000020600"
+        // Found at open by the full check (recorded, so checkInvariants() reports it with the state's own
+        // recomputation), before anything is journaled: readable from any thread.
+        let invariants = await engine.checkInvariants()
+        #expect(invariants.first == found && invariants.allSatisfy { $0.hasSuffix(found) }, "\(invariants)")
+        #expect(engine.ledgerStatus.violations.map { $0.hasSuffix(found) } == [true])
+        #expect(engine.ledgerStatus.halt == nil)
+        let notices = await engine.liquidationNotices()
+        let actions = try await engine.journalDue().followUps
         guard case .alert(let alert) = try #require(actions.first) else { Issue.record("\(actions)"); return }
-        #expect(actions.count == 1 && alert.kind == .violation && notices == actions)
-        #expect(core.state.liquidationHalt == alert.reason)
-        #expect(core.liquidationActions().isEmpty, "halted: no margin call, no step")
-        #expect(throws: EngineError.self) {
-            try core.submit(.marginCall(MarginCall(account: "t", equity: 0, maintenanceMargin: 0, shortfall: 0,
-                                                   time: core.state.time)))
+        #expect(actions.count == 1 && alert.kind == .violation)
+        #expect(await take(1, from: notices).map(\.event) == actions)
+        #expect(await engine.state.liquidationHalt == alert.reason)
+        #expect(engine.ledgerStatus.halt == alert.reason && !engine.ledgerStatus.isClean)
+        #expect(await engine.liquidationActions().isEmpty, "halted: no margin call, no step")
+        // Trading and market data go on; liquidation does not.
+        let moved = try await engine.submit(.market(MarketUpdate(underlying: "BTC", time: W.t0.adding(seconds: 1),
+                                                                 index: 92_000)))
+        #expect(moved.followUps.isEmpty)
+        #expect(await engine.margin(of: "t")?.health == .liquidation)
+        await #expect(throws: EngineError.self) {
+            try await engine.submit(.marginCall(MarginCall(account: "t", equity: 0, maintenanceMargin: 0,
+                                                           shortfall: 0, time: W.t0)))
         }
-        // The halt is journaled state: it survives a replay.
-        #expect(try EngineCore(store: store).state.liquidationHalt == alert.reason)
-        // An operator's new settings resume liquidation.
-        try core.submit(.liquidationSettings(core.state.liquidation))
-        #expect(core.state.liquidationHalt == nil)
-        #expect(core.liquidationActions().first?.marginCall != nil)
+        // The halt is journaled state: it survives a replay, and is not journaled again there.
+        let replayed = try await RiskEngine.open(store: store)
+        #expect(await replayed.state.liquidationHalt == alert.reason)
+        #expect(replayed.ledgerStatus.halt == alert.reason)
+        // An operator's new settings resume liquidation: the margin call follows in the same turn.
+        let resumed = try await engine.submit(.liquidationSettings(await engine.state.liquidation))
+        #expect(await engine.state.liquidationHalt == nil && engine.ledgerStatus.halt == nil)
+        #expect(resumed.followUps.first?.marginCall?.account == "t")
     }
 }

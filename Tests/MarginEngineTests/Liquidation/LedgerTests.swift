@@ -13,21 +13,22 @@ import Testing
     static let d = W.d
 
     /// A world with two funded traders and a listed BTC call on a flat 50% surface.
+    /// The core alone (no journal, no driver: nothing here is liquidated).
     static func engine() throws -> EngineCore {
         var w = W(btc: 100_000)
         for name in ["a", "b"] {
             w.fund(name, 10_000_000)
             w.fund(name, 100, "BTC")
         }
-        let core = try w.engine()
+        let core = w.core()
         let expiry = W.t0.adding(seconds: 30 * 86_400)
-        try core.submit(.market(MarketUpdate(underlying: "BTC", time: W.t0, surface: [
+        try core.apply(.market(MarketUpdate(underlying: "BTC", time: W.t0, surface: [
             VolQuote(expiry: expiry, strikes: [80_000, 100_000, 120_000], vols: [0.5, 0.5, 0.5])])))
         for (id, settlement) in [("BTC-C", Settlement.linear), ("BTC-C-INV", .inverse)] {
-            try core.submit(.listing(Listing(id: id, instrument: Instrument(underlying: "BTC", kind: .option(
+            try core.apply(.listing(Listing(id: id, instrument: Instrument(underlying: "BTC", kind: .option(
                 OptionContract(expiry: expiry, strike: 100_000, right: .call)), settlement: settlement))))
         }
-        try core.submit(.listing(Listing(id: "BTC-FUT-INV", instrument: Instrument(
+        try core.apply(.listing(Listing(id: "BTC-FUT-INV", instrument: Instrument(
             underlying: "BTC", kind: .future(expiry: expiry), settlement: .inverse))))
         return core
     }
@@ -36,9 +37,9 @@ import Testing
     func partialCloseOfTheCostBasis() throws {
         let core = try Self.engine()
         // a buys 3 at 100,000.01 (cost 300,000.03), sells 1 at 110,000: removed 100,000.01, realized 9,999.99.
-        try core.submit(.trade(Trade(buyer: "a", seller: "b", instrument: "BTC-PERP", quantity: 3,
+        try core.apply(.trade(Trade(buyer: "a", seller: "b", instrument: "BTC-PERP", quantity: 3,
                                      price: Self.d("100000.01"))))
-        try core.submit(.trade(Trade(buyer: "b", seller: "a", instrument: "BTC-PERP", quantity: 1, price: 110_000)))
+        try core.apply(.trade(Trade(buyer: "b", seller: "a", instrument: "BTC-PERP", quantity: 1, price: 110_000)))
         #expect(core.state.accounts["a"]?.positions["BTC-PERP"]
                 == PositionState(quantity: 2, cost: Self.d("200000.02")))
         #expect(core.state.accounts["a"]?.balances["USD"] == 10_000_000 + Self.d("9999.99"))
@@ -48,7 +49,7 @@ import Testing
         #expect(core.state.accounts["b"]?.balances["USD"] == 10_000_000 - Self.d("9999.99"))
         // A third of 2 at a price with many places: cost × 1/3 rounded once, remainder exact.
         let third = Self.d("0.666666666666666667")
-        try core.submit(.trade(Trade(buyer: "b", seller: "a", instrument: "BTC-PERP", quantity: third,
+        try core.apply(.trade(Trade(buyer: "b", seller: "a", instrument: "BTC-PERP", quantity: third,
                                      price: Self.d("99999.999999999999"))))
         let a = try #require(core.state.accounts["a"]?.positions["BTC-PERP"])
         #expect(a.quantity == 2 - third)
@@ -56,7 +57,7 @@ import Testing
         #expect(a.cost == Self.d("200000.02") - removed)
         #expect(core.checkInvariants().isEmpty, "\(core.checkInvariants())")
         // Flip: a sells 3 more (closes 1.333…, opens 1.666… short at the trade's price).
-        try core.submit(.trade(Trade(buyer: "b", seller: "a", instrument: "BTC-PERP", quantity: 3, price: 95_000)))
+        try core.apply(.trade(Trade(buyer: "b", seller: "a", instrument: "BTC-PERP", quantity: 3, price: 95_000)))
         let flipped = try #require(core.state.accounts["a"]?.positions["BTC-PERP"])
         #expect(flipped.quantity == 2 - third - 3)
         #expect(flipped.cost == Ledger.round(flipped.quantity * 95_000))
@@ -66,13 +67,13 @@ import Testing
     @Test("inverse futures keep a coin cost Σ N/price computed once per trade; both sides' coin sums cancel exactly")
     func inverseCostBasisIsExact() throws {
         let core = try Self.engine()
-        try core.submit(.trade(Trade(buyer: "a", seller: "b", instrument: "BTC-PERP-INV", quantity: 1_000,
+        try core.apply(.trade(Trade(buyer: "a", seller: "b", instrument: "BTC-PERP-INV", quantity: 1_000,
                                      price: 30_000)))
         let x = Ledger.round(Decimal(1_000) / 30_000)  // 0.033333333333333333
         #expect(core.state.accounts["a"]?.positions["BTC-PERP-INV"] == PositionState(quantity: 1_000, cost: x))
         #expect(core.state.accounts["b"]?.positions["BTC-PERP-INV"] == PositionState(quantity: -1_000, cost: -x))
         // a closes 333 at 31,000: removed round(x × 333/1000), realized removed − round(333/31,000) coins.
-        try core.submit(.trade(Trade(buyer: "b", seller: "a", instrument: "BTC-PERP-INV", quantity: 333,
+        try core.apply(.trade(Trade(buyer: "b", seller: "a", instrument: "BTC-PERP-INV", quantity: 333,
                                      price: 31_000)))
         let removed = Ledger.round(x * 333 / 1_000)
         let proceeds = Ledger.round(Decimal(333) / 31_000)
@@ -87,15 +88,15 @@ import Testing
     @Test("fees go to the fee account and rebates come from it; the insurance fund and the fee account cannot trade")
     func feesAndSystemAccounts() throws {
         let core = try Self.engine()
-        try core.submit(.trade(Trade(buyer: "a", seller: "b", instrument: "BTC-PERP", quantity: 1, price: 100_000,
+        try core.apply(.trade(Trade(buyer: "a", seller: "b", instrument: "BTC-PERP", quantity: 1, price: 100_000,
                                      buyerFee: 25, sellerFee: Self.d("-2.5"))))
         #expect(core.state.accounts["fees"]?.balances["USD"] == Self.d("22.5"))
         #expect(core.state.accounts["a"]?.balances["USD"] == Decimal(9_999_975))
         #expect(core.state.accounts["b"]?.balances["USD"] == Self.d("10000002.5"))
-        try core.submit(.deposit(Transfer(account: "insurance-fund", currency: "USD", amount: 1_000)))
+        try core.apply(.deposit(Transfer(account: "insurance-fund", currency: "USD", amount: 1_000)))
         for (buyer, seller) in [("insurance-fund", "a"), ("a", "fees")] {
             #expect(throws: EngineError.self) {
-                try core.submit(.trade(Trade(buyer: buyer, seller: seller, instrument: "BTC-PERP", quantity: 1,
+                try core.apply(.trade(Trade(buyer: buyer, seller: seller, instrument: "BTC-PERP", quantity: 1,
                                              price: 100_000)))
             }
         }
@@ -106,18 +107,18 @@ import Testing
     func expiryResidueToTheFeeAccount() throws {
         let core = try Self.engine()
         // Three holders of the inverse call and the inverse future with quantities whose payouts round.
-        try core.submit(.deposit(Transfer(account: "c", currency: "USD", amount: 10_000_000)))
+        try core.apply(.deposit(Transfer(account: "c", currency: "USD", amount: 10_000_000)))
         let q = Self.d("0.000000000000000003")
-        try core.submit(.trade(Trade(buyer: "a", seller: "b", instrument: "BTC-C-INV", quantity: q,
+        try core.apply(.trade(Trade(buyer: "a", seller: "b", instrument: "BTC-C-INV", quantity: q,
                                      price: Self.d("0.05"))))
-        try core.submit(.trade(Trade(buyer: "c", seller: "b", instrument: "BTC-C-INV", quantity: 2 * q,
+        try core.apply(.trade(Trade(buyer: "c", seller: "b", instrument: "BTC-C-INV", quantity: 2 * q,
                                      price: Self.d("0.05"))))
-        try core.submit(.trade(Trade(buyer: "a", seller: "c", instrument: "BTC-FUT-INV", quantity: 7, price: 100_001)))
-        try core.submit(.trade(Trade(buyer: "b", seller: "c", instrument: "BTC-FUT-INV", quantity: 11, price: 99_999)))
+        try core.apply(.trade(Trade(buyer: "a", seller: "c", instrument: "BTC-FUT-INV", quantity: 7, price: 100_001)))
+        try core.apply(.trade(Trade(buyer: "b", seller: "c", instrument: "BTC-FUT-INV", quantity: 11, price: 99_999)))
         #expect(core.checkInvariants().isEmpty)
         let s = Self.d("117000.123456789")
         for id in ["BTC-C-INV", "BTC-FUT-INV"] {
-            try core.submit(.expiry(Expiry(instrument: id, settlementPrice: s)))
+            try core.apply(.expiry(Expiry(instrument: id, settlementPrice: s)))
             #expect(core.checkInvariants().isEmpty, "\(id): \(core.checkInvariants())")
         }
         #expect(core.state.accounts.values.allSatisfy {
@@ -144,7 +145,7 @@ import Testing
                     : (id == "ETH-PERP" ? 3_000 : Decimal(90_000 + Int(rng.next() % 20_000)) + Decimal(1) / 3)
                 let fee = Decimal(Int(rng.next() % 100)) / 1_000 - Decimal(string: "0.02")!
                 do {
-                    try core.submit(.trade(Trade(buyer: buyer, seller: buyer == "a" ? "b" : "a", instrument: id,
+                    try core.apply(.trade(Trade(buyer: buyer, seller: buyer == "a" ? "b" : "a", instrument: id,
                                                  quantity: Ledger.round(quantity), price: Ledger.round(price),
                                                  buyerFee: fee, sellerFee: fee)))
                     accepted += 1

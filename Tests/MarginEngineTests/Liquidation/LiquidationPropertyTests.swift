@@ -74,46 +74,48 @@ import Testing
         return w
     }
 
-    /// Moves both indices by `exp(σ·z)` and the journal time by 0 to 3 seconds; the liquidation loop runs to
-    /// quiescence after each, the invariants checked after every action.
-    static func walk(_ core: EngineCore, _ rng: inout SplitMix64, moves: Int, seed: Int,
-                     observe: (EngineEvent?) -> Void = { _ in }) throws -> [EngineEvent] {
+    /// Moves both indices by `exp(σ·z)` and the journal time by 0 to 3 seconds, through the engine, whose driver
+    /// journals the liquidation actions each update makes due (its follow-ups) in the update's turn. Returns them in
+    /// order.
+    static func walk(_ engine: RiskEngine, _ rng: inout SplitMix64, moves: Int) async throws -> [EngineEvent] {
         var actions: [EngineEvent] = []
-        var time = core.state.time
+        var time = await engine.state.time
         let sigma = [0.03, 0.1, 0.2][Int(rng.next() % 3)]
         for _ in 0..<moves {
             time = time.adding(seconds: Int64(rng.next() % 4))
             for u in ["BTC", "ETH"] {
-                guard let m = core.state.markets[u] else { continue }
+                guard let m = await engine.state.markets[u] else { continue }
                 let index = (m.index * Foundation.exp(sigma * rng.gaussian()) * 100).rounded() / 100
-                try core.submit(.market(MarketUpdate(underlying: u, time: time, index: index)))
-            }
-            observe(nil)
-            actions += try LiquidationDriver.run(core, maxActions: 500) { action in
-                let violations = core.checkInvariants()
-                #expect(violations.isEmpty, "seed \(seed) after \(action.kind): \(violations)")
-                observe(action)
+                actions += try await engine.submit(.market(MarketUpdate(underlying: u, time: time, index: index)))
+                    .followUps
             }
         }
         return actions
     }
 
-    @Test("money, open interest and no-negative-equity-after-liquidation hold after every step of 1,000 random populations and paths")
+    @Test("money, open interest and no-negative-equity-after-liquidation hold after every commit of 1,000 random populations and paths through the engine")
     func invariantsHoldAfterEveryStep() async throws {
         await propertyCheck(count: 1_000, input: Gen.int(in: 0...10_000_000)) { seed in
             var rng = SplitMix64(seed: UInt64(seed))
             let world = Self.population(&rng)
             do {
-                let core = try world.engine(snapshot: false)
-                #expect(core.checkInvariants().isEmpty, "seed \(seed) at genesis: \(core.checkInvariants())")
+                let engine = try await world.engine(snapshot: false)
+                let atGenesis = await engine.checkInvariants()
+                #expect(atGenesis.isEmpty, "seed \(seed) at genesis: \(atGenesis)")
+                let log = await engine.recordCommits()
+                let actions = try await Self.walk(engine, &rng, moves: 2 + Int(rng.next() % 3))
+                #expect(log.violations.isEmpty, "seed \(seed): \(log.violations)")
+                #expect(log.followUps == actions, "seed \(seed)")
                 var fundBefore = 0.0
                 var uncovered = 0
-                let actions = try Self.walk(core, &rng, moves: 2 + Int(rng.next() % 3), seed: seed) { action in
-                    let fund = core.margin(of: "insurance-fund")?.equity ?? 0
-                    if action?.takeover != nil, fund < min(fundBefore, 0) { uncovered += 1 }
+                for o in log.observations {
+                    let fund = o.margins["insurance-fund"]?.equity ?? 0
+                    if o.isFollowUp, o.event.takeover != nil, fund < min(fundBefore, 0) { uncovered += 1 }
                     fundBefore = fund
                 }
-                #expect(core.state.liquidationHalt == nil, "seed \(seed): halted: \(core.state.liquidationHalt ?? "")")
+                let state = await engine.state
+                let margins = await engine.margins
+                #expect(state.liquidationHalt == nil, "seed \(seed): halted: \(state.liquidationHalt ?? "")")
                 // A loss no eligible counterparty could take is reported, once per takeover that left it.
                 let alerts = actions.filter {
                     if case .alert(let a) = $0 { return a.kind == .uncoveredLoss }
@@ -122,10 +124,10 @@ import Testing
                 #expect(alerts.count == uncovered, "seed \(seed)")
                 // Quiescent: every account taken over is flat at zero; no trader is left in takeover health.
                 for t in actions.compactMap(\.takeover) {
-                    #expect(core.state.liquidations[t.account] != nil || core.margin(of: t.account)?.equity ?? 0 >= 0,
+                    #expect(state.liquidations[t.account] != nil || margins[t.account]?.equity ?? 0 >= 0,
                             "seed \(seed): \(t.account)")
                 }
-                for (name, m) in core.margins where name.hasPrefix("t") {
+                for (name, m) in margins where name.hasPrefix("t") {
                     #expect(m.health != .takeover, "seed \(seed): \(name) left in takeover health")
                 }
             } catch {
@@ -148,29 +150,33 @@ import Testing
             w.state.liquidation.backstops = []
             w.state.books = [:]
             do {
-                let core = try w.engine(snapshot: false)
-                let t0 = try #require(core.state.accounts["t0"])
+                let engine = try await w.engine(snapshot: false)
+                let state = await engine.state
+                let t0 = try #require(state.accounts["t0"])
                 let longBTC = t0.positions.filter { !$0.key.hasPrefix("ETH") }.values
                     .reduce(Decimal(0)) { $0 + $1.quantity }
-                let btc = try #require(core.state.markets["BTC"])
-                try core.submit(.market(MarketUpdate(underlying: "BTC", time: btc.time,
-                                                     index: btc.index * (longBTC >= 0 ? 0.7 : 1.3))))
-                var fundBefore = core.margin(of: "insurance-fund")?.equity ?? 0
+                let btc = try #require(state.markets["BTC"])
+                let log = await engine.recordCommits()
+                try await engine.submit(.market(MarketUpdate(underlying: "BTC", time: btc.time,
+                                                             index: btc.index * (longBTC >= 0 ? 0.7 : 1.3))))
+                #expect(log.violations.isEmpty, "seed \(seed): \(log.violations)")
+                var fundBefore = 0.0
                 var borne = 0.0
                 var deleveraged = 0
-                try LiquidationDriver.run(core) { action in
-                    #expect(core.checkInvariants().isEmpty, "seed \(seed): \(core.checkInvariants())")
-                    let fund = core.margin(of: "insurance-fund")?.equity ?? 0
-                    if let d = action.deleverage {
+                for o in log.observations {
+                    let fund = o.margins["insurance-fund"]?.equity ?? 0
+                    defer { fundBefore = fund }
+                    guard o.isFollowUp else { continue }
+                    if let d = o.event.deleverage {
                         let q = Money.double(d.quantity)
                         let p = Money.double(d.price)
                         let m = Money.double(d.markPrice)
-                        let underlying = core.state.instruments[d.instrument]?.underlying ?? ""
-                        let index = core.state.markets[underlying]?.index ?? 0
-                        borne += core.state.instruments[d.instrument]?.isSizedByNotional == true
+                        let underlying = o.state.instruments[d.instrument]?.underlying ?? ""
+                        let index = o.state.markets[underlying]?.index ?? 0
+                        borne += o.state.instruments[d.instrument]?.isSizedByNotional == true
                             ? q * abs(1 / m - 1 / p) * index : q * abs(p - m)
                         deleveraged += 1
-                    } else if let t = action.takeover {
+                    } else if let t = o.event.takeover {
                         if deleveraged > 0 {
                             let loss = -t.equity - max(fundBefore, 0)
                             let reserve = 1e-6 * max(1, -t.equity)
@@ -184,9 +190,9 @@ import Testing
                         borne = 0
                         deleveraged = 0
                     }
-                    fundBefore = fund
                 }
-                #expect(core.state.liquidationHalt == nil, "seed \(seed): \(core.state.liquidationHalt ?? "")")
+                let halt = await engine.state.liquidationHalt
+                #expect(halt == nil, "seed \(seed): \(halt ?? "")")
             } catch {
                 Issue.record("seed \(seed): \(error)")
             }

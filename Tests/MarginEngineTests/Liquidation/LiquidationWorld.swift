@@ -1,6 +1,8 @@
 import Foundation
 import MarginCore
 import MarginTestSupport
+import Synchronization
+import Testing
 @testable import MarginEngine
 
 /// Hand-built genesis states for the liquidation tests: BTC and ETH without vol surfaces (perpetuals marked at the
@@ -70,13 +72,90 @@ struct LiquidationWorld {
     }
 
     /// The engine on this genesis (its journal in memory), on one thread (a handful of accounts: the pass helper
-    /// would only spin).
+    /// would only spin). Nothing is journaled beyond the genesis until an event or ``RiskEngine/journalDue()``.
     /// `snapshot`: store the genesis as the journal's first snapshot (what a replay from the journal needs).
-    func engine(store: InMemoryJournal = InMemoryJournal(), snapshot: Bool = true) throws -> EngineCore {
-        let core = try EngineCore(store: store, genesis: state, snapshotGenesis: snapshot)
+    func engine(store: InMemoryJournal = InMemoryJournal(), snapshot: Bool = true) async throws -> RiskEngine {
+        let engine = try await RiskEngine.open(store: store, genesis: state, snapshotGenesis: snapshot)
+        await engine.setThreads(1)
+        return engine
+    }
+
+    /// The core alone on this genesis (no journal, no driver): for tests of the ledger and of the margins the
+    /// planner reads, where nothing is to be liquidated.
+    func core() -> EngineCore {
+        let core = EngineCore(state: state)
         core.setThreads(1)
         return core
     }
+}
+
+extension EngineCore {
+    /// Prepares and commits `event` with no journal (tests of the core alone; the driver, ``RiskEngine``, appends
+    /// between the two and journals follow-ups after).
+    func apply(_ event: EngineEvent) throws(EngineError) {
+        commit(try prepare(event))
+    }
+}
+
+/// Every event an engine commits, as its commit observer sees it
+/// (``RiskEngine/observeCommits(checkingInvariants:_:)``), with ``EngineCore/checkInvariants()`` right after each.
+final class CommitLog: Sendable {
+    private let entries = Mutex<[CommitObservation]>([])
+
+    func append(_ o: CommitObservation) { entries.withLock { $0.append(o) } }
+
+    var observations: [CommitObservation] { entries.withLock { $0 } }
+
+    /// The invariant violations found after any commit, each prefixed by the event's sequence and kind.
+    var violations: [String] {
+        observations.flatMap { o in o.violations.map { "sequence \(o.sequence) (\(o.event.kind)): \($0)" } }
+    }
+
+    /// The follow-ups committed (the engine's own events: the liquidation actions), in journal order.
+    var followUps: [EngineEvent] { observations.filter(\.isFollowUp).map(\.event) }
+}
+
+extension RiskEngine {
+    /// Starts recording every committed event with the invariants checked after it.
+    func recordCommits() -> CommitLog {
+        let log = CommitLog()
+        observeCommits(checkingInvariants: true) { log.append($0) }
+        return log
+    }
+}
+
+extension RiskEngine {
+    /// Journals what is due (``RiskEngine/journalDue()``) and returns the follow-ups, expecting the invariants to
+    /// hold after every commit and the money in the ledger (``money(_:)``) to be exactly what it was.
+    func liquidateDue(sourceLocation: SourceLocation = #_sourceLocation) async throws -> [EngineEvent] {
+        let log = recordCommits()
+        let before = money(state)
+        let actions = try await journalDue().followUps
+        observeCommits(nil)
+        #expect(log.violations.isEmpty, "\(log.violations)", sourceLocation: sourceLocation)
+        #expect(log.followUps == actions, sourceLocation: sourceLocation)
+        #expect(money(state) == before, "the money in the ledger, exactly", sourceLocation: sourceLocation)
+        return actions
+    }
+}
+
+/// The first `count` notices of `stream` (which must deliver them: the tests pass the number of actions journaled).
+func take(_ count: Int, from stream: AsyncStream<LiquidationNotice>) async -> [LiquidationNotice] {
+    var out: [LiquidationNotice] = []
+    for await n in stream.prefix(count) { out.append(n) }
+    return out
+}
+
+/// The money in the ledger per currency, summed over every account, system accounts (fees, the insurance fund,
+/// backstops) included: balances, minus the cost of linear futures and perpetuals, plus the coin cost of inverse ones
+/// (docs/LIQUIDATION.md). Only deposits and withdrawals change it, exactly.
+func money(_ state: EngineState) -> [String: Decimal] {
+    var out: [String: Decimal] = [:]
+    for name in state.accounts.keys.sorted() {
+        guard let a = state.accounts[name] else { continue }
+        for (c, v) in Ledger.contribution(of: a, instruments: state.instruments) { out[c, default: 0] += v }
+    }
+    return out.filter { $0.value != 0 }
 }
 
 extension EngineEvent {

@@ -31,9 +31,9 @@ import Testing
     /// - MM 0.158 × 0.2 × 93,000 = 2,938.8 (removed 11,755.2); cost 0.3 × 200 + 0.5 × 500 + 370.45 = 680.45;
     /// - target 1.1 × 2,938.8 = 3,232.68 ≤ 12,919.55: the liquidation ends after this one step.
     @Test("a partial step against a given book: fills within the impact limit, fee, realized P&L, book consumed, by hand")
-    func partialStepAgainstAGivenBook() throws {
-        let core = try Self.single().engine()
-        let actions = try LiquidationDriver.run(core) { _ in #expect(core.checkInvariants().isEmpty) }
+    func partialStepAgainstAGivenBook() async throws {
+        let engine = try await Self.single().engine()
+        let actions = try await engine.liquidateDue()
         #expect(actions.count == 3, "\(actions.map(\.kind))")
         let step = try #require(actions.dropFirst().first?.step)
         #expect(step.account == "t" && step.instrument == "BTC-PERP" && step.action == .reduce && step.side == .sell)
@@ -42,19 +42,20 @@ import Testing
         #expect(step.fee == Self.d("370.45") && step.feeCurrency == "USD")
         #expect(close(step.maintenanceMarginBefore, 14_694) && close(step.maintenanceMarginAfter, 2_938.8))
         #expect(close(step.cost, 680.45))
-        let t = try #require(core.state.accounts["t"])
+        let state = await engine.state
+        let t = try #require(state.accounts["t"])
         #expect(t.balances["USD"] == Self.d("14319.55"))
         #expect(t.positions["BTC-PERP"] == PositionState(quantity: Self.d("0.2"), cost: 20_000))
-        #expect(close(try #require(core.margin(of: "t")).equity, 12_919.55))
-        #expect(core.state.accounts["insurance-fund"]?.balances["USD"] == Self.d("370.45"))
-        #expect(core.state.accounts["lp-a"]?.positions["BTC-PERP"]
+        #expect(close(try #require(await engine.margin(of: "t")).equity, 12_919.55))
+        #expect(state.accounts["insurance-fund"]?.balances["USD"] == Self.d("370.45"))
+        #expect(state.accounts["lp-a"]?.positions["BTC-PERP"]
                 == PositionState(quantity: Self.d("0.3"), cost: 27_840))
-        #expect(core.state.accounts["lp-b"]?.positions["BTC-PERP"]
+        #expect(state.accounts["lp-b"]?.positions["BTC-PERP"]
                 == PositionState(quantity: Self.d("0.5"), cost: 46_250))
-        #expect(core.state.books["BTC-PERP"]?.bids == [BookLevel(price: 91_000, size: 10, account: "lp-a")])
+        #expect(state.books["BTC-PERP"]?.bids == [BookLevel(price: 91_000, size: 10, account: "lp-a")])
         let end = try #require(actions.last?.end)
         #expect(end.account == "t" && close(end.maintenanceMargin, 2_938.8))
-        #expect(core.state.liquidations.isEmpty)
+        #expect(state.liquidations.isEmpty)
     }
 
     /// The worked example of docs/LIQUIDATION.md. Account `w`: long 1 BTC-PERP (100,000) and 20 ETH-PERP (3,000),
@@ -78,26 +79,27 @@ import Testing
     }
 
     @Test("the choice rule removes more MM per dollar of cost than largest-position-first (worked example, by hand)")
-    func choiceRuleBeatsLargestPositionFirst() throws {
-        let core = try Self.example().engine()
-        #expect(close(try #require(core.margin(of: "w")).maintenanceMargin, 25_280))
-        let actions = try LiquidationDriver.run(core)
+    func choiceRuleBeatsLargestPositionFirst() async throws {
+        let engine = try await Self.example().engine()
+        #expect(close(try #require(await engine.margin(of: "w")).maintenanceMargin, 25_280))
+        let actions = try await engine.journalDue().followUps
         #expect(actions.map(\.kind) == ["marginCall", "liquidation", "liquidationEnd"])
         let rule = try #require(actions[1].step)
         #expect(rule.instrument == "ETH-PERP" && rule.fills == [.init(price: 2_997, size: 20, account: "lp-a")])
         #expect(rule.fee == Self.d("299.7"))
         let ruleRemoved = rule.maintenanceMarginBefore - rule.maintenanceMarginAfter
         #expect(close(ruleRemoved, 9_480) && close(rule.cost, 359.7))
-        #expect(close(try #require(core.margin(of: "w")).equity, 21_640.3))
+        #expect(close(try #require(await engine.margin(of: "w")).equity, 21_640.3))
 
-        // Largest position first, on a second engine: the BTC step (which validation accepts as a step).
-        let other = try Self.example().engine()
-        try other.submit(try #require(other.liquidationActions().first))  // the margin call
+        // Largest position first, on the core alone (no driver to plan after the call): the BTC step (which
+        // validation accepts as a step).
+        let other = Self.example().core()
+        try other.apply(try #require(other.liquidationActions().first))  // the margin call
         let largest = LiquidationStep(account: "w", instrument: "BTC-PERP", action: .reduce, side: .sell,
                                       fills: [.init(price: 99_200, size: Self.d("0.5"), account: "lp-a")],
                                       fee: 248, feeCurrency: "USD", time: W.t0, maintenanceMarginBefore: 25_280,
                                       maintenanceMarginAfter: 17_380, cost: 648)
-        try other.submit(.liquidation(largest))
+        try other.apply(.liquidation(largest))
         let after = try #require(other.margin(of: "w"))
         #expect(close(after.maintenanceMargin, 17_380) && close(after.equity, 21_352))
         #expect(after.equity >= 1.1 * after.maintenanceMargin, "one step reaches the target there too")
@@ -108,7 +110,7 @@ import Testing
     }
 
     @Test("at most maxStepsPerRound steps per round, one round per 1/roundsPerSecond of journal time (clock events)")
-    func roundsFollowJournalTime() throws {
+    func roundsFollowJournalTime() async throws {
         // 16,000 USD: equity 9,000, MM 14,694. Each step finds 0.2 BTC at 92,900 within the limit, and the
         // account stays in liquidation (equity 8,887.10 against MM 11,755.20 after the first).
         var w = Self.single(cash: 16_000)
@@ -117,50 +119,54 @@ import Testing
         settings.maxStepsPerRound = 1
         settings.roundsPerSecond = 1
         w.state.liquidation = settings
-        let core = try w.engine()
-        let first = try LiquidationDriver.run(core)
+        let engine = try await w.engine()
+        let log = await engine.recordCommits()
+        let first = try await engine.journalDue().followUps
         #expect(first.map(\.kind) == ["marginCall", "liquidation"])
-        #expect(core.liquidationActions().isEmpty, "the round's one step is taken")
+        #expect(await engine.liquidationActions().isEmpty, "the round's one step is taken")
+        #expect(engine.ledgerStatus.liquidating == 1)
+        #expect(await engine.liquidatingAccounts == ["t"])
         let refill = BookUpdate(instrument: "BTC-PERP", book: OrderBook(
             bids: [BookLevel(price: 92_900, size: Self.d("0.2"), account: "lp-a")]))
-        try core.submit(.book(refill))
-        try core.submit(.clock(W.t0.adding(seconds: 0)))
-        #expect(core.liquidationActions().isEmpty, "same time: no new round")
-        try core.submit(.clock(Instant(nanosecondsSinceEpoch: W.t0.nanosecondsSinceEpoch + 999_999_999)))
-        #expect(core.liquidationActions().isEmpty, "a nanosecond short of a second: no new round")
-        try core.submit(.clock(W.t0.adding(seconds: 1)))
-        let second = try LiquidationDriver.run(core)
+        #expect(try await engine.submit(.book(refill)).followUps.isEmpty, "a new book, but the same round")
+        #expect(try await engine.advanceClock(to: W.t0) == nil, "same time: nothing journaled")
+        let short = try await engine.advanceClock(to: Instant(nanosecondsSinceEpoch: W.t0.nanosecondsSinceEpoch
+                                                                  + 999_999_999))
+        #expect(short?.followUps.isEmpty == true, "a nanosecond short of a second: no new round")
+        let second = try #require(try await engine.advanceClock(to: W.t0.adding(seconds: 1))).followUps
         #expect(second.map(\.kind) == ["liquidation"], "\(second.map(\.kind))")
         #expect(second.first?.step?.time == W.t0.adding(seconds: 1))
         // The episode's rounds are journaled state.
-        #expect(core.state.liquidations["t"]?.steps == 2)
+        #expect(await engine.state.liquidations["t"]?.steps == 2)
+        #expect(await engine.state.time == W.t0.adding(seconds: 1))
         // Books exhausted and a new round due: no admissible step, so the takeover.
-        try core.submit(.clock(W.t0.adding(seconds: 2)))
-        let third = try LiquidationDriver.run(core)
+        let third = try #require(try await engine.advanceClock(to: W.t0.adding(seconds: 2))).followUps
         #expect(third.map(\.kind) == ["takeover"])
-        #expect(core.checkInvariants().isEmpty, "\(core.checkInvariants())")
+        #expect(await engine.liquidatingAccounts.isEmpty)
+        #expect(log.violations.isEmpty, "\(log.violations)")
+        #expect(await engine.checkInvariants().isEmpty)
     }
 
     @Test("a maker that would fail the pre-trade rule is skipped like a cancelled order")
-    func makerFailingTheRuleIsSkipped() throws {
+    func makerFailingTheRuleIsSkipped() async throws {
         var w = Self.single()
         // lp-a can afford nothing: 100 USD.
         w.state.accounts["lp-a"]?.balances["USD"] = 100
         w.state.deposits["USD"] = (w.state.deposits["USD"] ?? 0) - 1_000_000_000 + 100
-        let core = try w.engine()
-        let actions = try LiquidationDriver.run(core)
+        let engine = try await w.engine()
+        let actions = try await engine.journalDue().followUps
         let step = try #require(actions.compactMap(\.step).first)
         #expect(step.fills == [.init(price: 92_500, size: Self.d("0.5"), account: "lp-b")], "lp-a's levels skipped")
-        #expect(core.state.books["BTC-PERP"]?.bids.first
+        #expect(await engine.state.books["BTC-PERP"]?.bids.first
                 == BookLevel(price: 92_800, size: Self.d("0.3"), account: "lp-a"),
                 "a skipped level stays in the book")
-        #expect(core.checkInvariants().isEmpty)
+        #expect(await engine.checkInvariants().isEmpty)
     }
 
     @Test("never increase MM: a step whose fills would raise MM is refused, and the planner never proposes one")
-    func neverIncreasesMaintenanceMargin() throws {
-        let core = try Self.single().engine()
-        try core.submit(try #require(core.liquidationActions().first))  // the margin call
+    func neverIncreasesMaintenanceMargin() async throws {
+        let core = Self.single().core()
+        try core.apply(try #require(core.liquidationActions().first))  // the margin call
         // A "hedge" buying BTC-PERP adds to the long: MM rises. Validation refuses it.
         let up = LiquidationStep(account: "t", instrument: "BTC-PERP", action: .hedge, side: .buy,
                                  fills: [.init(price: 93_200, size: 1, account: "lp-b")], fee: Self.d("466"),
@@ -168,9 +174,11 @@ import Testing
                                  maintenanceMarginAfter: 0, cost: 0)
         #expect(throws: EngineError.invalid(field: "fills",
                                             reason: "the step does not lower the account's maintenance margin")) {
-            try core.submit(.liquidation(up))
+            try core.apply(.liquidation(up))
         }
-        for action in try LiquidationDriver.run(core) {
+        #expect(core.state.liquidations["t"]?.steps == 0, "nothing of it applied")
+        let engine = try await Self.single().engine()
+        for action in try await engine.journalDue().followUps {
             if let s = action.step { #expect(s.maintenanceMarginAfter < s.maintenanceMarginBefore) }
         }
     }
@@ -182,20 +190,21 @@ import Testing
     /// −1.07526882 BTC, so buy that much of BTC-PERP, of which the book gives 0.5 at 93,100: the net move exposure
     /// falls from 100,000 to 53,500 USD per unit move, MM to 15.75% × 53,500 + 0.05% × 146,500 = 8,499.50.
     @Test("hedge with the perpetual when the position itself has no book (Deribit's fallback; may open a position)")
-    func hedgesWithThePerpetualWhenThePositionCannotTrade() throws {
+    func hedgesWithThePerpetualWhenThePositionCannotTrade() async throws {
         var w = W(btc: 93_000)
         w.position("h", "BTC-PERP-INV", -100_000, entry: 92_000, against: "lp-c")
         w.fund("h", 14_000)
         for lp in ["lp-a", "lp-c"] { w.fund(lp, 1_000_000_000) }
         w.book("BTC-PERP", bids: [(92_900, 5, "lp-a")], asks: [(93_100, Self.d("0.5"), "lp-a"), (94_000, 5, "lp-a")])
-        let core = try w.engine()
-        let m = try #require(core.margin(of: "h"))
+        let engine = try await w.engine()
+        let m = try #require(await engine.margin(of: "h"))
         #expect(m.health == .liquidation, "equity \(m.equity), MM \(m.maintenanceMargin)")
-        let actions = try LiquidationDriver.run(core) { _ in #expect(core.checkInvariants().isEmpty) }
+        let actions = try await engine.liquidateDue()
         let hedge = try #require(actions.compactMap(\.step).first)
         #expect(hedge.action == .hedge && hedge.instrument == "BTC-PERP" && hedge.side == .buy)
         #expect(hedge.fills == [.init(price: 93_100, size: Self.d("0.5"), account: "lp-a")])
         #expect(close(hedge.maintenanceMarginBefore, 15_800) && close(hedge.maintenanceMarginAfter, 8_499.5))
-        #expect(core.state.accounts["h"]?.positions["BTC-PERP"]?.quantity == Self.d("0.5"), "opened a perpetual")
+        #expect(await engine.state.accounts["h"]?.positions["BTC-PERP"]?.quantity == Self.d("0.5"),
+                "opened a perpetual")
     }
 }

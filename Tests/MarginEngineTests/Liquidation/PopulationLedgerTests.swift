@@ -14,7 +14,7 @@ import Testing
         // net to zero (in accounts and providers) and realize their cost.
         let genesis = Population.genesis(market: SimulatedMarket(seed: 7), optionsPerUnderlying: 20, accounts: 200,
                                          positionsPerAccount: 8, seed: 11, insuranceFund: 250_000)
-        let core = try EngineCore(store: InMemoryJournal(), genesis: genesis, snapshotGenesis: false)
+        let core = EngineCore(state: genesis)
         #expect(core.checkInvariants().isEmpty, "\(core.checkInvariants())")
         #expect(genesis.liquidation.backstops == ["backstop-0", "backstop-1"])
         #expect(genesis.accounts["insurance-fund"]?.balances["USD"] == 250_000 && genesis.accounts["fees"] != nil)
@@ -62,14 +62,14 @@ import Testing
     func tradeFlowTradesAgainstProviders() throws {
         let genesis = Population.genesis(market: SimulatedMarket(seed: 3), optionsPerUnderlying: 10, accounts: 10,
                                          positionsPerAccount: 2, seed: 5)
-        let core = try EngineCore(store: InMemoryJournal(), genesis: genesis, snapshotGenesis: false)
+        let core = EngineCore(state: genesis)
         var rng = SplitMix64(seed: 9)
         var accepted = 0
         for _ in 0..<40 {
             guard case .trade(let t) = try #require(TradeFlow.trade(in: core.state, rng: &rng)) else { continue }
             let sides = [t.buyer, t.seller]
             #expect(sides.contains { $0.hasPrefix("lp-") } && sides.contains { $0.hasPrefix("acct-") })
-            if (try? core.submit(.trade(t))) != nil { accepted += 1 }
+            if (try? core.apply(.trade(t))) != nil { accepted += 1 }
         }
         #expect(accepted > 20)
         #expect(core.checkInvariants().isEmpty, "\(core.checkInvariants())")

@@ -31,32 +31,33 @@ import Testing
     /// 0.25 × 91,140 − 25,000 = −2,215: 13,000 − 8,860 = 4,140 USD left, which goes to the fund (the account paid
     /// the 1,860 discount: 6,000 − 1,860 = 4,140).
     @Test("takeover split between two backstops in proportion to their capacity, at mark minus the discount, by hand")
-    func takeoverSplitByCapacity() throws {
-        let core = try Self.world(cash: 13_000, b1: 300_000, b2: 100_000).engine()
-        #expect(core.margin(of: "k")?.health == .takeover)
-        let actions = try LiquidationDriver.run(core) { _ in #expect(core.checkInvariants().isEmpty) }
+    func takeoverSplitByCapacity() async throws {
+        let engine = try await Self.world(cash: 13_000, b1: 300_000, b2: 100_000).engine()
+        #expect(await engine.margin(of: "k")?.health == .takeover)
+        let actions = try await engine.liquidateDue()
+        let state = await engine.state
         #expect(actions.map(\.kind) == ["marginCall", "takeover"])
         let t = try #require(actions.last?.takeover)
         #expect(t.transfers == [.init(to: "b1", instrument: "BTC-PERP", quantity: Self.d("0.75"), price: 91_140),
                                 .init(to: "b2", instrument: "BTC-PERP", quantity: Self.d("0.25"), price: 91_140)])
         #expect(close(t.equity, 6_000) && close(t.fundPays, -4_140))
-        let k = try #require(core.state.accounts["k"])
+        let k = try #require(state.accounts["k"])
         #expect(k.positions.isEmpty && k.balances.isEmpty, "flat, no balance: equity exactly 0")
-        #expect(core.margin(of: "k")?.equity == 0)
-        #expect(core.state.accounts["b1"]?.positions["BTC-PERP"]
+        #expect(await engine.margin(of: "k")?.equity == 0)
+        #expect(state.accounts["b1"]?.positions["BTC-PERP"]
                 == PositionState(quantity: Self.d("0.75"), cost: 68_355))
-        #expect(core.state.accounts["b2"]?.positions["BTC-PERP"]
+        #expect(state.accounts["b2"]?.positions["BTC-PERP"]
                 == PositionState(quantity: Self.d("0.25"), cost: 22_785))
-        #expect(core.state.accounts["insurance-fund"]?.balances["USD"] == 4_140)
-        #expect(close(try #require(core.margin(of: "b1")).equity, 301_395))
-        #expect(core.state.liquidations.isEmpty)
+        #expect(state.accounts["insurance-fund"]?.balances["USD"] == 4_140)
+        #expect(close(try #require(await engine.margin(of: "b1")).equity, 301_395))
+        #expect(state.liquidations.isEmpty)
     }
 
     @Test("a backstop whose share would leave it below its IM takes a scaled-down share; the fund takes the rest")
-    func backstopShareScaledDownToItsInitialMargin() throws {
+    func backstopShareScaledDownToItsInitialMargin() async throws {
         // Capacities 3,000 and 1,000: a 0.75 share needs 1.3 × 0.158 × 0.75 × 93,000 − 0.75 × 1,860 = 12,931.50.
-        let core = try Self.world(cash: 13_000, b1: 3_000, b2: 1_000, fund: 50_000).engine()
-        let actions = try LiquidationDriver.run(core) { _ in #expect(core.checkInvariants().isEmpty) }
+        let engine = try await Self.world(cash: 13_000, b1: 3_000, b2: 1_000, fund: 50_000).engine()
+        let actions = try await engine.liquidateDue()
         let t = try #require(actions.last?.takeover)
         let b1 = t.transfers.filter { $0.to == "b1" }.reduce(Decimal(0)) { $0 + $1.quantity }
         let b2 = t.transfers.filter { $0.to == "b2" }.reduce(Decimal(0)) { $0 + $1.quantity }
@@ -65,7 +66,7 @@ import Testing
         #expect(b1 + b2 + fund == 1, "the whole position moves")
         #expect(t.transfers.first { $0.to == "insurance-fund" }?.price == 93_000, "the fund takes the rest at mark")
         for b in ["b1", "b2"] {
-            let m = try #require(core.margin(of: b))
+            let m = try #require(await engine.margin(of: b))
             #expect(m.equity >= m.initialMargin, "\(b) stays above its IM")
             // ... and not by much: a share 2⁻¹⁰ larger would not (bisection).
             #expect(m.equity - m.initialMargin < 0.01 * 4_000)
@@ -75,31 +76,31 @@ import Testing
     /// 5,000 USD: equity 5,000 − 7,000 = −2,000 (takeover). b1 (300,000) takes all at 91,140: the account has
     /// 5,000 − 8,860 = −3,860 USD left, which the fund pays: 10,000 − 3,860 = 6,140.
     @Test("a bankruptcy shortfall is charged to the insurance fund, exactly, and the account ends at zero")
-    func bankruptcyChargedToTheFund() throws {
-        let core = try Self.world(cash: 5_000, b1: 300_000, b2: 0, fund: 10_000).engine()
-        let actions = try LiquidationDriver.run(core) { _ in #expect(core.checkInvariants().isEmpty) }
+    func bankruptcyChargedToTheFund() async throws {
+        let engine = try await Self.world(cash: 5_000, b1: 300_000, b2: 0, fund: 10_000).engine()
+        let actions = try await engine.liquidateDue()
+        let state = await engine.state
         let t = try #require(actions.last?.takeover)
         #expect(t.transfers == [.init(to: "b1", instrument: "BTC-PERP", quantity: 1, price: 91_140)])
         #expect(close(t.fundPays, 3_860))
-        #expect(core.state.accounts["insurance-fund"]?.balances["USD"] == 6_140)
-        #expect(core.state.accounts["k"]?.balances.isEmpty == true
-                && core.state.accounts["k"]?.positions.isEmpty == true)
+        #expect(state.accounts["insurance-fund"]?.balances["USD"] == 6_140)
+        #expect(state.accounts["k"]?.balances.isEmpty == true && state.accounts["k"]?.positions.isEmpty == true)
         #expect(actions.allSatisfy { $0.deleverage == nil }, "the fund covers it: no ADL")
     }
 
     @Test("without backstops the insurance fund takes the positions at mark and holds them")
-    func fundTakesWhatNoBackstopCan() throws {
-        let core = try Self.world(cash: 13_000, b1: 0, b2: 0).engine()
-        let actions = try LiquidationDriver.run(core)
+    func fundTakesWhatNoBackstopCan() async throws {
+        let engine = try await Self.world(cash: 13_000, b1: 0, b2: 0).engine()
+        let actions = try await engine.journalDue().followUps
         let t = try #require(actions.last?.takeover)
         #expect(t.transfers == [.init(to: "insurance-fund", instrument: "BTC-PERP", quantity: 1, price: 93_000)])
-        let fund = try #require(core.state.accounts["insurance-fund"])
+        let fund = try #require(await engine.state.accounts["insurance-fund"])
         #expect(fund.positions["BTC-PERP"] == PositionState(quantity: 1, cost: 93_000))
         #expect(fund.balances["USD"] == 6_000)
-        #expect(core.liquidationActions().isEmpty, "the fund is never liquidated")
-        #expect(throws: EngineError.self) {
-            try core.submit(.trade(Trade(buyer: "lp", seller: "insurance-fund", instrument: "BTC-PERP", quantity: 1,
-                                         price: 93_000)))
+        #expect(await engine.liquidationActions().isEmpty, "the fund is never liquidated")
+        await #expect(throws: EngineError.self) {
+            try await engine.submit(.trade(Trade(buyer: "lp", seller: "insurance-fund", instrument: "BTC-PERP",
+                                                 quantity: 1, price: 93_000)))
         }
     }
 }

@@ -1,0 +1,106 @@
+import MarginCore
+
+/// What a follow-up loop journaled (``RiskEngine/journalFollowUpsInTurn()``).
+struct FollowUpOutcome {
+    var events: [EngineEvent] = []
+    var healthChanges: [HealthChange] = []
+}
+
+/// One committed event as the package's tests observe it (``RiskEngine/observeCommits(checkingInvariants:_:)``):
+/// the state and every margin right after it, on the engine's thread.
+package struct CommitObservation: Sendable {
+    package var sequence: UInt64
+    package var event: EngineEvent
+    /// Journaled by the engine itself after another event (a follow-up), not submitted.
+    package var isFollowUp: Bool
+    /// ``EngineCore/checkInvariants()`` right after it, when asked for; else empty.
+    package var violations: [String]
+    package var state: EngineState
+    package var margins: [String: AccountMargin]
+}
+
+package typealias CommitObserver = @Sendable (CommitObservation) -> Void
+
+extension RiskEngine {
+    /// Follow-ups journaled in one turn at most; what is still due then waits for the next turn (the next event,
+    /// tick or ``journalDue()``), so a turn's latency stays bounded whatever a crash leaves to liquidate.
+    static let maxFollowUpsPerTurn = 10_000
+
+    /// Journals the events the engine owes after a commit (``EngineCore/nextFollowUps(skipping:)``), in the same
+    /// turn, until none is due: each through prepare → append → commit, followed by its health changes, and
+    /// published as a ``LiquidationNotice`` when it is a liquidation action.
+    ///
+    /// The planner's contract: a list is submitted in order; when one of its events is rejected by the engine's
+    /// own validation (a planner bug: nothing else runs in between), the rest is dropped and the source asked
+    /// again. If nothing of the list was journaled, asking again would give the same list, so that source is
+    /// skipped for the rest of the turn (never a spin); it is asked again after the next event. Rejections are
+    /// counted (``EngineCounters/followUpRejections``); a storage fault ends the loop (the engine is faulted or
+    /// stopped; what is due is proposed again once it is ready); at most ``maxFollowUpsPerTurn`` per turn.
+    func journalFollowUpsInTurn() async -> FollowUpOutcome {
+        var out = FollowUpOutcome()
+        var skipping: Set<FollowUpSource> = []
+        defer { refreshLedgerStatus() }
+        while status.isReady, out.events.count < Self.maxFollowUpsPerTurn,
+              let due = core.nextFollowUps(skipping: skipping) {
+            var journaled = 0
+            for event in due.events {
+                guard status.isReady, out.events.count < Self.maxFollowUpsPerTurn else { return out }
+                let batch: PreparedBatch
+                do {
+                    batch = try core.prepare(event)
+                } catch {
+                    count { $0.followUpRejections += 1 }
+                    if journaled == 0 { skipping.insert(due.source) }
+                    break
+                }
+                do {
+                    try await makeDurable(batch.records)
+                } catch {
+                    count { $0.storageFaults += 1 }
+                    return out
+                }
+                let sequence = core.commit(batch)[0]
+                journaled += 1
+                count { $0.followUps += 1 }
+                out.events.append(event)
+                publishNotice(of: event, sequence: sequence)
+                observeCommit(event, sequence: sequence, isFollowUp: true)
+                out.healthChanges += await journalHealthInTurn()
+            }
+        }
+        return out
+    }
+
+    /// Tests: calls `observer` after every committed event (submitted events, each update of a market batch, and
+    /// follow-ups; not health events), on the engine's thread, with the state, every margin (O(accounts)) and, when
+    /// `checkingInvariants`, ``EngineCore/checkInvariants()`` (O(accounts × positions)) right after it (a market
+    /// batch commits at once: its updates are observed with the state after the whole batch); `nil` stops
+    /// observing.
+    package func observeCommits(checkingInvariants: Bool = true, _ observer: CommitObserver?) {
+        commitObserver = observer.map { (checkingInvariants, $0) }
+    }
+
+    func observeCommit(_ event: EngineEvent, sequence: UInt64, isFollowUp: Bool) {
+        guard let observer = commitObserver else { return }
+        observer.body(CommitObservation(sequence: sequence, event: event, isFollowUp: isFollowUp,
+                                        violations: observer.checkingInvariants ? core.checkInvariants() : [],
+                                        state: core.state, margins: core.margins))
+    }
+
+    // MARK: Journal time
+
+    /// Moves the engine's time (``EngineState/time``, journal time: what liquidation rounds count, never the wall
+    /// clock) to `time` with a `clock` event, and journals the follow-ups it makes due (a new liquidation round,
+    /// a takeover once the books are exhausted). For drivers whose market data may pause (the server, a
+    /// simulation): submit it on a timer.
+    ///
+    /// - Returns: the acknowledgement, or `nil` (nothing journaled) when `time` is not after the engine's time.
+    /// - Throws: a storage fault (not acknowledged).
+    @discardableResult
+    public func advanceClock(to time: Instant) async throws(EngineError) -> Acknowledgement? {
+        try await takeSubmitTurn()
+        defer { passTurn() }
+        guard time > core.state.time else { return nil }
+        return try await submitInTurn(.clock(time), reportAfter: 100, onPriorityDone: nil)
+    }
+}
