@@ -17,10 +17,15 @@ import MarginEngine
 /// synthetic books (funded to 3 × IM + 1,000,000 USD), `backstops` backstop accounts (`backstop-…`, each funded with
 /// 2% of the traders' total MM, at least 1,000,000 USD), the insurance fund (funded with `insuranceFund` USD) and the
 /// fee account. Sizes are whole (0.1 coin, 1,000 USD notional), balances whole cents. Deterministic for a seed.
+///
+/// With `largeAccountPositions` > 0, one more trader, `large`, holds that many BTC positions: options near the
+/// money, long and short, plus a long BTC perpetual of 10 coins, funded to 1.02 × IM (so a fall of a few percent
+/// takes it below MM): the account of the liquidation latency benchmark (`margin-bench liquidation`).
 public enum CrashPopulation {
     /// A genesis state on `market`'s underlyings and listings.
     public static func genesis(market: SimulatedMarket, accounts: Int, optionsPerUnderlying: Int = 40, seed: UInt64,
                                insuranceFund: Decimal, liquidityProviders: Int = 4, backstops: Int = 2,
+                               largeAccountPositions: Int = 0,
                                parameters: RiskParameters = .reference) -> EngineState {
         var state = EngineState(parameters: parameters)
         for i in market.underlyings.indices {
@@ -103,6 +108,24 @@ public enum CrashPopulation {
                 funding[name] = (1.2, 3.0)
             }
             state.accounts[name] = account
+        }
+        if largeAccountPositions > 0, let u = market.underlyings.first(where: { $0.name == "BTC" }),
+           let perp = byId["BTC-PERP"], let m = state.markets["BTC"] {
+            var account = AccountState()
+            let options = listings.filter { l in
+                guard l.instrument.underlying == "BTC", let c = l.instrument.option else { return false }
+                return abs(c.strike / u.index - 1) < 0.3
+            }
+            var used = Set<String>()
+            for _ in 0..<(largeAccountPositions * 20) where used.count < largeAccountPositions - 1 && !options.isEmpty {
+                let l = options[Int(rng.next() % UInt64(options.count))]
+                guard used.insert(l.id).inserted else { continue }
+                let coins = Decimal(1 + Int(rng.next() % 10)) / 10
+                open(rng.unit() < 0.5 ? -coins : coins, l, entry: nil, into: &account)
+            }
+            open(10, perp, entry: Decimal(Int(m.perpetualPrice.rounded())), into: &account)
+            state.accounts["large"] = account
+            funding["large"] = (1.02, 1.02)
         }
         for (i, name) in providers.enumerated() { state.accounts[name] = providerBooks[i] }
         let backstopNames = (0..<max(0, backstops)).map { "backstop-\($0)" }

@@ -79,9 +79,11 @@ public enum CrashReplay {
 
     /// Runs the replay on `store` (a new, empty journal).
     ///
-    /// - Parameter progress: called after every point with a one-line status.
+    /// - Parameters:
+    ///   - legacy: whether to compute the legacy models' outcome (``Result/legacy``) too.
+    ///   - progress: called after every point with a one-line status.
     /// - Throws: ``EngineError`` when the journal fails, or when the store is not empty.
-    public static func run(_ c: Configuration, store: any JournalStore,
+    public static func run(_ c: Configuration, store: any JournalStore, legacy: Bool = true,
                            progress: @Sendable (String) -> Void = { _ in }) async throws(EngineError) -> Result {
         guard try await store.lastSequence() == 0 else {
             throw .invalid(field: "--db", reason: "the journal is not empty: a replay starts a new journal")
@@ -160,7 +162,7 @@ public enum CrashReplay {
         result.marginDigest = await engine.marginDigest
         result.wallSeconds = (ContinuousClock.now - start).secondsValue
         await engine.close()
-        result.legacy = LegacyCrashOutcome.compute(genesis: genesis, path: c.path)
+        if legacy { result.legacy = LegacyCrashOutcome.compute(genesis: genesis, path: c.path) }
         return result
     }
 
