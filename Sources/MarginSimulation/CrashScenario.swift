@@ -4,8 +4,10 @@ import MarginCore
 /// The built-in crash scenarios of `margin simulate --scenario`: deterministic price paths (a shape through fixed
 /// anchors, plus seeded noise) for BTC and ETH, with the ATM vol moving with the drawdown.
 ///
-/// - `march-2020`: −39% in one day with implied vol doubling, as BTC on 12 March 2020 (two legs down, the second
-///   deeper, a weak bounce); ETH falls 1.15× as much in log terms. 24 h in 5-minute steps.
+/// - `march-2020`: −39% in one day with implied vol doubling, as BTC on 12 March 2020: two legs down, each breaking
+///   in one 5-minute candle (−13% at 11:00, −15% at 22:00, the gaps through which that day's books emptied and
+///   liquidations outran the market), a weak bounce between; ETH falls 1.15× as much in log terms. 24 h in 5-minute
+///   steps.
 /// - `three-day-50`: −50% over 3 days, in three legs; vol × 1.6 at the bottom. 72 h in 15-minute steps.
 /// - `squeeze-25`: +25% in 6 hours (a short squeeze); vol × 1.3. 1-minute steps.
 /// - `slow-bleed`: −30% over 30 days, steadily; vol × 1.1. 2-hour steps.
@@ -28,8 +30,8 @@ public enum CrashScenario: String, CaseIterable, Sendable {
     var shape: (anchors: [(Double, Double)], step: Int64, volAtExtreme: Double, summary: String) {
         switch self {
         case .march2020:
-            return ([(0, 1.0), (6, 0.97), (10, 0.92), (11, 0.80), (12, 0.75), (16, 0.78), (20, 0.74), (22, 0.61),
-                     (24, 0.62)], 300, 2.0, "−39% in one day with implied vol doubling (BTC, 12 March 2020)")
+            return ([(0, 1.0), (6, 0.97), (10, 0.93), (10 + 55.0 / 60, 0.92), (11, 0.80), (12, 0.75), (16, 0.78),
+                     (20, 0.74), (22 - 5.0 / 60, 0.72), (22, 0.61), (24, 0.62)], 300, 2.0, "−39% in one day with implied vol doubling (BTC, 12 March 2020)")
         case .threeDay50:
             return ([(0, 1.0), (12, 0.88), (24, 0.80), (36, 0.70), (48, 0.66), (60, 0.55), (72, 0.50)], 900, 1.6,
                     "−50% over three days in three legs")

@@ -13,6 +13,12 @@ import Testing
         let bottom = try #require(path.steps.first { $0.seconds == 22 * 3_600 })
         #expect(abs(try #require(bottom.index["BTC"]) - 0.61) < 0.03)
         #expect(abs(try #require(bottom.vol["BTC"]) - 2.0) < 0.01)
+        // Each leg breaks in one 5-minute candle: −13% at 11:00, −15% at 22:00 (noise a few percent at most).
+        for (hour, factor) in [(11, 0.80 / 0.92), (22, 0.61 / 0.72)] {
+            let before = try #require(path.steps.first { $0.seconds == Int64(hour * 3_600 - 300) }?.index["BTC"])
+            let after = try #require(path.steps.first { $0.seconds == Int64(hour * 3_600) }?.index["BTC"])
+            #expect(abs(after / before - factor) < 0.02, "the gap at \(hour):00")
+        }
         let end = try #require(path.steps.last)
         #expect(end.index["BTC"] == 0.62, "pinned to the last anchor")
         #expect(try #require(end.index["ETH"]) < 0.62, "ETH falls further")
