@@ -182,6 +182,11 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(
+            name: "MarginSimulationTests",
+            dependencies: ["MarginSimulation", "MarginCore"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
             name: "MarginAppTests",
             dependencies: ["MarginApp", "MarginCore", "MarginVenues", "MarginEngine", "MarginTestSupport"],
             swiftSettings: strictSwift

@@ -11,7 +11,8 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "margin-bench",
         abstract: "Benchmarks (run a release build: swift run -c release margin-bench …).",
-        subcommands: [BenchPricingCommand.self, BenchMarginCommand.self, BenchEngineCommand.self])
+        subcommands: [BenchPricingCommand.self, BenchMarginCommand.self, BenchEngineCommand.self,
+                      BenchLiquidationCommand.self])
 }
 
 /// A benchmark that cannot run (bad option, missing peer), with the message to print.
@@ -61,6 +62,8 @@ enum BenchClock: String, CaseIterable, Sendable, ExpressibleByArgument {
 /// Repeated timings of one measurement, in seconds per repetition.
 struct BenchSamples: Sendable {
     private(set) var seconds: [Double] = []
+
+    init(seconds: [Double] = []) { self.seconds = seconds }
 
     /// Runs `body` at least `minRepetitions` times and until `minSeconds` of wall time have passed (one warm-up run
     /// first, not recorded), timing each run on `clock`. `body` returns a checksum that is accumulated into

@@ -34,13 +34,11 @@ import Testing
         try #require(Money.parse(try node.numberLiteral()), "\(node.path)")
     }
 
-    @Test("the export's exact numbers satisfy the money and open-interest invariants, checked from the JSON alone")
-    func invariantsCheckFromTheExport() async throws {
-        let store = InMemoryJournal()
-        let engine = try await Self.engine(store: store)
-        let state = await engine.state
-        let root = try JSONNode.parse(try await EngineExport.json(of: store).serialized())
-        #expect(try root.required("sequence").integer() == Int(state.sequence))
+    /// Checks the money and open-interest invariants from an export's JSON alone (exact decimal literals): per
+    /// currency, Σ balances + the futures' and perpetuals' cost flows = deposits − withdrawals; per instrument, the
+    /// sizes net to zero; each entry price is the cost basis per unit. Returns the accounts' names in order.
+    @discardableResult
+    static func checkLedger(ofExport root: JSONNode) throws -> [String] {
         var money: [String: Decimal] = [:]
         var openInterest: [String: Decimal] = [:]
         var names: [String] = []
@@ -74,6 +72,17 @@ import Testing
             #expect((money[c] ?? 0) == (expected[c] ?? 0), "\(c): Σ \(money[c] ?? 0) against \(expected[c] ?? 0)")
         }
         #expect(openInterest.values.allSatisfy { $0 == 0 }, "\(openInterest.filter { $0.value != 0 })")
+        return names
+    }
+
+    @Test("the export's exact numbers satisfy the money and open-interest invariants, checked from the JSON alone")
+    func invariantsCheckFromTheExport() async throws {
+        let store = InMemoryJournal()
+        let engine = try await Self.engine(store: store)
+        let state = await engine.state
+        let root = try JSONNode.parse(try await EngineExport.json(of: store).serialized())
+        #expect(try root.required("sequence").integer() == Int(state.sequence))
+        let names = try Self.checkLedger(ofExport: root)
         // The system accounts are accounts of the export, named in it.
         let system = try root.required("system")
         for key in ["insuranceFund", "feeAccount"] { #expect(names.contains(try system.required(key).string())) }

@@ -1,0 +1,173 @@
+import ArgumentParser
+import Foundation
+import MarginApp
+import MarginCore
+import MarginEngine
+import MarginSimulation
+import MarginStorage
+
+/// `margin-bench liquidation`: the liquidation engine's benchmarks (release build only).
+///
+/// 1. **Breach → first liquidation order.** One account of `--positions` BTC positions (options near the money and a
+///    long perpetual, funded to 1.02 × IM: ``CrashPopulation``'s `large`), its counterparties, the books, backstops
+///    and the fund, alone and inside populations of `--background` other traders. Each repetition opens a fresh
+///    engine (journal in memory) and submits the BTC update that takes the account below MM; timed from just before
+///    the submit (the caller's side, so the hop onto the engine's thread is included) to the moment a subscriber of
+///    ``RiskEngine/liquidationNotices()`` receives the account's first `liquidation` step (the first order sent to
+///    the book), and to the submit's return (the whole turn: re-margin, health events, margin calls, every step due).
+/// 2. **Crash replays.** ``CrashReplay`` of `--scenario` over each `--accounts` count (journal in memory): wall time,
+///    liquidation steps per second of wall time, the cost per account and point of the path, and the ledger
+///    invariants at the end.
+struct BenchLiquidationCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "liquidation",
+        abstract: "Liquidation: breach → first liquidation order for a 50-position account; crash replays at scale.")
+
+    @Option(help: "Positions of the liquidated account.") var positions: Int = 50
+    @Option(help: "Repetitions of the breach measurement (each on a fresh engine).") var repetitions: Int = 101
+    @Option(help: "Other traders in the engine during the breach measurement (repeatable).")
+    var background: [Int] = [0, 10_000]
+    @Option(help: "Crash scenario of the replays.") var scenario: String = "march-2020"
+    @Option(help: "Traders of each crash replay (repeatable; 0 skips the replays).")
+    var accounts: [Int] = [10_000, 100_000]
+    @Option(help: "table or json.") var format: OutputFormat = .table
+
+    func validate() throws {
+        guard (2...1_000).contains(positions) else { throw ValidationError("--positions must be in 2...1000") }
+        guard (1...100_000).contains(repetitions) else { throw ValidationError("--repetitions must be in 1...100000") }
+        guard background.allSatisfy({ (0...1_000_000).contains($0) }) else {
+            throw ValidationError("--background must be in 0...1000000")
+        }
+        guard accounts.allSatisfy({ (0...1_000_000).contains($0) }) else {
+            throw ValidationError("--accounts must be in 0...1000000 (0 skips the replays)")
+        }
+    }
+
+    func run() async throws {
+        let path = try CrashScenario.named(scenario).path(seed: 1)
+        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; \(Date()); release build")
+        var json: [(String, JSONValue)] = []
+
+        // 1: breach → first liquidation order.
+        var breachRows: [[String]] = []
+        var breachJSON: [JSONValue] = []
+        for others in background {
+            let genesis = CrashPopulation.genesis(market: SimulatedMarket(seed: 7), accounts: others, optionsPerUnderlying: 200, seed: 8,
+                                                  insuranceFund: 1_000_000, largeAccountPositions: positions)
+            guard let held = genesis.accounts["large"]?.positions.count, held == positions else {
+                throw BenchFailure(message: "the population holds \(genesis.accounts["large"]?.positions.count ?? 0) "
+                                   + "positions in the large account, not \(positions) (too few options listed?)")
+            }
+            let reps = others == 0 ? repetitions : max(5, repetitions / 10)
+            let factor = try await breachingFactor(genesis)
+            var first: [Double] = []
+            var turn: [Double] = []
+            var steps = 0
+            for _ in 0..<reps {
+                let timing = try await timeBreach(genesis, factor: factor)
+                first.append(timing.first)
+                turn.append(timing.turn)
+                steps = timing.steps
+            }
+            let f = BenchSamples(seconds: first)
+            let t = BenchSamples(seconds: turn)
+            let label = others == 0 ? "alone" : "among \(others) traders"
+            breachRows.append([label, "\(reps)", String(format: "−%.1f%%", (1 - factor) * 100),
+                               us(f.median), us(f.quantile(0.99)), us(t.median), us(t.quantile(0.99)), "\(steps)"])
+            breachJSON.append(.object([("background", .double(Double(others))), ("repetitions", .double(Double(reps))),
+                                       ("move", .double(factor - 1)),
+                                       ("firstOrderMedianSeconds", .double(f.median)),
+                                       ("firstOrderP99Seconds", .double(f.quantile(0.99))),
+                                       ("turnMedianSeconds", .double(t.median)),
+                                       ("turnP99Seconds", .double(t.quantile(0.99))),
+                                       ("stepsInTurn", .double(Double(steps)))]))
+        }
+        json.append(("breach", .array(breachJSON)))
+
+        // 2: crash replays.
+        var replayRows: [[String]] = []
+        var replayJSON: [JSONValue] = []
+        for n in accounts where n > 0 {
+            var configuration = CrashReplay.Configuration(path: path)
+            configuration.accounts = n
+            configuration.insuranceFund = 0
+            let r = try await CrashReplay.run(configuration, store: InMemoryJournal(), legacy: false)
+            let perSecond = Double(r.partialLiquidations) / r.wallSeconds
+            let perAccountPoint = r.wallSeconds / Double(n) / Double(max(1, r.points.count)) * 1e9
+            replayRows.append(["\(n)", String(format: "%.1f", r.wallSeconds), "\(r.marginCalls)",
+                               "\(r.partialLiquidations)", String(format: "%.0f", perSecond), "\(r.takeovers)",
+                               "\(r.adlEvents)", String(format: "%.0f", perAccountPoint),
+                               r.invariantViolations.isEmpty ? "hold" : "\(r.invariantViolations.count) broken"])
+            replayJSON.append(.object([("accounts", .double(Double(n))), ("wallSeconds", .double(r.wallSeconds)),
+                                       ("marginCalls", .double(Double(r.marginCalls))),
+                                       ("partialLiquidations", .double(Double(r.partialLiquidations))),
+                                       ("stepsPerSecond", .double(perSecond)), ("takeovers", .double(Double(r.takeovers))),
+                                       ("adlEvents", .double(Double(r.adlEvents))), ("sequence", .double(Double(Int(r.sequence)))),
+                                       ("nanosecondsPerAccountPoint", .double(perAccountPoint)),
+                                       ("invariantViolations", .double(Double(r.invariantViolations.count)))]))
+            if !r.invariantViolations.isEmpty {
+                throw BenchFailure(message: "\(scenario) over \(n) accounts: invariants broken: "
+                                   + r.invariantViolations.prefix(3).joined(separator: "; "))
+            }
+        }
+        json.append(("replays", .array(replayJSON)))
+
+        switch format {
+        case .json:
+            print(JSONValue.object(json).serialized())
+        case .table:
+            print("\nbreach → first liquidation order (\(positions)-position account; µs; target p99 ≤ 1,000 µs for the "
+                  + "first order):")
+            print(renderTable(["engine", "reps", "BTC move", "first order p50", "p99", "whole turn p50", "p99",
+                               "steps in turn"], breachRows))
+            if !replayRows.isEmpty {
+                print("\n\(scenario) crash replays (journal in memory, insurance fund 0, \(path.steps.count) points):")
+                print(renderTable(["accounts", "wall s", "margin calls", "steps", "steps/s", "takeovers", "ADL fills",
+                                   "ns per account·point", "invariants"], replayRows))
+            }
+        }
+    }
+
+    /// The smallest BTC fall, in whole percent, that takes `large` below MM (a market call journaled for it).
+    private func breachingFactor(_ genesis: EngineState) async throws -> Double {
+        for percent in 1...60 {
+            let factor = 1 - Double(percent) / 100
+            let timing = try await timeBreach(genesis, factor: factor, required: false)
+            if timing.steps > 0 { return factor }
+        }
+        throw BenchFailure(message: "no BTC fall up to 60% takes the large account below MM")
+    }
+
+    /// Opens a fresh engine on `genesis`, submits the BTC update `index × factor`, and times it.
+    private func timeBreach(_ genesis: EngineState, factor: Double,
+                            required: Bool = true) async throws -> (first: Double, turn: Double, steps: Int) {
+        let engine = try await RiskEngine.open(store: InMemoryJournal(), genesis: genesis, snapshotGenesis: false)
+        try await engine.journalDue()
+        guard let btc = genesis.markets["BTC"] else { throw BenchFailure(message: "the population has no BTC") }
+        let update = MarketUpdate(underlying: "BTC", time: genesis.time.adding(seconds: 1), index: btc.index * factor)
+        let notices = await engine.liquidationNotices()
+        let received = Task { () -> ContinuousClock.Instant? in
+            for await notice in notices {
+                if case .liquidation(let step) = notice.event, step.account == "large" { return .now }
+            }
+            return nil
+        }
+        let start = ContinuousClock.now
+        let ack = try await engine.submit(.market(update))
+        let end = ContinuousClock.now
+        let steps = ack.followUps.filter {
+            if case .liquidation(let s) = $0 { return s.account == "large" }
+            return false
+        }.count
+        await engine.shutdown()
+        let firstOrder = await received.value
+        await engine.close()
+        if steps == 0 || firstOrder == nil {
+            if required { throw BenchFailure(message: "a BTC move of \(factor - 1) gave no liquidation step") }
+            return (0, 0, 0)
+        }
+        return (((firstOrder ?? end) - start).secondsValue, (end - start).secondsValue, steps)
+    }
+
+    private func us(_ seconds: Double) -> String { String(format: "%.0f", seconds * 1e6) }
+}
