@@ -50,8 +50,8 @@ enum DashboardPage {
     .healthy { background:var(--healthy); } .restricted { background:var(--restricted); }
     .liquidation { background:var(--liquidation); } .takeover { background:var(--takeover); } .unknown { background:var(--dim); }
     .counts { display:flex; gap:8px; flex-wrap:wrap; margin-bottom:8px; }
-    .count { border:1px solid var(--line); border-radius:6px; padding:4px 10px; cursor:pointer; background:#0b0f14; text-align:left; }
-    .count b { display:block; font-size:18px; } .count.active { border-color:var(--accent); }
+    .count { border:1px solid var(--line); border-radius:6px; padding:3px 8px; cursor:pointer; background:#0b0f14; text-align:left; }
+    .count b { display:block; font-size:16px; } .count.active { border-color:var(--accent); }
     .pager { display:flex; gap:6px; align-items:center; margin-top:6px; color:var(--dim); }
     .kv { display:grid; grid-template-columns:repeat(auto-fill, minmax(150px, 1fr)); gap:6px 12px; margin-bottom:8px; }
     .kv div { display:flex; flex-direction:column; } .kv span { color:var(--dim); font-size:11px; } .kv b { font-size:15px; font-variant-numeric:tabular-nums; }
@@ -63,6 +63,8 @@ enum DashboardPage {
     .msg { color:var(--liquidation); margin:4px 0; white-space:pre-wrap; }
     .feed { max-height:320px; overflow:auto; } .feed td:last-child { text-align:left; white-space:normal; color:var(--dim); }
     .hint { color:var(--dim); }
+    a { color:var(--accent); }
+    .feed td:nth-child(2), .feed td:nth-child(3), .feed th:nth-child(2), .feed th:nth-child(3) { text-align:left; }
     @media (max-width: 1000px) { main { grid-template-columns:1fr; } }
     </style>
     </head>
@@ -350,7 +352,7 @@ enum DashboardPage {
           });
         }));
         moves.forEach((m, i) => {
-          if (i % 5 === 0 || i === moves.length - 1) root.append(svg("text", { x: left + i * cw + cw / 2, y: top + rows * ch + 14, "text-anchor": "middle" }, pct(m, 0)));
+          if (i % 5 === 0 || i === moves.length - 1) root.append(svg("text", { x: left + i * cw + cw / 2, y: top + rows * ch + 14, "text-anchor": "middle" }, pct(m, 1)));
         });
         root.append(svg("text", { x: left, y: height - 4 }, "loss up to " + fmt(worst) + " · gain up to " + fmt(best) + " USD"));
         return { node: root, cells };
