@@ -61,6 +61,7 @@ enum DashboardPage {
     svg text { fill:var(--dim); font-size:10px; font-family:inherit; }
     .status { color:var(--dim); font-size:12px; } .live { color:var(--healthy); } .err { color:var(--liquidation); }
     .msg { color:var(--liquidation); margin:4px 0; white-space:pre-wrap; }
+    .scroll { max-height:430px; overflow:auto; }
     .feed { max-height:320px; overflow:auto; } .feed td:last-child { text-align:left; white-space:normal; color:var(--dim); }
     .hint { color:var(--dim); }
     a { color:var(--accent); }
@@ -87,8 +88,8 @@ enum DashboardPage {
           <h2>Accounts by health</h2>
           <div class="counts" id="counts"></div>
           <div class="msg" id="accounts-msg" hidden></div>
-          <table><thead><tr><th>account</th><th>health</th><th>equity</th><th>IM</th><th>MM</th><th>excess</th></tr></thead>
-            <tbody id="accounts-body"></tbody></table>
+          <div class="scroll"><table><thead><tr><th>account</th><th>health</th><th>equity</th><th>IM</th><th>MM</th><th>excess</th></tr></thead>
+            <tbody id="accounts-body"></tbody></table></div>
           <div class="pager"><button id="page-prev" disabled>‹ prev</button><button id="page-next" disabled>next ›</button>
             <span id="page-info"></span>
             <select id="page-size" aria-label="page size"><option>25</option><option selected>50</option><option>100</option></select></div>
@@ -330,9 +331,9 @@ enum DashboardPage {
       /** The risk array as a heat map: columns the price moves, rows the (vol shift, time shift) pairs. */
       function heatMap(name, u) {
         const moves = u.priceMoves || [], vols = u.volShifts || [], times = u.timeShiftsDays || [], ra = u.riskArray || [];
-        const cw = 24, ch = 20, left = 92, top = 6, bottom = 34;
+        const cw = 20, ch = 20, left = 92, right = 24, top = 6, bottom = 34;
         const rows = vols.length * times.length;
-        const width = left + moves.length * cw + 4, height = top + rows * ch + bottom;
+        const width = left + moves.length * cw + right, height = top + rows * ch + bottom;
         const root = svg("svg", { width, height, viewBox: "0 0 " + width + " " + height, role: "img", "data-underlying": name });
         root.append(svg("title", {}, name + " risk array: account P&L (USD) by price move and vol/time shift"));
         let worst = 1e-9, best = 1e-9;
@@ -361,7 +362,7 @@ enum DashboardPage {
       /** The price-loss curve: for each price move, the largest loss over the vol and time shifts. */
       function lossCurve(name, u) {
         const moves = u.priceMoves || [], loss = u.priceLossCurve || [];
-        const width = 360, height = 160, left = 56, right = 8, top = 10, bottom = 24;
+        const width = 300, height = 160, left = 56, right = 8, top = 10, bottom = 24;
         const root = svg("svg", { width, height, viewBox: "0 0 " + width + " " + height, role: "img" });
         root.append(svg("title", {}, name + " price-loss curve (USD loss by price move)"));
         if (!moves.length || moves.length !== loss.length) return root;
