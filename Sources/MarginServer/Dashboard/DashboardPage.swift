@@ -62,7 +62,7 @@ enum DashboardPage {
     .status { color:var(--dim); font-size:12px; } .live { color:var(--healthy); } .err { color:var(--liquidation); }
     .msg { color:var(--liquidation); margin:4px 0; white-space:pre-wrap; }
     .scroll { max-height:430px; overflow:auto; }
-    .feed { max-height:320px; overflow:auto; } .feed td:last-child { text-align:left; white-space:normal; color:var(--dim); }
+    .feed { max-height:320px; overflow:auto; } .feed th:last-child, .feed td:last-child { text-align:left; white-space:normal; color:var(--dim); }
     .hint { color:var(--dim); }
     a { color:var(--accent); }
     .feed td:nth-child(2), .feed td:nth-child(3), .feed th:nth-child(2), .feed th:nth-child(3) { text-align:left; }
@@ -100,13 +100,6 @@ enum DashboardPage {
           <div class="kv" id="fund-kv"></div>
           <table><thead><tr><th>currency</th><th>balance</th></tr></thead><tbody id="fund-body"></tbody></table>
         </section>
-        <section id="liquidations">
-          <h2>Liquidation feed</h2>
-          <div class="msg" id="feed-msg" hidden></div>
-          <div class="feed"><table><thead><tr><th>seq</th><th>kind</th><th>account</th><th>details</th></tr></thead>
-            <tbody id="feed-body"></tbody></table></div>
-          <p class="hint" id="feed-empty">No liquidation actions yet.</p>
-        </section>
       </div>
       <div class="col">
         <section id="account">
@@ -123,6 +116,13 @@ enum DashboardPage {
           <p class="hint" id="liqprice-note"></p>
           <table><thead><tr><th>underlying</th><th>index</th><th>liquidated below</th><th>move</th><th>liquidated above</th><th>move</th></tr></thead>
             <tbody id="liqprice-body"></tbody></table>
+        </section>
+        <section id="liquidations">
+          <h2>Liquidation feed</h2>
+          <div class="msg" id="feed-msg" hidden></div>
+          <div class="feed"><table><thead><tr><th>seq</th><th>kind</th><th>account</th><th>details</th></tr></thead>
+            <tbody id="feed-body"></tbody></table></div>
+          <p class="hint" id="feed-empty">No liquidation actions yet.</p>
         </section>
       </div>
     </main>
@@ -159,6 +159,9 @@ enum DashboardPage {
       const usd = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
       const price = new Intl.NumberFormat("en-US", { maximumSignificantDigits: 6 });
       const fmt = (v) => (typeof v === "number" && isFinite(v)) ? usd.format(v) : (v === undefined || v === null ? "—" : String(v));
+      const coin = new Intl.NumberFormat("en-US", { maximumFractionDigits: 8 });
+      /** A decimal-string balance, rounded for display (the exact string on hover). */
+      const balance = (text) => { const n = Number(text); return el("span", { title: String(text) }, isFinite(n) ? coin.format(n) : String(text)); };
       const pct = (v, digits) => (v >= 0 ? "+" : "") + (v * 100).toFixed(digits) + "%";
       const badge = (h) => el("span", { class: "badge " + (HEALTHS.includes(h) ? h : "unknown") }, h || "?");
       function showMsg(id, text) { const m = $(id); m.textContent = text || ""; m.hidden = !text; }
@@ -424,7 +427,7 @@ enum DashboardPage {
         item("liquidation", f.halted ? "halted: " + f.halted : "running");
         const body = $("fund-body");
         clear(body);
-        for (const [c, amount] of Object.entries(f.balances || {})) body.append(el("tr", {}, el("td", {}, c), el("td", {}, String(amount))));
+        for (const [c, amount] of Object.entries(f.balances || {})) body.append(el("tr", {}, el("td", {}, c), el("td", {}, balance(amount))));
         return f;
       }
       const refreshFund = conflated(loadFund, 2000);
