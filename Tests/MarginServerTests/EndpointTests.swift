@@ -29,6 +29,11 @@ import Testing
             #expect(page.status == .ok)
             #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
             #expect(page.text.contains("<html"))
+            // Self-contained: no outside reference (no URL, no protocol-relative source or link).
+            for outside in ["http://", "https://", "src=\"//", "href=\"//", "url(//"] {
+                #expect(!page.text.contains(outside), "the dashboard refers outside: \(outside)")
+            }
+            #expect(page.text.contains("id=\"heatmap-ready\""))
         }
     }
 
