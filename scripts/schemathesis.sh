@@ -9,11 +9,14 @@
 # temporary admin key file, waits for /readyz, and runs schemathesis over every operation of /openapi.json with
 # the admin key: no 5xx (not_a_server_error), response bodies match their schemas, status codes and content types
 # are the documented ones. Writes carry the Idempotency-Key header the document declares (schemathesis generates
-# it from its schema). The rate limit is raised for the run (--rate-credits/--rate-burst) so that the run tests
+# it from its schema; scripts/schemathesis_hooks.py makes each valid one unique, so that writes reach the engine
+# instead of answering 422 idempotency_key_reused). The rate limit is raised for the run (--rate-credits/--rate-burst) so that the run tests
 # the API rather than the bucket; 429 is documented on every authenticated route all the same.
-# Deterministic (--seed), bounded (--max-examples, --max-time). The server is stopped on exit. Exits non-zero on
+# Deterministic (--seed), bounded (--max-examples). The server is stopped on exit. Exits non-zero on
 # any failure. Environment: SCHEMATHESIS_MAX_EXAMPLES (default 15), SCHEMATHESIS_SEED (default 12),
-# SCHEMATHESIS_VENV (default .build/schemathesis-venv).
+# SCHEMATHESIS_VENV (default .build/schemathesis-venv), SCHEMATHESIS_REPORT_DIR (when set, a HAR file of every
+# request and answer is written there), SCHEMATHESIS_SCHEMA (a document file to test instead of the served
+# /openapi.json: an edited document before the binary is rebuilt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,7 +54,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$MARGIN" serve --demo --port 0 --db "$WORK/j.sqlite" --admin-key-file "$WORK/admin.key" --accounts 200 \
+"$MARGIN" serve --demo --port 0 --db "$WORK/j.sqlite" --admin-key-file "$WORK/admin.key" --accounts 1000 \
     --rate-credits 1000000 --rate-burst 1000000 --snapshot-every 0 --log-level error \
     >"$WORK/serve.out" 2>"$WORK/serve.err" &
 SERVER_PID=$!
@@ -78,15 +81,22 @@ EOF
 done
 echo "== schemathesis $SCHEMATHESIS_VERSION against $BASE (max-examples $MAX_EXAMPLES, seed $SEED)"
 
+REPORT=()
+if [ -n "${SCHEMATHESIS_REPORT_DIR:-}" ]; then REPORT=(--report har --report-dir "$SCHEMATHESIS_REPORT_DIR"); fi
 START=$(date +%s)
 status=0
-"$VENV/bin/schemathesis" run "$BASE/openapi.json" \
+if [ -n "${SCHEMATHESIS_SCHEMA:-}" ]; then
+    LOCATION=(run "$SCHEMATHESIS_SCHEMA" --url "$BASE")
+else
+    LOCATION=(run "$BASE/openapi.json")
+fi
+SCHEMATHESIS_HOOKS="$PWD/scripts/schemathesis_hooks.py" "$VENV/bin/schemathesis" "${LOCATION[@]}" \
     -H "Authorization: Bearer $(cat "$WORK/admin.key")" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-    --phases examples,coverage,fuzzing \
-    --max-examples "$MAX_EXAMPLES" --seed "$SEED" --max-time 240 \
+    --phases examples,coverage,fuzzing,stateful \
+    --max-examples "$MAX_EXAMPLES" --seed "$SEED" \
     --workers 2 --request-timeout 10 --no-shrink --suppress-health-check all \
-    --warnings off || status=$?
+    --warnings off "${REPORT[@]}" || status=$?
 echo "== schemathesis finished in $(( $(date +%s) - START )) s with status $status"
 if ! kill -0 "$SERVER_PID" 2>/dev/null; then
     echo "schemathesis.sh: margin serve died during the run:" >&2
