@@ -127,7 +127,7 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
-        // `margin-bench`: the release-mode benchmarks (pricing, margin, engine) with their peers.
+        // `margin-bench`: the release-mode benchmarks (pricing, margin, engine, liquidation, the HTTP service) with their peers.
         .executableTarget(
             name: "MarginBenchmarks",
             dependencies: [
@@ -136,8 +136,13 @@ let package = Package(
                 "MarginEngine",
                 "MarginStorage",
                 "MarginSimulation",
+                "MarginServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSwift
         ),

@@ -94,12 +94,17 @@ struct TestClient: Sendable {
 
     var port: Int { client.port ?? 0 }
 
+    /// One request. Writes (POST, PUT, DELETE) carry `idempotencyKey`, or a fresh one when it is `nil` and
+    /// `autoIdempotencyKey` holds (the server requires one on writes).
     func call(_ method: HTTPRequest.Method, _ path: String, key: String? = ServerFixture.adminKey,
-              body: String? = nil, idempotencyKey: String? = nil, headers extra: HTTPFields = [:]) async throws -> Reply {
+              body: String? = nil, idempotencyKey: String? = nil, autoIdempotencyKey: Bool = true,
+              headers extra: HTTPFields = [:]) async throws -> Reply {
         var headers = extra
         if let key { headers[.authorization] = "Bearer \(key)" }
         if body != nil { headers[.contentType] = "application/json" }
-        if let idempotencyKey { headers[HTTPField.Name("Idempotency-Key")!] = idempotencyKey }
+        let isWrite = method == .post || method == .put || method == .delete
+        let idempotency = idempotencyKey ?? (isWrite && autoIdempotencyKey ? "auto-\(UUID().uuidString)" : nil)
+        if let idempotency { headers[HTTPField.Name("Idempotency-Key")!] = idempotency }
         let response = try await client.execute(uri: path, method: method, headers: headers,
                                                 body: body.map { ByteBuffer(string: $0) })
         return Reply(status: response.status, headers: response.headers, text: String(buffer: response.body))

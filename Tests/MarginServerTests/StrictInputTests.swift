@@ -46,6 +46,10 @@ import Testing
             let badKey = try await c.call(.post, "/v1/deposits", body: #"{"account":"\#(name)","currency":"USD","amount":"1"}"#,
                                           idempotencyKey: String(repeating: "k", count: 300))
             #expect(badKey.status == .badRequest)
+            let noKey = try await c.call(.post, "/v1/deposits", body: #"{"account":"\#(name)","currency":"USD","amount":"1"}"#,
+                                         autoIdempotencyKey: false)
+            #expect(noKey.status == .badRequest)
+            #expect(noKey.json?["field"] as? String == "Idempotency-Key")
             #expect(try await f.journal() == journal)
         }
     }

@@ -21,24 +21,15 @@ struct WriteAnswer: Sendable {
 }
 
 extension MarginServer {
-    /// Submits a write: without `Idempotency-Key` straight to the engine; with one, through
-    /// ``RiskEngine/submit(_:answering:)`` so that a retry (same API key, same key) returns the first answer and
-    /// applies nothing again — a different method, path or body under the same key is a 422.
+    /// Submits a write through ``RiskEngine/submit(_:answering:)`` under its `Idempotency-Key` (required: a write
+    /// without one is a 400 and changes nothing), so that a retry (same API key, same key) returns the first answer
+    /// and applies nothing again — a different method, path or body under the same key is a 422.
     func write(_ event: EngineEvent, request: Request, context: Context, answer: WriteAnswer = WriteAnswer())
         async throws -> Response
     {
         let engine = try readyEngine()
         let caller = try context.caller
-        guard let pending = try pendingRequest(request, context: context, caller: caller, answer: answer) else {
-            do {
-                let ack = try await engine.submit(event)
-                return respond(RequestRecord(scope: caller.keyID, key: "", fingerprint: "",
-                                             status: Int(answer.acceptedStatus.code), sequence: ack.sequence,
-                                             detail: answer.detail, time: Self.now()), answer: answer, replayed: false)
-            } catch {
-                throw APIError.engine(error)
-            }
-        }
+        let pending = try pendingRequest(request, context: context, caller: caller, answer: answer)
         let outcome: RequestOutcome
         do { outcome = try await engine.submit(event, answering: pending) } catch { throw APIError.engine(error) }
         return try answerOutcome(outcome, pending: pending, answer: answer)
@@ -48,20 +39,12 @@ extension MarginServer {
     func writeMarkets(_ updates: [MarketUpdate], request: Request, context: Context) async throws -> Response {
         let engine = try readyEngine()
         let caller = try context.caller
-        let answer = WriteAnswer()
-        guard let pending = try pendingRequest(request, context: context, caller: caller, answer: answer) else {
-            let ack: MarketBatchAcknowledgement
-            do { ack = try await engine.submitMarkets(updates) } catch { throw APIError.engine(error) }
-            if let first = ack.rejected.first { throw APIError.engine(first.error) }
-            return respond(RequestRecord(scope: caller.keyID, key: "", fingerprint: "", status: 200,
-                                         sequence: ack.sequences.last, time: Self.now()),
-                           answer: answer, replayed: false)
-        }
+        let pending = try pendingRequest(request, context: context, caller: caller, answer: WriteAnswer())
         let outcome: RequestOutcome
         do { outcome = try await engine.submitMarkets(updates, answering: pending) } catch {
             throw APIError.engine(error)
         }
-        return try answerOutcome(outcome, pending: pending, answer: answer)
+        return try answerOutcome(outcome, pending: pending, answer: WriteAnswer())
     }
 
     private func answerOutcome(_ outcome: RequestOutcome, pending: PendingRequest, answer: WriteAnswer) throws
@@ -78,11 +61,16 @@ extension MarginServer {
         return respond(record, answer: answer, replayed: false)
     }
 
-    /// The pending request of a write with an `Idempotency-Key` (1–255 printable ASCII characters), or `nil`.
+    /// The pending request of a write: its `Idempotency-Key` (required, 1–255 printable ASCII characters) and the
+    /// fingerprint of its method, path and body.
     private func pendingRequest(_ request: Request, context: Context, caller: Principal, answer: WriteAnswer) throws
-        -> PendingRequest?
+        -> PendingRequest
     {
-        guard let key = request.headers[.idempotencyKey] else { return nil }
+        guard let key = request.headers[.idempotencyKey] else {
+            throw APIError(.badRequest, "invalid_request",
+                           "Idempotency-Key is required on writes (1–255 printable ASCII characters)",
+                           field: "Idempotency-Key")
+        }
         guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
             throw APIError(.badRequest, "invalid_request", "Idempotency-Key must be 1–255 printable ASCII characters",
                            field: "Idempotency-Key")
