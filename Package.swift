@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "MarginEngine", targets: ["MarginEngine"]),
         .library(name: "MarginStorage", targets: ["MarginStorage"]),
         .library(name: "MarginApp", targets: ["MarginApp"]),
+        .library(name: "MarginServer", targets: ["MarginServer"]),
         .executable(name: "margin", targets: ["MarginCLI"]),
         .executable(name: "margin-bench", targets: ["MarginBenchmarks"]),
     ],
@@ -27,6 +28,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Pure core: instruments, market data, pricing, scenarios, the reference margin model, the legacy models, the
@@ -82,11 +89,33 @@ let package = Package(
             dependencies: ["MarginCore", "MarginVenues", "MarginEngine", "MarginStorage", "MarginSimulation"],
             swiftSettings: strictSwift
         ),
+        // The HTTP and WebSocket service (Hummingbird 2): routes, keys and roles, idempotency, limits, streams,
+        // metrics, the OpenAPI document and the dashboard. Handed its engine; handlers call MarginApp's use-cases.
+        .target(
+            name: "MarginServer",
+            dependencies: [
+                "MarginApp", "MarginCore", "MarginVenues", "MarginEngine", "MarginStorage", "MarginSimulation",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            resources: [.copy("OpenAPI/openapi.json")],
+            swiftSettings: strictSwift
+        ),
         // The `margin` command-line tool: argument parsing and printing over MarginApp.
         .executableTarget(
             name: "MarginCLI",
             dependencies: [
                 "MarginApp",
+                "MarginServer",
                 "MarginCore",
                 "MarginVenues",
                 "MarginEngine",
@@ -94,10 +123,11 @@ let package = Package(
                 "MarginSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
         ),
-        // `margin-bench`: the release-mode benchmarks (pricing, margin, engine) with their peers.
+        // `margin-bench`: the release-mode benchmarks (pricing, margin, engine, liquidation, the HTTP service) with their peers.
         .executableTarget(
             name: "MarginBenchmarks",
             dependencies: [
@@ -106,8 +136,13 @@ let package = Package(
                 "MarginEngine",
                 "MarginStorage",
                 "MarginSimulation",
+                "MarginServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSwift
         ),
@@ -159,6 +194,22 @@ let package = Package(
         .testTarget(
             name: "MarginAppTests",
             dependencies: ["MarginApp", "MarginCore", "MarginVenues", "MarginEngine", "MarginTestSupport"],
+            swiftSettings: strictSwift
+        ),
+        // The service over real loopback connections (HummingbirdTesting `.live`, a real WebSocket client).
+        .testTarget(
+            name: "MarginServerTests",
+            dependencies: [
+                "MarginServer", "MarginApp", "MarginCore", "MarginEngine", "MarginStorage", "MarginSimulation",
+                "MarginTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSwift
         ),
         // Runs the built `margin` executable: output formats, exit codes, golden outputs over examples/.

@@ -119,6 +119,8 @@ extension EngineCore {
             guard state.accounts[h.account] != nil else {
                 throw .invalid(field: "account", reason: "unknown account \"\(h.account)\"")
             }
+        case .service(let s):
+            try checkService(s)
         case .book(let b):
             try checkBook(b)
         case .liquidationSettings:

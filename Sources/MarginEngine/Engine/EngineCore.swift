@@ -219,7 +219,7 @@ package final class EngineCore {
             if state.parameters.correlationMode == .correlated { book.recombineAll() }
         case .health(let h):
             if let a = book.accountSlot[h.account] { book.journaledHealth[Int(a)] = h.to }
-        case .crossRate, .correlationPolicy:
+        case .crossRate, .correlationPolicy, .service:
             break  // no margin reads them: they feed the dynamic table (``pendingCorrelationUpdate()``)
         case .book, .liquidationSettings, .clock, .marginCall, .liquidationEnd, .alert:
             break

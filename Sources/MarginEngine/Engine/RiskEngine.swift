@@ -59,6 +59,8 @@ public actor RiskEngine {
     /// Status and counters, readable from any thread (``status``, ``counters``).
     nonisolated let board = Mutex(Board())
     nonisolated let snapshots = BackgroundSnapshots()
+    /// Per-account change feeds (``watch(account:)``), published after every commit.
+    nonisolated let watchers = AccountWatchers()
     /// The FIFO of operations waiting for their turn (``takeTurn()``).
     private var turnTaken = false
     private var waiting: [(continuation: CheckedContinuation<Bool, Never>, refusable: Bool)] = []
@@ -336,6 +338,7 @@ public actor RiskEngine {
     /// Journals the pending health changes as one atomic batch, applies and publishes them. When the append
     /// fails for good (the engine stopped), they go back to pending (recovery finds them again).
     func journalHealthInTurn() async -> [HealthChange] {
+        watchers.publish(from: core)
         guard let batch = core.prepareHealthChanges() else { return [] }
         do {
             try await makeDurable(batch.records)
@@ -435,6 +438,7 @@ public actor RiskEngine {
     public func shutdown() {
         for c in subscribers.values { c.finish() }
         subscribers = [:]
+        watchers.finishAll()
         for c in noticeSubscribers.values { c.finish() }
         noticeSubscribers = [:]
         conflator.finish()

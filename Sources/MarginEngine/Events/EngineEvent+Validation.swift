@@ -26,6 +26,7 @@ extension EngineEvent {
         case .crossRate(let c): try c.validate()
         case .correlationPolicy(let p): try p.validate()
         case .health(let h): try EngineError.checkName(h.account, field: "account")
+        case .service(let s): try s.validate()
         case .book(let b): try b.validate()
         case .liquidationSettings(let s): try s.validate()
         case .clock(let t): try EngineError.checkInstant(t, field: "time")

@@ -32,6 +32,9 @@ public enum EngineEvent: Hashable, Sendable {
     case correlationPolicy(CorrelationPolicy)
     /// An account's health changed (engine-generated; journaled and published).
     case health(HealthChange)
+    /// A front end's journaled record: an API key, its revocation, an idempotent request's answer
+    /// (``ServiceEvent``; no margin reads it).
+    case service(ServiceEvent)
     /// The resting liquidity of one instrument (its whole ladder, replacing the previous one).
     case book(BookUpdate)
     /// The liquidation settings and system account names (whole, replacing the current ones).
@@ -65,6 +68,7 @@ public enum EngineEvent: Hashable, Sendable {
         case .crossRate: return "crossRate"
         case .correlationPolicy: return "correlationPolicy"
         case .health: return "health"
+        case .service(let s): return s.kind
         case .book: return "book"
         case .liquidationSettings: return "liquidationSettings"
         case .clock: return "clock"

@@ -45,6 +45,8 @@ extension EngineEvent {
             pairs += [("account", .string(h.account)), ("from", .string(h.from.rawValue)), ("to", .string(h.to.rawValue)),
                       ("equity", .double(h.equity)), ("maintenanceMargin", .double(h.maintenanceMargin)),
                       ("initialMargin", .double(h.initialMargin))]
+        case .service(let s):
+            pairs += s.jsonFields
         default:
             pairs += liquidationFields
         }
@@ -130,6 +132,8 @@ extension EngineEvent {
                                         equity: try figure("equity"),
                                         maintenanceMargin: try figure("maintenanceMargin"),
                                         initialMargin: try figure("initialMargin")))
+        case _ where ServiceEvent.types.contains(type):
+            self = .service(try ServiceEvent(json: node, type: type))
         default:
             guard let event = try Self.liquidationEvent(type: type, json: node) else {
                 throw EngineError.invalid(field: "\(node.path).type", reason: "unknown event type \"\(type)\"")

@@ -43,6 +43,7 @@ extension EngineState {
         if !crossRates.isEmpty {
             fields.append(("crossRates", .array(crossRates.keys.sorted().compactMap { crossRates[$0]?.snapshotJSON })))
         }
+        if !service.isEmpty { fields.append(("service", service.json)) }
         fields += liquidationFields
         return J.object(fields)
     }
@@ -138,6 +139,9 @@ extension EngineState {
                 let cross = try J.decode { () throws(InputError) in try CrossRate(snapshotJSON: node) }
                 crossRates[UnderlyingPair(cross.base, cross.quote)] = cross
             }
+        }
+        if let s = try J.decode({ () throws(InputError) in try root.optional("service") }) {
+            service = try J.decode { () throws(InputError) in try ServiceState(json: s) }
         }
         for (id, node) in try J.decode({ () throws(InputError) in try root.required("instruments").object() }) {
             instruments[id] = try J.decode { () throws(InputError) in try Instrument(json: node) }

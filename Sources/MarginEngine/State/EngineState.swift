@@ -27,6 +27,8 @@ public struct EngineState: Hashable, Sendable {
     public var correlationProvenance: CorrelationProvenance?
     /// Cross rates by pair (either orientation): implied correlation for the dynamic table; no margin reads them.
     public var crossRates: [UnderlyingPair: CrossRate] = [:]
+    /// A front end's journaled records (API keys, idempotent answers); no margin reads them.
+    public var service = ServiceState()
     /// Resting liquidity by instrument id (`book` events; liquidation fills consume it).
     public var books: [String: OrderBook] = [:]
     /// How the engine liquidates, and the system accounts' names.
@@ -90,6 +92,8 @@ public struct EngineState: Hashable, Sendable {
             correlationPolicy = policy
         case .health(let h):
             accounts[h.account, default: AccountState()].health = h.to
+        case .service(let s):
+            service.apply(s)
         case .book(let b):
             books[b.instrument] = b.book.bids.isEmpty && b.book.asks.isEmpty ? nil : b.book
         case .liquidationSettings(let s):

@@ -1,0 +1,44 @@
+import Foundation
+
+/// The admin key file: if absent, a fresh admin key is written to it (mode 0600, created exclusively) and never
+/// printed; if present, its content (surrounding whitespace trimmed) is the admin key.
+public enum AdminKeyFile {
+    public enum Failure: Error, CustomStringConvertible {
+        case unreadable(String, String)
+        case tooShort(String)
+        case unwritable(String, String)
+
+        public var description: String {
+            switch self {
+            case .unreadable(let path, let why): return "admin key file \(path): cannot read: \(why)"
+            case .tooShort(let path): return "admin key file \(path): the key must have at least 32 characters"
+            case .unwritable(let path, let why): return "admin key file \(path): cannot create: \(why)"
+            }
+        }
+    }
+
+    /// The admin key, reading the file or creating it.
+    ///
+    /// - Returns: the key and whether the file was created now.
+    public static func loadOrCreate(_ path: String) throws(Failure) -> (key: String, created: Bool) {
+        if FileManager.default.fileExists(atPath: path) {
+            let text: String
+            do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+                throw .unreadable(path, "\(error)")
+            }
+            let key = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard key.count >= 32 else { throw .tooShort(path) }
+            return (key, false)
+        }
+        let key = APIKey.generate(id: "admin").key
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw .unwritable(path, String(cString: strerror(errno))) }
+        defer { close(fd) }
+        let bytes = Array((key + "\n").utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fsync(fd) == 0 else {
+            throw .unwritable(path, String(cString: strerror(errno)))
+        }
+        return (key, true)
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Hummingbird
+import Logging
+import MarginApp
+import MarginEngine
+import Metrics
+import ServiceLifecycle
+import UnixSignals
+
+/// What `margin serve` was asked for (the CLI parses, this runs).
+public struct ServeOptions: Sendable {
+    public var journal: JournalLocation = .sqlite(path: "margin.sqlite")
+    public var adminKeyFile = "margin-admin.key"
+    public var server = ServerConfiguration()
+    /// A generated population and a simulated market (``DemoWorkload``).
+    public var demo: DemoWorkload?
+    /// Seconds between background snapshots (0: only the last one, at shutdown).
+    public var snapshotEvery = 60.0
+
+    public init() {}
+}
+
+/// `margin serve`: the engine on its journal, the HTTP and WebSocket service, background snapshots, metrics, and
+/// with `--demo` the simulated market and population, as one `ServiceGroup` with graceful shutdown on SIGINT and
+/// SIGTERM (the HTTP server stops accepting and finishes its in-flight requests first; the engine is closed last,
+/// after a final snapshot, releasing the journal's lock).
+public enum ServeCommandRun {
+    public enum Failure: Error, CustomStringConvertible {
+        case adminKey(AdminKeyFile.Failure)
+
+        public var description: String {
+            switch self {
+            case .adminKey(let f): return f.description
+            }
+        }
+    }
+
+    /// Runs until a signal; `print` gets the dashboard's address (never the key).
+    public static func run(_ options: ServeOptions, logger: Logger, print: @escaping @Sendable (String) -> Void)
+        async throws
+    {
+        let admin: (key: String, created: Bool)
+        do { admin = try AdminKeyFile.loadOrCreate(options.adminKeyFile) } catch { throw Failure.adminKey(error) }
+        let metrics = MetricsSetup()
+        MetricsSystem.bootstrap(metrics.factory)
+        let store = try await options.journal.openForWriting()
+        let server = MarginServer(adminKey: admin.key, configuration: options.server, metrics: metrics, logger: logger)
+        let genesis = options.demo?.genesis() ?? EngineState()
+        var services: [any Service] = [
+            EngineService(server: server, store: store, genesis: genesis, demo: options.demo, logger: logger),
+            StreamService(server: server),
+            BackgroundService(server: server, snapshotEvery: options.snapshotEvery),
+        ]
+        if let demo = options.demo { services.append(DemoService(server: server, demo: demo)) }
+        let keyNote = admin.created ? "a new admin key was written to" : "admin key in"
+        let app = server.makeApplication { port in
+            print("margin serve: dashboard at http://\(options.server.host):\(port)/ (\(keyNote) \(options.adminKeyFile)); "
+                  + "journal \(options.journal)")
+        }
+        services.append(app)
+        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

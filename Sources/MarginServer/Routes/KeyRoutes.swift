@@ -1,0 +1,67 @@
+import Foundation
+import Hummingbird
+import MarginCore
+import MarginEngine
+
+extension MarginServer {
+    /// `POST /v1/keys`, `GET /v1/keys`, `DELETE /v1/keys/{id}` (admins).
+    func addKeyRoutes(_ router: Router<Context>) {
+        route(router, RouteSpec(.post, "/v1/keys", scope: .keysReadWrite)) { [self] request, context in
+            let node = try StrictBody.parse(context.bodyBytes, shape: .key)
+            let (role, account) = try StrictBody.decode { () throws(InputError) -> (Role, String?) in
+                let role = try node.required("role").enumeration(Role.self)
+                let account = try node.optional("account")?.string()
+                if role == .owner, account == nil {
+                    throw InputError.missing(path: "$.account")
+                }
+                if role != .owner, account != nil {
+                    throw InputError.invalid(path: "$.account", reason: "only owner keys are bound to an account")
+                }
+                return (role, account)
+            }
+            let caller = try context.caller
+            let id = APIKey.newID()
+            let (key, secret) = APIKey.generate(id: id)
+            let salt = APIKey.randomBytes(16)
+            let record = APIKeyRecord(id: id, role: role.rawValue, account: account, salt: APIKey.hex(salt),
+                                      hash: APIKey.hex(APIKey.hash(secret: secret, salt: salt)),
+                                      createdBy: caller.keyID, created: Self.now())
+            let sealer = keys.sealer
+            let answer = WriteAnswer(acceptedStatus: .created, detail: sealer.seal(key)) { record in
+                // The key is derived from the record (sealed), so a retry shows the same key.
+                let key = record.detail.flatMap(sealer.open)
+                let id = key.flatMap(APIKey.parse)?.id
+                return [("id", id.map(JSONValue.string) ?? .null), ("key", key.map(JSONValue.string) ?? .null)]
+            }
+            let response = try await write(.service(.apiKey(record)), request: request, context: context, answer: answer)
+            if let engine, let journaled = await engine.serviceKey(id) { keys.add(journaled) }
+            return response
+        }
+        route(router, RouteSpec(.get, "/v1/keys", scope: .keysReadWrite)) { [self] _, _ in
+            let engine = try readyEngine()
+            let list = await engine.serviceKeys()
+            return JSONResponse.make(.object([("items", .array(list.map(Self.keyJSON)))]))
+        }
+        route(router, RouteSpec(.delete, "/v1/keys/{id}", scope: .keysReadWrite)) { [self] request, context in
+            let engine = try readyEngine()
+            let id = try context.parameters.require("id")
+            guard id != "admin" else {
+                throw APIError(.conflict, "conflict",
+                               "the admin key is the admin key file's: replace the file and restart to change it")
+            }
+            guard await engine.serviceKey(id) != nil else { throw APIError.notFound("unknown key \"\(id)\"") }
+            let revocation = APIKeyRevocation(id: id, by: try context.caller.keyID, time: Self.now())
+            let response = try await write(.service(.apiKeyRevoked(revocation)), request: request, context: context)
+            if await engine.serviceKey(id)?.revoked != nil { keys.revoke(id) }
+            return response
+        }
+    }
+
+    static func keyJSON(_ k: APIKeyRecord) -> JSONValue {
+        .object([
+            ("id", .string(k.id)), ("role", .string(k.role)), ("account", k.account.map(JSONValue.string) ?? .null),
+            ("created", .string(k.created.iso8601)), ("createdBy", .string(k.createdBy)),
+            ("revoked", k.revoked.map { .string($0.iso8601) } ?? .null),
+        ])
+    }
+}

@@ -1,0 +1,106 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MarginCore
+import MarginEngine
+
+extension HTTPField.Name {
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
+}
+
+/// What a write answers, derived from its request record alone (so a retry, even after a restart, answers the
+/// same): the status, and `{"sequence": N}` plus what `extra` derives from the record, or the rejection.
+struct WriteAnswer: Sendable {
+    var acceptedStatus: HTTPResponse.Status = .ok
+    /// Opaque data journaled with an accepted request (a created key, sealed).
+    var detail: String?
+    /// Extra fields of the accepted answer, from the record.
+    var extra: @Sendable (RequestRecord) -> [(String, JSONValue)] = { _ in [] }
+}
+
+extension MarginServer {
+    /// Submits a write through ``RiskEngine/submit(_:answering:)`` under its `Idempotency-Key` (required: a write
+    /// without one is a 400 and changes nothing), so that a retry (same API key, same key) returns the first answer
+    /// and applies nothing again — a different method, path or body under the same key is a 422.
+    func write(_ event: EngineEvent, request: Request, context: Context, answer: WriteAnswer = WriteAnswer())
+        async throws -> Response
+    {
+        let engine = try readyEngine()
+        let caller = try context.caller
+        let pending = try pendingRequest(request, context: context, caller: caller, answer: answer)
+        let outcome: RequestOutcome
+        do { outcome = try await engine.submit(event, answering: pending) } catch { throw APIError.engine(error) }
+        return try answerOutcome(outcome, pending: pending, answer: answer)
+    }
+
+    /// ``write(_:request:context:answer:)`` for market updates (one batch, all or nothing).
+    func writeMarkets(_ updates: [MarketUpdate], request: Request, context: Context) async throws -> Response {
+        let engine = try readyEngine()
+        let caller = try context.caller
+        let pending = try pendingRequest(request, context: context, caller: caller, answer: WriteAnswer())
+        let outcome: RequestOutcome
+        do { outcome = try await engine.submitMarkets(updates, answering: pending) } catch {
+            throw APIError.engine(error)
+        }
+        return try answerOutcome(outcome, pending: pending, answer: WriteAnswer())
+    }
+
+    private func answerOutcome(_ outcome: RequestOutcome, pending: PendingRequest, answer: WriteAnswer) throws
+        -> Response
+    {
+        let record = outcome.record
+        if case .replayed = outcome {
+            guard record.fingerprint == pending.fingerprint else {
+                throw APIError(.unprocessableContent, "idempotency_key_reused",
+                               "Idempotency-Key \"\(pending.key)\" was used for another request (method, path or body)")
+            }
+            return respond(record, answer: answer, replayed: true)
+        }
+        return respond(record, answer: answer, replayed: false)
+    }
+
+    /// The pending request of a write: its `Idempotency-Key` (required, 1–255 printable ASCII characters) and the
+    /// fingerprint of its method, path and body.
+    private func pendingRequest(_ request: Request, context: Context, caller: Principal, answer: WriteAnswer) throws
+        -> PendingRequest
+    {
+        guard let key = request.headers[.idempotencyKey] else {
+            throw APIError(.badRequest, "invalid_request",
+                           "Idempotency-Key is required on writes (1–255 printable ASCII characters)",
+                           field: "Idempotency-Key")
+        }
+        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
+            throw APIError(.badRequest, "invalid_request", "Idempotency-Key must be 1–255 printable ASCII characters",
+                           field: "Idempotency-Key")
+        }
+        var hash = SHA256()
+        hash.update(data: Array("\(request.method.rawValue)\n\(request.uri.path)\n".utf8))
+        hash.update(data: context.bodyBytes)
+        return PendingRequest(scope: caller.keyID, key: key, fingerprint: APIKey.hex(Array(hash.finalize())),
+                              time: Self.now(), acceptedStatus: Int(answer.acceptedStatus.code), detail: answer.detail,
+                              rejectionStatus: { APIError.status(of: $0) })
+    }
+
+    /// The answer a record gives (the first time and on every retry).
+    func respond(_ record: RequestRecord, answer: WriteAnswer, replayed: Bool) -> Response {
+        let status = HTTPResponse.Status(code: record.status)
+        var response: Response
+        if let error = record.error {
+            let code = status == .serviceUnavailable ? "unavailable" : "rejected"
+            response = JSONResponse.make(.object([("error", .string(code)), ("message", .string(error))]), status: status)
+        } else {
+            var pairs: [(String, JSONValue)] = []
+            if let sequence = record.sequence { pairs.append(("sequence", .double(Double(sequence)))) }
+            pairs += answer.extra(record)
+            response = JSONResponse.make(.object(pairs), status: status)
+        }
+        if replayed { response.headers[.idempotentReplayed] = "true" }
+        return response
+    }
+
+    static func now() -> Instant {
+        Instant(nanosecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1e9))
+    }
+}
