@@ -76,7 +76,7 @@ struct BenchServeCommand: AsyncParsableCommand {
         options.snapshotEvery = 0
         options.demo = workload
         var logger = Logger(label: "margin-bench.serve")
-        logger.logLevel = .error
+        logger.logLevel = .critical  // the shutdown's cancellation notes are not the benchmark's output
 
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let serveOptions = options
@@ -94,7 +94,7 @@ struct BenchServeCommand: AsyncParsableCommand {
         let target = BenchTarget(port: port, key: adminKey)
         try await target.waitUntilReady()
 
-        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; \(Date()); release build; "
+        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; \(Date()); \(Self.buildKind); "
               + "\(accounts) accounts, \(connections) connections, \(tickRate) ticks/s underneath")
         let genesis = workload.genesis()
         var payloads = BenchPayloads(genesis: genesis, seed: workload.seed)
@@ -137,6 +137,15 @@ struct BenchServeCommand: AsyncParsableCommand {
                          whatIf.count, whatIf.p50 * 1e3, whatIf.p99 * 1e3, whatIf.serverMean * 1e3)
                   + "; answers " + whatIf.statusSummary)
         }
+    }
+
+    /// What kind of build this is (a debug build's figures are meaningless).
+    static var buildKind: String {
+        #if DEBUG
+            return "DEBUG build (figures meaningless: use -c release)"
+        #else
+            return "release build"
+        #endif
     }
 
     /// The port in `margin serve`'s first line (`… dashboard at http://HOST:PORT/ …`).
