@@ -124,7 +124,8 @@ import Testing
 
     @Test func theRateLimitAnswers429WithRetryAfter() async throws {
         var configuration = ServerFixture.testConfiguration()
-        configuration.rateLimit = RateLimit(creditsPerSecond: 1, burst: 10)
+        // A credit per 100 s: however slow the machine, the 12 requests cannot earn one back.
+        configuration.rateLimit = RateLimit(creditsPerSecond: 0.01, burst: 10)
         let f = try await ServerFixture.open(configuration: configuration)
         try await f.run { c in
             var statuses: [HTTPResponse.Status] = []
