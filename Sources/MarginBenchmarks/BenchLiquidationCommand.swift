@@ -11,7 +11,9 @@ import MarginStorage
 /// 1. **Breach → first liquidation order.** One account of `--positions` BTC positions (options near the money and a
 ///    long perpetual, funded to 1.02 × IM: ``CrashPopulation``'s `large`), its counterparties, the books, backstops
 ///    and the fund, alone and inside populations of `--background` other traders. Each repetition opens a fresh
-///    engine (journal in memory) and submits the BTC update that takes the account below MM; timed from just before
+///    engine (journal in memory), warms it (a deposit into a new account and an unchanged book: the first change of
+///    each journaled map after opening copies it once) and submits the BTC update that takes the account below
+///    MM; timed from just before
 ///    the submit (the caller's side, so the hop onto the engine's thread is included) to the account's first
 ///    `liquidation` step (the first order sent to the book): when the engine issues it (journaled, committed and
 ///    published: ``LiquidationNotice/published``) and when a subscriber of ``RiskEngine/liquidationNotices()`` (a
@@ -158,6 +160,13 @@ struct BenchLiquidationCommand: AsyncParsableCommand {
     {
         let engine = try await RiskEngine.open(store: InMemoryJournal(), genesis: genesis, snapshotGenesis: false)
         try await engine.journalDue()
+        // Warm, as a live engine is: the first change of each journaled map after opening from a genesis that the
+        // caller still holds copies the map (every account's ledger, every book) once. A deposit into a new account
+        // and an unchanged book touch them without changing anything a liquidation reads.
+        try await engine.submit(.deposit(Transfer(account: "warm-up", currency: "USD", amount: 1)))
+        if let (id, book) = genesis.books.min(by: { $0.key < $1.key }) {
+            try await engine.submit(.book(BookUpdate(instrument: id, book: book)))
+        }
         guard let btc = genesis.markets["BTC"] else { throw BenchFailure(message: "the population has no BTC") }
         let update = MarketUpdate(underlying: "BTC", time: genesis.time.adding(seconds: 1), index: btc.index * factor)
         let notices = await engine.liquidationNotices()

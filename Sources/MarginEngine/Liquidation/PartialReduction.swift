@@ -43,21 +43,20 @@ extension LiquidationPlanner {
         let base = BaseLedger(book: book, account: account, name: touched.contains(name) ? nil : name, screening: true)
         let ids = account.positions.keys.sorted()
         for id in ids { _ = priced(id) }
+        var orders: [CandidateOrder] = []
+        for id in ids {
+            guard let q = account.positions[id]?.quantity, q != 0, let p = prices[id] ?? nil else { continue }
+            orders.append(CandidateOrder(id: id, priced: p, side: q > 0 ? .sell : .buy, quantity: abs(q),
+                                         action: .reduce))
+        }
+        for (u, delta) in netDeltas(account, ids) {
+            guard let (id, quantity) = hedge(u, delta: delta), quantity != 0, let p = priced(id) else { continue }
+            orders.append(CandidateOrder(id: id, priced: p, side: quantity > 0 ? .buy : .sell,
+                                         quantity: abs(quantity), action: .hedge))
+        }
         while true {
-            var candidates: [StepCandidate] = []
-            for id in ids {
-                guard let q = account.positions[id]?.quantity, q != 0, let p = prices[id] ?? nil else { continue }
-                if let c = evaluate(name, account, base, m0, id, p, side: q > 0 ? .sell : .buy, quantity: abs(q),
-                                    action: .reduce) {
-                    candidates.append(c)
-                }
-            }
-            for (u, delta) in netDeltas(account, ids) {
-                guard let (id, quantity) = hedge(u, delta: delta), quantity != 0, let p = priced(id) else { continue }
-                if let c = evaluate(name, account, base, m0, id, p, side: quantity > 0 ? .buy : .sell,
-                                    quantity: abs(quantity), action: .hedge) {
-                    candidates.append(c)
-                }
+            var candidates = orders.compactMap { o in
+                evaluate(name, account, base, m0, o.id, o.priced, side: o.side, quantity: o.quantity, action: o.action)
             }
             // The best by the screen's figures, re-margined exactly (its recorded MM after); one whose exact MM
             // does not fall is dropped and the next taken.
@@ -218,6 +217,16 @@ extension LiquidationPlanner {
         }
         return (id, Ledger.truncated(LiquidationPricing.decimal(-delta * f, places: 8), places: 2))
     }
+}
+
+/// A candidate order of partial reduction: reduce a position, or hedge an underlying with its perpetual.
+struct CandidateOrder {
+    var id: String
+    var priced: LiquidationPricing.Priced
+    var side: OrderBook.Side
+    /// Coins, or USD notional (inverse futures and perpetuals), > 0.
+    var quantity: Decimal
+    var action: LiquidationStep.Action
 }
 
 /// An account's ledger in the book's hot-loop form, so that each candidate re-margins by patching one position
