@@ -11,10 +11,15 @@ import MarginStorage
 /// 1. **Breach → first liquidation order.** One account of `--positions` BTC positions (options near the money and a
 ///    long perpetual, funded to 1.02 × IM: ``CrashPopulation``'s `large`), its counterparties, the books, backstops
 ///    and the fund, alone and inside populations of `--background` other traders. Each repetition opens a fresh
-///    engine (journal in memory) and submits the BTC update that takes the account below MM; timed from just before
-///    the submit (the caller's side, so the hop onto the engine's thread is included) to the moment a subscriber of
-///    ``RiskEngine/liquidationNotices()`` receives the account's first `liquidation` step (the first order sent to
-///    the book), and to the submit's return (the whole turn: re-margin, health events, margin calls, every step due).
+///    engine (journal in memory), warms it (a deposit into a new account and an unchanged book: the first change of
+///    each journaled map after opening copies it once) and submits the BTC update that takes the account below
+///    MM; timed from just before
+///    the submit (the caller's side, so the hop onto the engine's thread is included) to the account's first
+///    `liquidation` step (the first order sent to the book): when the engine issues it (journaled, committed and
+///    published: ``LiquidationNotice/published``) and when a subscriber of ``RiskEngine/liquidationNotices()`` (a
+///    task of the cooperative pool) receives it; and to the submit's return (the whole turn: re-margin, health
+///    events, margin calls, every step due). Among `--background` traders the accounts more underwater than the
+///    large one are liquidated first, so the table also gives the first order of any account.
 /// 2. **Crash replays.** ``CrashReplay`` of `--scenario` over each `--accounts` count (journal in memory): wall time,
 ///    liquidation steps per second of wall time, the cost per account and point of the path, and the ledger
 ///    invariants at the end.
@@ -60,24 +65,35 @@ struct BenchLiquidationCommand: AsyncParsableCommand {
             }
             let reps = others == 0 ? repetitions : max(5, repetitions / 10)
             let factor = try await breachingFactor(genesis)
-            var first: [Double] = []
+            var issued: [Double] = []
+            var received: [Double] = []
+            var anyAccount: [Double] = []
             var turn: [Double] = []
             var steps = 0
             for _ in 0..<reps {
                 let timing = try await timeBreach(genesis, factor: factor)
-                first.append(timing.first)
+                issued.append(timing.issued)
+                received.append(timing.received)
+                anyAccount.append(timing.anyAccount)
                 turn.append(timing.turn)
                 steps = timing.steps
             }
-            let f = BenchSamples(seconds: first)
+            let f = BenchSamples(seconds: issued)
+            let r = BenchSamples(seconds: received)
+            let a = BenchSamples(seconds: anyAccount)
             let t = BenchSamples(seconds: turn)
             let label = others == 0 ? "alone" : "among \(others) traders"
             breachRows.append([label, "\(reps)", String(format: "−%.1f%%", (1 - factor) * 100),
-                               us(f.median), us(f.quantile(0.99)), us(t.median), us(t.quantile(0.99)), "\(steps)"])
+                               us(f.median), us(f.quantile(0.9)), us(f.quantile(0.99)), us(r.median), us(r.quantile(0.99)),
+                               us(a.median), us(t.median), us(t.quantile(0.99)), "\(steps)"])
             breachJSON.append(.object([("background", .double(Double(others))), ("repetitions", .double(Double(reps))),
                                        ("move", .double(factor - 1)),
                                        ("firstOrderMedianSeconds", .double(f.median)),
+                                       ("firstOrderP90Seconds", .double(f.quantile(0.9))),
                                        ("firstOrderP99Seconds", .double(f.quantile(0.99))),
+                                       ("receivedMedianSeconds", .double(r.median)),
+                                       ("receivedP99Seconds", .double(r.quantile(0.99))),
+                                       ("firstOrderAnyAccountMedianSeconds", .double(a.median)),
                                        ("turnMedianSeconds", .double(t.median)),
                                        ("turnP99Seconds", .double(t.quantile(0.99))),
                                        ("stepsInTurn", .double(Double(steps)))]))
@@ -117,9 +133,9 @@ struct BenchLiquidationCommand: AsyncParsableCommand {
             print(JSONValue.object(json).serialized())
         case .table:
             print("\nbreach → first liquidation order (\(positions)-position account; µs; target p99 ≤ 1,000 µs for the "
-                  + "first order):")
-            print(renderTable(["engine", "reps", "BTC move", "first order p50", "p99", "whole turn p50", "p99",
-                               "steps in turn"], breachRows))
+                  + "first order issued):")
+            print(renderTable(["engine", "reps", "BTC move", "first order issued p50", "p90", "p99", "received p50", "p99",
+                               "any account's p50", "whole turn p50", "p99", "steps in turn"], breachRows))
             if !replayRows.isEmpty {
                 print("\n\(scenario) crash replays (journal in memory, insurance fund 0, \(path.steps.count) points):")
                 print(renderTable(["accounts", "wall s", "margin calls", "steps", "steps/s", "takeovers", "ADL fills",
@@ -139,16 +155,29 @@ struct BenchLiquidationCommand: AsyncParsableCommand {
     }
 
     /// Opens a fresh engine on `genesis`, submits the BTC update `index × factor`, and times it.
-    private func timeBreach(_ genesis: EngineState, factor: Double,
-                            required: Bool = true) async throws -> (first: Double, turn: Double, steps: Int) {
+    private func timeBreach(_ genesis: EngineState, factor: Double, required: Bool = true) async throws
+        -> (issued: Double, received: Double, anyAccount: Double, turn: Double, steps: Int)
+    {
         let engine = try await RiskEngine.open(store: InMemoryJournal(), genesis: genesis, snapshotGenesis: false)
         try await engine.journalDue()
+        // Warm, as a live engine is: the first change of each journaled map after opening from a genesis that the
+        // caller still holds copies the map (every account's ledger, every book) once. A deposit into a new account
+        // and an unchanged book touch them without changing anything a liquidation reads.
+        try await engine.submit(.deposit(Transfer(account: "warm-up", currency: "USD", amount: 1)))
+        if let (id, book) = genesis.books.min(by: { $0.key < $1.key }) {
+            try await engine.submit(.book(BookUpdate(instrument: id, book: book)))
+        }
         guard let btc = genesis.markets["BTC"] else { throw BenchFailure(message: "the population has no BTC") }
         let update = MarketUpdate(underlying: "BTC", time: genesis.time.adding(seconds: 1), index: btc.index * factor)
         let notices = await engine.liquidationNotices()
-        let received = Task { () -> ContinuousClock.Instant? in
+        // The first step of any account (issued), and the large account's (issued, received).
+        let received = Task { () -> (any: ContinuousClock.Instant, issued: ContinuousClock.Instant,
+                                     received: ContinuousClock.Instant)? in
+            var any: ContinuousClock.Instant?
             for await notice in notices {
-                if case .liquidation(let step) = notice.event, step.account == "large" { return .now }
+                guard case .liquidation(let step) = notice.event else { continue }
+                if any == nil { any = notice.published }
+                if step.account == "large" { return (any ?? notice.published, notice.published, .now) }
             }
             return nil
         }
@@ -162,11 +191,12 @@ struct BenchLiquidationCommand: AsyncParsableCommand {
         await engine.shutdown()
         let firstOrder = await received.value
         await engine.close()
-        if steps == 0 || firstOrder == nil {
+        guard steps > 0, let firstOrder else {
             if required { throw BenchFailure(message: "a BTC move of \(factor - 1) gave no liquidation step") }
-            return (0, 0, 0)
+            return (0, 0, 0, 0, 0)
         }
-        return (((firstOrder ?? end) - start).secondsValue, (end - start).secondsValue, steps)
+        return ((firstOrder.issued - start).secondsValue, (firstOrder.received - start).secondsValue,
+                (firstOrder.any - start).secondsValue, (end - start).secondsValue, steps)
     }
 
     private func us(_ seconds: Double) -> String { String(format: "%.0f", seconds * 1e6) }

@@ -51,4 +51,31 @@ import MarginSimulation
         #expect(balance == 0)
         #expect(Money.text(balance) == "0")
     }
+
+    /// The fast path (significand < 2⁵³, exponent within ±22) and the text route agree bit for bit, on both sides of
+    /// each bound, for random significands of every length and exponents from -30 to +30.
+    @Test("Money.double is the correctly rounded Double of the decimal: bit-identical to parsing its text")
+    func doubleIsCorrectlyRounded() throws {
+        var rng = SplitMix64(seed: 17)
+        var fast = 0
+        for _ in 0..<20_000 {
+            let length = Int(1 + rng.next() % 20)
+            let digits = (0..<length).map { i in String(i == 0 ? 1 + rng.next() % 9 : rng.next() % 10) }.joined()
+            let exponent = Int(rng.next() % 61) - 30
+            let text = "\(rng.unit() < 0.5 ? "-" : "")\(digits)e\(exponent)"
+            let d = try #require(Decimal(string: text))
+            let expected = try #require(Double(d.description))
+            #expect(Money.double(d).bitPattern == expected.bitPattern, "\(text)")
+            if length <= 15, abs(d.exponent) <= 22 { fast += 1 }
+        }
+        #expect(fast > 5_000, "the fast path was exercised")
+        let bounds = ["9007199254740991", "9007199254740992", "9007199254740993", "9007199254740993e-22",
+                      "9007199254740993e22", "1e22", "1e23", "1e-22", "1e-23", "123456789e-22", "0.1", "-0.1", "0",
+                      "-2.5e-8", "18446744073709551621", "18446744073709551621e-10", "340282366920938463463374607431768211455"]
+        for text in bounds {
+            let d = try #require(Decimal(string: text))
+            #expect(Money.double(d).bitPattern == (try #require(Double(d.description))).bitPattern, "\(text)")
+        }
+        #expect(Money.double(0) == 0 && Money.double(Decimal.nan).isNaN)
+    }
 }

@@ -22,12 +22,17 @@ extension EngineCore {
     /// *first* event is rejected would propose it again unchanged, so the driver skips that source for the rest of
     /// its turn). The decisions read only journaled state (the engine's time is journal time), so replay applies the
     /// journaled results and never decides again.
-    package func nextFollowUps(skipping: Set<FollowUpSource> = []) -> (source: FollowUpSource, events: [EngineEvent])? {
+    ///
+    /// `untilFirstOrder`: the liquidation list ends at its first order (what the driver asks for until it has
+    /// journaled one in the turn: the breach's first order waits for one account's step only).
+    package func nextFollowUps(skipping: Set<FollowUpSource> = [], untilFirstOrder: Bool = false)
+        -> (source: FollowUpSource, events: [EngineEvent])?
+    {
         for source in FollowUpSource.allCases where !skipping.contains(source) {
             let events: [EngineEvent]
             switch source {
             case .correlationTable: events = pendingCorrelationUpdate().map { [$0] } ?? []
-            case .liquidation: events = liquidationActions()
+            case .liquidation: events = liquidationActions(untilFirstOrder: untilFirstOrder)
             }
             if !events.isEmpty { return (source, events) }
         }

@@ -200,9 +200,9 @@ package final class EngineCore {
                         onPriorityDone: (() -> Void)?) {
         switch event {
         case .deposit(let t), .withdrawal(let t):
-            resync(t.account)
+            resync(t.account, changing: [])
         case .trade(let t):
-            for name in [t.buyer, t.seller, state.liquidation.feeAccount] { resync(name) }
+            for name in [t.buyer, t.seller, state.liquidation.feeAccount] { resync(name, changing: [t.instrument]) }
         case .market(let m):
             let u = book.addUnderlying(m.underlying)
             book.setMarket(u, market: prepared.market)
@@ -223,15 +223,19 @@ package final class EngineCore {
             break  // no margin reads them: they feed the dynamic table (``pendingCorrelationUpdate()``)
         case .book, .liquidationSettings, .clock, .marginCall, .liquidationEnd, .alert:
             break
-        case .liquidation, .takeover, .deleverage:
+        case .liquidation(let step):
+            for name in prepared.touched { resync(name, changing: [step.instrument]) }
+        case .takeover, .deleverage:
             for name in prepared.touched { resync(name) }
         }
         afterLedgerEvent(event, prepared: prepared)
     }
 
-    private func resync(_ name: String) {
+    /// Syncs account `name`'s ledger into the book (``RiskBook/sync(account:_:changing:)``: `changing`, the
+    /// instruments the event traded, when it changed no other position) and re-margins it.
+    private func resync(_ name: String, changing: [String]? = nil) {
         guard let account = state.accounts[name] else { return }
-        let a = book.sync(account: name, account)
+        let a = book.sync(account: name, account, changing: changing)
         book.noteHealth(a, book.remarginAll(a))
     }
 }

@@ -30,6 +30,9 @@ extension RiskEngine {
     /// turn, until none is due: each through prepare → append → commit, followed by its health changes, and
     /// published as a ``LiquidationNotice`` when it is a liquidation action.
     ///
+    /// Until an order (a step or a takeover) is journaled in the turn it asks for lists that end at their first
+    /// order (``EngineCore/nextFollowUps(skipping:untilFirstOrder:)``), then for whole rounds.
+    ///
     /// The planner's contract: a list is submitted in order; when one of its events is rejected by the engine's
     /// own validation (a planner bug: nothing else runs in between), the rest is dropped and the source asked
     /// again. If nothing of the list was journaled, asking again would give the same list, so that source is
@@ -39,9 +42,11 @@ extension RiskEngine {
     func journalFollowUpsInTurn() async -> FollowUpOutcome {
         var out = FollowUpOutcome()
         var skipping: Set<FollowUpSource> = []
+        // Until an order is journaled in this turn, the planner's list ends at its first order (journaled at once).
+        var ordered = false
         defer { refreshLedgerStatus() }
         while status.isReady, out.events.count < Self.maxFollowUpsPerTurn,
-              let due = core.nextFollowUps(skipping: skipping) {
+              let due = core.nextFollowUps(skipping: skipping, untilFirstOrder: !ordered) {
             var journaled = 0
             for event in due.events {
                 guard status.isReady, out.events.count < Self.maxFollowUpsPerTurn else { return out }
@@ -61,6 +66,7 @@ extension RiskEngine {
                 }
                 let sequence = core.commit(batch)[0]
                 journaled += 1
+                if LiquidationPlanner.isOrder(event) { ordered = true }
                 count { $0.followUps += 1 }
                 out.events.append(event)
                 publishNotice(of: event, sequence: sequence)

@@ -8,10 +8,15 @@ public struct LiquidationNotice: Hashable, Sendable {
     public var sequence: UInt64
     /// One of `marginCall`, `liquidation`, `liquidationEnd`, `takeover`, `deleverage`, `alert`.
     public var event: EngineEvent
+    /// When the engine published it, right after the journal append and commit (monotonic clock): for latency
+    /// measurement only (the order is issued then; a subscriber receives it after its own scheduling). Never
+    /// journaled, never read by a decision.
+    public var published: ContinuousClock.Instant
 
-    public init(sequence: UInt64, event: EngineEvent) {
+    public init(sequence: UInt64, event: EngineEvent, published: ContinuousClock.Instant = .now) {
         self.sequence = sequence
         self.event = event
+        self.published = published
     }
 
     /// The event's kind as journaled (`"marginCall"`, …).

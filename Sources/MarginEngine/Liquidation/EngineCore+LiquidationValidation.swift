@@ -42,14 +42,17 @@ extension EngineCore {
         case .marginCall(let c):
             try checkTime(c.time)
             let account = try liquidated(c.account, open: false)
-            let m = book.hypothetical(account)
+            // The book's margin is the ledger's (every change is re-margined at commit); bit-identical to
+            // ``RiskBook/hypothetical(_:)`` of it.
+            let m = margin(of: c.account) ?? book.hypothetical(account)
             guard m.isRiskAvailable, m.health == .liquidation || m.health == .takeover else {
                 throw .invalid(field: "account", reason: "\"\(c.account)\" is not below maintenance margin")
             }
             return Prepared()
         case .liquidationEnd(let e):
             try checkTime(e.time)
-            let m = book.hypothetical(try liquidated(e.account, open: true))
+            let account = try liquidated(e.account, open: true)
+            let m = margin(of: e.account) ?? book.hypothetical(account)
             guard m.isRiskAvailable, m.equity >= m.maintenanceMargin * (1 + Money.double(settings.buffer)) else {
                 throw .invalid(field: "account", reason: "\"\(e.account)\" is below MM × (1 + buffer)")
             }

@@ -16,10 +16,15 @@ extension EngineCore {
     /// liquidation); then, while `equity < MM × (1 + buffer)` and its round has steps left, the best `liquidation`
     /// step; a `liquidationEnd` once the target is met; a `takeover` (preceded by `deleverage` fills when the
     /// insurance fund cannot cover the shortfall) when the account is in `takeover` health or no step is possible.
+    ///
+    /// With `untilFirstOrder` the list ends with its first order, the first action that moves positions (a
+    /// `liquidation` step or a `takeover`): the driver asks so first in a turn, journals the order at once and then
+    /// asks for the rest (planned on the state the order left), so that the first order of a breach waits for one
+    /// account's step, never for the whole round of every account due.
     /// A pending invariant violation is returned alone as an `alert` (which halts liquidation), pending uncovered
     /// losses as `alert`s of kind `uncoveredLoss` (liquidation goes on); nothing while liquidation is halted or
     /// disabled. Accounts whose risk is unavailable are left alone (fail closed).
-    public func liquidationActions() -> [EngineEvent] {
+    public func liquidationActions(untilFirstOrder: Bool = false) -> [EngineEvent] {
         if let violation = ledgerAudit.pending, state.liquidationHalt == nil {
             return [.alert(LiquidationAlert(reason: violation, time: state.time))]
         }
@@ -28,7 +33,7 @@ extension EngineCore {
                                                                         amount: $0.amount, time: state.time)) }
         }
         guard state.liquidation.enabled, state.liquidationHalt == nil else { return [] }
-        var planner = LiquidationPlanner(book: book, state: state)
+        var planner = LiquidationPlanner(book: book, state: state, untilFirstOrder: untilFirstOrder)
         return planner.plan()
     }
 
@@ -45,6 +50,8 @@ struct LiquidationPlanner {
     var scratch: EngineState
     let settings: LiquidationSettings
     let now: Instant
+    /// The plan ends at its first order (``EngineCore/liquidationActions(untilFirstOrder:)``).
+    let untilFirstOrder: Bool
     private(set) var events: [EngineEvent] = []
     /// Accounts the planned actions changed (their book margins are stale).
     var touched: Set<String> = []
@@ -53,6 +60,14 @@ struct LiquidationPlanner {
     var skipped: Set<LevelKey> = []
     /// The perpetuals of each underlying, linear first then by id (``hedge(_:delta:)``), listed once per plan.
     var perpetuals: [String: [String]] = [:]
+    /// Instruments priced so far in this plan (``priced(_:)``; `nil`: cannot be valued). The plan's actions never
+    /// change a market, so a price holds for the whole plan.
+    var prices: [String: LiquidationPricing.Priced?] = [:]
+    /// ``LiquidationPricing/feeIndex(_:)`` per underlying, read once per plan.
+    var feeIndices: [String: Decimal] = [:]
+    /// ``LiquidationSettings/impactLimit`` and ``LiquidationSettings/buffer`` as `Double`s, read once.
+    let impactLimit: Double
+    let buffer: Double
 
     struct LevelKey: Hashable {
         var instrument: String
@@ -60,14 +75,37 @@ struct LiquidationPlanner {
         var account: String
     }
 
-    init(book: RiskBook, state: EngineState) {
+    init(book: RiskBook, state: EngineState, untilFirstOrder: Bool = false) {
         self.book = book
+        self.untilFirstOrder = untilFirstOrder
         scratch = state
         settings = state.liquidation
         now = state.time
+        impactLimit = Money.double(settings.impactLimit)
+        buffer = Money.double(settings.buffer)
     }
 
-    /// Every action due, in order.
+    /// Instrument `id` priced in the scratch state's market, once per plan: the book's valuation from its risk
+    /// array's pricing (the same ``InstrumentValuation`` as ``LiquidationPricing/valuation(of:)``'s, which
+    /// validation computes), else priced afresh.
+    mutating func priced(_ id: String) -> LiquidationPricing.Priced? {
+        if let known = prices[id] { return known }
+        var p: LiquidationPricing.Priced?
+        if let instrument = scratch.instruments[id], let market = scratch.markets[instrument.underlying] {
+            let indexMoney = feeIndices[instrument.underlying] ?? LiquidationPricing.feeIndex(market.index)
+            feeIndices[instrument.underlying] = indexMoney
+            if let v = book.valuation(of: id) {
+                p = LiquidationPricing.Priced(instrument: instrument, valuation: v, index: market.index,
+                                              indexMoney: indexMoney, mark: LiquidationPricing.mark(instrument, v))
+            } else {
+                p = LiquidationPricing(state: scratch).priced(id, indexMoney: indexMoney)
+            }
+        }
+        prices[id] = p
+        return p
+    }
+
+    /// The actions due, in order (up to and including the first order when ``untilFirstOrder``).
     mutating func plan() -> [EngineEvent] {
         var due: [(cushion: Double, name: String)] = []
         var seen = Set<String>()
@@ -82,12 +120,28 @@ struct LiquidationPlanner {
         }
         due.removeAll { settings.isSystemAccount($0.name) }
         due.sort { $0.cushion != $1.cushion ? $0.cushion < $1.cushion : $0.name < $1.name }
-        for (_, name) in due { planAccount(name) }
+        for (_, name) in due {
+            planAccount(name)
+            if untilFirstOrder, ordered { break }
+        }
         return events
     }
 
+    /// Whether the plan's last action is an order (a `liquidation` step or a `takeover`).
+    var ordered: Bool { events.last.map(Self.isOrder) ?? false }
+
+    static func isOrder(_ event: EngineEvent) -> Bool {
+        switch event {
+        case .liquidation, .takeover: return true
+        default: return false
+        }
+    }
+
+    /// Appends `event` to the plan and applies it to the scratch state, except the order that ends an
+    /// ``untilFirstOrder`` plan: nothing reads the state after it (and applying it would copy every account's
+    /// ledger).
     mutating func emit(_ event: EngineEvent, touching names: [String] = []) {
-        scratch.apply(event)
+        if !(untilFirstOrder && Self.isOrder(event)) { scratch.apply(event) }
         events.append(event)
         touched.formUnion(names)
     }
@@ -102,9 +156,12 @@ struct LiquidationPlanner {
     }
 
     func meetsTarget(_ m: AccountMargin) -> Bool {
-        m.equity >= m.maintenanceMargin * (1 + Money.double(settings.buffer))
+        m.equity >= m.maintenanceMargin * (1 + buffer)
     }
 
+    /// Plans `name`'s actions: its margin call if its liquidation is not open yet; then, while its round has steps
+    /// left and the target is not met, its next step (only one when ``untilFirstOrder``); its end once the target is
+    /// met; its takeover in `takeover` health or when no step is possible.
     mutating func planAccount(_ name: String) {
         guard scratch.accounts[name] != nil else { return }
         var m = currentMargin(name)
@@ -130,7 +187,8 @@ struct LiquidationPlanner {
                 return
             }
             emit(.liquidation(best.step), touching: [name, settings.insuranceFund] + best.step.fills.map(\.account))
-            m = best.after
+            if untilFirstOrder { return }
+            m = margin(name)
         }
     }
 }

@@ -11,6 +11,26 @@ import MarginCore
 struct LiquidationPricing {
     let state: EngineState
 
+    /// What the planner reads of one instrument, priced once per plan (``valuation(of:)`` and the fee's index).
+    struct Priced {
+        var instrument: Instrument
+        var valuation: InstrumentValuation
+        /// The underlying's index, USD per coin.
+        var index: Double
+        /// ``LiquidationPricing/feeIndex(_:)`` of `index`.
+        var indexMoney: Decimal
+        /// ``LiquidationPricing/mark(_:_:)``, in the book's price units.
+        var mark: Double
+    }
+
+    /// ``valuation(of:)`` with the figures derived from it; `indexMoney`: ``feeIndex(_:)`` of the index, when the
+    /// caller has it already.
+    func priced(_ id: String, indexMoney: Decimal? = nil) -> Priced? {
+        guard let (instrument, v, index) = valuation(of: id) else { return nil }
+        return Priced(instrument: instrument, valuation: v, index: index, indexMoney: indexMoney ?? Self.feeIndex(index),
+                      mark: Self.mark(instrument, v))
+    }
+
     /// The value of one unit now.
     func valuation(of id: String) -> (instrument: Instrument, valuation: InstrumentValuation, index: Double)? {
         guard let instrument = state.instruments[id], let market = state.markets[instrument.underlying],
@@ -56,15 +76,25 @@ struct LiquidationPricing {
     /// `optionsFeeRate × Σ|q| × index` (USD, linear) or `optionsFeeRate × Σ|q|` (coins, inverse). Rounded once.
     static func fee(_ fills: [OrderBook.Execution], instrument: Instrument, index: Double,
                     settings: LiquidationSettings) -> Decimal {
+        fee(fills, instrument: instrument, indexMoney: feeIndex(index), settings: settings)
+    }
+
+    /// ``fee(_:instrument:index:settings:)`` with the index already read as money (``feeIndex(_:)``), for a caller
+    /// that prices many candidate fills in one market.
+    static func fee(_ fills: [OrderBook.Execution], instrument: Instrument, indexMoney: Decimal,
+                    settings: LiquidationSettings) -> Decimal {
         var base: Decimal = 0
         if instrument.option == nil {
             for f in fills { base += Ledger.tradeValue(quantity: f.size, price: f.price, of: instrument) }
             return Ledger.round(settings.futuresFeeRate * base)
         }
         for f in fills { base += f.size }
-        if instrument.settlement == .linear { base *= decimal(index, places: 8) }
+        if instrument.settlement == .linear { base *= indexMoney }
         return Ledger.round(settings.optionsFeeRate * base)
     }
+
+    /// The index as the options fee reads it: USD per coin, 8 decimal places.
+    static func feeIndex(_ index: Double) -> Decimal { decimal(index, places: 8) }
 
     /// What executing `fills` costs against the mark, USD: `Σ|p − mark|·q` (linear), `Σ N·|1/p − 1/mark|·S`
     /// (inverse futures and perpetuals), `Σ|p − mark|·q·S` (inverse options). `Double`: it ranks actions.

@@ -4,8 +4,10 @@ import MarginCore
 /// One candidate step of partial reduction, with what ranks it.
 struct StepCandidate {
     var step: LiquidationStep
-    /// The account's margin after the step.
-    var after: AccountMargin
+    /// The account's position in the step's instrument after it (0: closed) and its balances after it (fee, premium
+    /// and realized P&L booked), what its exact MM after is computed from.
+    var quantityAfter: Decimal
+    var balancesAfter: [String: Decimal]
     /// MM removed, USD (> 0).
     var removed: Double
     /// Slippage against the mark plus the liquidation fee, USD (≥ 0).
@@ -38,25 +40,37 @@ extension LiquidationPlanner {
     /// evaluated again.
     mutating func bestStep(_ name: String, _ m0: AccountMargin) -> StepCandidate? {
         guard let account = scratch.accounts[name] else { return nil }
-        let base = BaseLedger(book: book, account: account, name: touched.contains(name) ? nil : name)
+        let base = BaseLedger(book: book, account: account, name: touched.contains(name) ? nil : name, screening: true)
+        let ids = account.positions.keys.sorted()
+        for id in ids { _ = priced(id) }
+        var orders: [CandidateOrder] = []
+        for id in ids {
+            guard let q = account.positions[id]?.quantity, q != 0, let p = prices[id] ?? nil else { continue }
+            orders.append(CandidateOrder(id: id, priced: p, side: q > 0 ? .sell : .buy, quantity: abs(q),
+                                         action: .reduce))
+        }
+        for (u, delta) in netDeltas(account, ids) {
+            guard let (id, quantity) = hedge(u, delta: delta), quantity != 0, let p = priced(id) else { continue }
+            orders.append(CandidateOrder(id: id, priced: p, side: quantity > 0 ? .buy : .sell,
+                                         quantity: abs(quantity), action: .hedge))
+        }
         while true {
-            var candidates: [StepCandidate] = []
-            for id in account.positions.keys.sorted() {
-                guard let q = account.positions[id]?.quantity, q != 0 else { continue }
-                if let c = evaluate(name, account, base, m0, id, side: q > 0 ? .sell : .buy, quantity: abs(q),
-                                    action: .reduce) {
-                    candidates.append(c)
-                }
+            var candidates = orders.compactMap { o in
+                evaluate(name, account, base, m0, o.id, o.priced, side: o.side, quantity: o.quantity, action: o.action)
             }
-            for (u, delta) in netDeltas(account) {
-                guard let (id, quantity) = hedge(u, delta: delta), quantity != 0 else { continue }
-                if let c = evaluate(name, account, base, m0, id, side: quantity > 0 ? .buy : .sell,
-                                    quantity: abs(quantity), action: .hedge) {
-                    candidates.append(c)
-                }
+            // The best by the screen's figures, re-margined exactly (its recorded MM after); one whose exact MM
+            // does not fall is dropped and the next taken.
+            var best: StepCandidate?
+            while best == nil, let i = candidates.indices.min(by: { candidates[$0].ranks(before: candidates[$1]) }) {
+                var c = candidates.remove(at: i)
+                guard let exact = base.maintenanceMargin(changing: c.step.instrument, to: c.quantityAfter,
+                                                         balances: c.balancesAfter),
+                      exact.isFinite, m0.maintenanceMargin - exact > 0 else { continue }
+                c.step.maintenanceMarginAfter = exact
+                c.removed = m0.maintenanceMargin - exact
+                best = c
             }
-            guard var best = candidates.first else { return nil }
-            for c in candidates.dropFirst() where c.ranks(before: best) { best = c }
+            guard let best else { return nil }
             let failed = failingMakers(best.step)
             if failed.isEmpty { return best }
             for f in best.step.fills where failed.contains(f.account) {
@@ -65,47 +79,72 @@ extension LiquidationPlanner {
         }
     }
 
-    /// Executes `quantity` of `id` on `side` hypothetically: the best levels within the impact limit (not the
-    /// account's own, not skipped), the fee, the margin after; `nil` when nothing fills or MM does not fall.
+    /// Executes `quantity` of `id` (priced `p`) on `side` hypothetically: the best levels within the impact limit
+    /// (not the account's own, not skipped), the fee, the margin after; `nil` when nothing fills or MM does not
+    /// fall. The ledger after is booked on a copy of the changed position and the balances only (what
+    /// ``BaseLedger/margin(after:changed:)`` reads), not of the whole ledger.
     func evaluate(_ name: String, _ account: AccountState, _ base: BaseLedger, _ m0: AccountMargin, _ id: String,
-                  side: OrderBook.Side, quantity: Decimal, action: LiquidationStep.Action) -> StepCandidate? {
-        guard let orderBook = scratch.books[id],
-              let (instrument, valuation, index) = LiquidationPricing(state: scratch).valuation(of: id) else {
-            return nil
-        }
-        let mark = LiquidationPricing.mark(instrument, valuation)
-        let limit = LiquidationPricing.limit(side, mark: mark, instrument: instrument, valuation: valuation,
-                                             index: index, impact: Money.double(settings.impactLimit))
+                  _ p: LiquidationPricing.Priced, side: OrderBook.Side, quantity: Decimal,
+                  action: LiquidationStep.Action) -> StepCandidate? {
+        guard let orderBook = scratch.books[id] else { return nil }
+        let (instrument, index, mark) = (p.instrument, p.index, p.mark)
+        let limit = LiquidationPricing.limit(side, mark: mark, instrument: instrument, valuation: p.valuation,
+                                             index: index, impact: impactLimit)
         var fills: [OrderBook.Execution] = []
         var left = quantity
         for level in orderBook.levels(facing: side) where left > 0 {
             guard LiquidationPricing.within(level.price, side, limit: limit) else { break }
             if level.account == name || settings.isSystemAccount(level.account)
-                || skipped.contains(LevelKey(instrument: id, price: level.price, account: level.account)) { continue }
+                || (!skipped.isEmpty
+                    && skipped.contains(LevelKey(instrument: id, price: level.price, account: level.account))) {
+                continue
+            }
             let size = min(left, level.size)
             fills.append(OrderBook.Execution(price: level.price, size: size, account: level.account))
             left -= size
         }
         guard !fills.isEmpty else { return nil }
-        var after = account
-        for f in fills {
-            let value = Ledger.tradeValue(quantity: f.size, price: f.price, of: instrument)
-            Ledger.book(delta: side == .buy ? f.size : -f.size, price: f.price, value: side == .buy ? value : -value,
-                        instrumentId: id, instrument: instrument, into: &after)
-        }
-        let fee = LiquidationPricing.fee(fills, instrument: instrument, index: index, settings: settings)
+        let fee = LiquidationPricing.fee(fills, instrument: instrument, indexMoney: p.indexMoney, settings: settings)
         let cash = Ledger.settlementCurrency(of: instrument)
-        after.balances[cash, default: 0] -= fee
-        let m1 = base.margin(after: after, changed: id)
-        guard m1.isRiskAvailable, m1.maintenanceMargin.isFinite else { return nil }
-        let removed = m0.maintenanceMargin - m1.maintenanceMargin
+        // The MM after. MM reads position sizes and coin balances only (``AggregationKernel``: equity reads entry
+        // prices and stablecoins). A linear instrument books its premium, P&L and fee in USD, so its MM after
+        // needs the new size alone; an inverse one books the fills and the fee, on a copy of the position and the
+        // balances (what ``BaseLedger`` reads), since they change a coin balance.
+        let held = account.positions[id]?.quantity ?? 0
+        let filled = fills.reduce(Decimal(0)) { $0 + $1.size }
+        let quantityAfter: Decimal
+        let balancesAfter: [String: Decimal]
+        if instrument.settlement == .linear {
+            quantityAfter = side == .buy ? held + filled : held - filled
+            balancesAfter = account.balances
+        } else {
+            var after = AccountState(balances: account.balances, health: account.health)
+            after.positions[id] = account.positions[id]
+            for f in fills {
+                let value = Ledger.tradeValue(quantity: f.size, price: f.price, of: instrument)
+                Ledger.book(delta: side == .buy ? f.size : -f.size, price: f.price,
+                            value: side == .buy ? value : -value, instrumentId: id, instrument: instrument,
+                            into: &after)
+            }
+            after.balances[cash, default: 0] -= fee
+            quantityAfter = after.positions[id]?.quantity ?? 0
+            balancesAfter = after.balances
+        }
+        // The screen's MM after (``IncrementalMargin``); the chosen step is re-margined exactly. A linear step
+        // changes no coin balance.
+        let coin = instrument.settlement == .linear ? nil : balancesAfter[cash].map { (cash, $0) }
+        guard let mm1 = base.screenedMaintenanceMargin(changing: id, to: quantityAfter, coin: coin,
+                                                       balances: balancesAfter),
+              mm1.isFinite else { return nil }
+        let removed = m0.maintenanceMargin - mm1
         guard removed > 0 else { return nil }
         let cost = LiquidationPricing.slippage(fills, instrument: instrument, mark: mark, index: index)
             + LiquidationPricing.usd(fee, instrument: instrument, index: index)
         let step = LiquidationStep(account: name, instrument: id, action: action, side: side, fills: fills, fee: fee,
                                    feeCurrency: cash, time: now, maintenanceMarginBefore: m0.maintenanceMargin,
-                                   maintenanceMarginAfter: m1.maintenanceMargin, cost: cost)
-        return StepCandidate(step: step, after: m1, removed: removed, cost: cost)
+                                   maintenanceMarginAfter: mm1, cost: cost)
+        return StepCandidate(step: step, quantityAfter: quantityAfter, balancesAfter: balancesAfter, removed: removed,
+                             cost: cost)
     }
 
     /// The makers of `step` that would fail ``PreTradeRule``
@@ -142,14 +181,14 @@ extension LiquidationPlanner {
         return failed
     }
 
-    /// The account's net delta per underlying, coins (positions' deltas and coin balances), by underlying name.
-    func netDeltas(_ account: AccountState) -> [(String, Double)] {
+    /// The account's net delta per underlying, coins (positions' deltas and coin balances), by underlying name;
+    /// `ids`: its instruments, sorted, priced (``priced(_:)``).
+    func netDeltas(_ account: AccountState, _ ids: [String]) -> [(String, Double)] {
         var deltas: [String: Double] = [:]
-        let pricing = LiquidationPricing(state: scratch)
         // In instrument-id order: the sums (`Double`) must not depend on a dictionary's iteration order.
-        for id in account.positions.keys.sorted() {
-            guard let p = account.positions[id], let (instrument, v, _) = pricing.valuation(of: id) else { continue }
-            deltas[instrument.underlying, default: 0] += Money.double(p.quantity) * v.greeks.delta
+        for id in ids {
+            guard let p = account.positions[id], let priced = prices[id] ?? nil else { continue }
+            deltas[priced.instrument.underlying, default: 0] += Money.double(p.quantity) * priced.valuation.greeks.delta
         }
         for (currency, b) in account.balances where deltas[currency] != nil {
             deltas[currency, default: 0] += Money.double(b)
@@ -180,6 +219,16 @@ extension LiquidationPlanner {
     }
 }
 
+/// A candidate order of partial reduction: reduce a position, or hedge an underlying with its perpetual.
+struct CandidateOrder {
+    var id: String
+    var priced: LiquidationPricing.Priced
+    var side: OrderBook.Side
+    /// Coins, or USD notional (inverse futures and perpetuals), > 0.
+    var quantity: Decimal
+    var action: LiquidationStep.Action
+}
+
 /// An account's ledger in the book's hot-loop form, so that each candidate re-margins by patching one position
 /// and the balances (bit-identical to ``RiskBook/hypothetical(_:)`` of the patched ledger): read from the book's
 /// slab when the account is the book's (`name` given and the ledger unchanged since the book synced it), converted
@@ -190,8 +239,11 @@ struct BaseLedger {
     /// Positions grouped by underlying, in instrument-id order within each underlying (the order the aggregation
     /// sums in).
     let positions: [(id: String, slot: PositionSlot)]
+    /// The screen's form of the ledger (``screenedMaintenanceMargin(changing:to:balances:)``), when asked for.
+    let screen: IncrementalMargin?
 
-    init(book: RiskBook, account: AccountState, name: String?) {
+    /// `screening`: also keep the ledger's aggregated rows, for many candidate changes of it.
+    init(book: RiskBook, account: AccountState, name: String?, screening: Bool = false) {
         self.book = book
         health = account.health
         if let name, let a = book.accountSlot[name] {
@@ -199,12 +251,55 @@ struct BaseLedger {
         } else {
             positions = book.orderedSlots(of: account)
         }
+        if screening {
+            let (coins, stable) = book.balanceSlots(account.balances)
+            screen = IncrementalMargin(book: book, positions: positions.map(\.slot), coins: coins, stable: stable,
+                                       health: account.health)
+        } else {
+            screen = nil
+        }
+    }
+
+    /// The MM (USD) of the base ledger with position `changed` at `quantity` and `balances`, which differ from the
+    /// base ledger's at most in `coin` (a currency and its new balance; `nil`: no coin balance changed), from the
+    /// screen (``IncrementalMargin``: equal to the exact MM up to rounding) when there is one, else exactly
+    /// (``maintenanceMargin(changing:to:balances:)``); `nil` when the risk is unavailable.
+    func screenedMaintenanceMargin(changing changed: String, to quantity: Decimal, coin: (String, Decimal)?,
+                                   balances: [String: Decimal]) -> Double? {
+        if let screen, let slot = book.instrumentSlot[changed] {
+            let old = positions.first { $0.slot.instrument == slot }?.slot.size ?? 0
+            var coinChange: (underlying: Int, balance: Double)?
+            if let (currency, balance) = coin, !Portfolio.stablecoins.contains(currency) {
+                guard let u = book.underlyingSlot[currency] else {
+                    return maintenanceMargin(changing: changed, to: quantity, balances: balances)
+                }
+                coinChange = (u, Money.double(balance))
+            }
+            return screen.maintenanceMargin(instrument: Int(slot), oldSize: old, newSize: Money.double(quantity),
+                                            coin: coinChange)
+        }
+        return maintenanceMargin(changing: changed, to: quantity, balances: balances)
     }
 
     /// The margin of `after`, which differs from the base ledger in position `changed` and its balances.
     func margin(after: AccountState, changed: String) -> AccountMargin {
+        margin(changed, after.positions[changed].flatMap { book.positionSlot(changed, $0) }, balances: after.balances)
+    }
+
+    /// The maintenance margin (USD) of the base ledger with position `changed` at `quantity` (0: closed) and
+    /// `balances`; `nil` when the risk is unavailable. Bit-identical to the MM of ``margin(after:changed:)`` for a
+    /// ledger with that quantity, whatever its cost: MM does not read entry prices (``AggregationKernel``), so the
+    /// position's slot is built from its size alone.
+    func maintenanceMargin(changing changed: String, to quantity: Decimal, balances: [String: Decimal]) -> Double? {
+        let slot = quantity == 0 ? nil : book.positionSlot(changed, size: Money.double(quantity))
+        let m = margin(changed, slot, balances: balances)
+        return m.isRiskAvailable ? m.maintenanceMargin : nil
+    }
+
+    /// The margin of the base ledger with position `changed`'s slot replaced by `new` (`nil`: closed) and
+    /// `balances`.
+    private func margin(_ changed: String, _ new: PositionSlot?, balances: [String: Decimal]) -> AccountMargin {
         var slots = positions.map(\.slot)
-        let new = after.positions[changed].flatMap { book.positionSlot(changed, $0) }
         if let i = positions.firstIndex(where: { $0.id == changed }) {
             if let new { slots[i] = new } else { slots.remove(at: i) }
         } else if let new {
@@ -219,7 +314,7 @@ struct BaseLedger {
             if let lastOfU { at = lastOfU + 1 }
             slots.insert(new, at: at)
         }
-        let (coins, stable) = book.balanceSlots(after.balances)
+        let (coins, stable) = book.balanceSlots(balances)
         return book.hypothetical(positions: slots, coins: coins, stable: stable, health: health)
     }
 }

@@ -116,18 +116,27 @@ struct AggregationKernel: @unchecked Sendable {
                 // of additions, each a separate multiply and add), with the scan minimum taken on the way.
                 let lowest = vm_accumulate_rows(isa, rows.baseAddress, sizes.baseAddress, n, spot + u &* rowStride,
                                                 coin, rowStride, regular, scratch)
-                let acc = UnsafePointer(scratch)
-                s.scan = max(0, -lowest)
-                var lowestExtreme = Double.infinity
-                for i in regular..<extremeEnd {
-                    let x = acc[i]
-                    lowestExtreme = x < lowestExtreme ? x : lowestExtreme
-                }
-                s.extreme = coverage * max(0, -lowestExtreme)
-                s.roll = max(0, -acc[rollOffset], -acc[rollOffset + 1])
+                Self.reduceScenarios(UnsafePointer(scratch), lowestRegular: lowest, extremeEnd: extremeEnd,
+                                     regular: regular, rollOffset: rollOffset, coverage: coverage, into: &s)
                 return s
             }
         }
+    }
+
+    /// The scenario components of an aggregated row `acc` (the portfolio's P&L per scenario, USD): `scan` (the
+    /// worst regular loss; `lowestRegular` is the row's minimum over the regular scenarios), `extreme` (the worst
+    /// extreme-move loss × coverage) and `roll` (the worse of the two roll scenarios), each a loss ≥ 0.
+    @inline(__always)
+    static func reduceScenarios(_ acc: UnsafePointer<Double>, lowestRegular: Double, extremeEnd: Int, regular: Int,
+                                rollOffset: Int, coverage: Double, into s: inout UnderlyingSummary) {
+        s.scan = max(0, -lowestRegular)
+        var lowestExtreme = Double.infinity
+        for i in regular..<extremeEnd {
+            let x = acc[i]
+            lowestExtreme = x < lowestExtreme ? x : lowestExtreme
+        }
+        s.extreme = coverage * max(0, -lowestExtreme)
+        s.roll = max(0, -acc[rollOffset], -acc[rollOffset + 1])
     }
 
     /// The margin of account `a`, whose risk is unavailable because it holds instrument `slot`.

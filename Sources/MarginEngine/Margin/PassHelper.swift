@@ -57,6 +57,13 @@ final class PassHelper: Sendable {
         if sleeping.exchange(false, ordering: .sequentiallyConsistent) { bell.signal() }
     }
 
+    /// Lets the helper go back to sleep now instead of spinning out ``spin``: call when the pass is over and the
+    /// writer goes on alone (health events, liquidation follow-ups), so that the helper's spin does not take the
+    /// core that the writer's subscribers (and other threads) need. The next ``prime()`` wakes it again.
+    func relax() {
+        deadline.store(0, ordering: .sequentiallyConsistent)
+    }
+
     /// Runs `body(part, worker)` for every part in `0 ..< parts` on the writer (worker 0) and, if awake, the helper
     /// (worker 1); returns when every part has finished. Parts are handed out one at a time, so the faster thread
     /// takes more of them and the writer never waits for more than the part the helper is running: many small
@@ -108,8 +115,15 @@ final class PassHelper: Sendable {
                         current.body(part, 1)
                         finished.add(1, ordering: .releasing)
                     }
-                    deadline.store(max(deadline.load(ordering: .relaxed), now() + nanoseconds(spin)),
-                                   ordering: .sequentiallyConsistent)
+                    // Keep spinning for the next job, unless the writer has relaxed the helper meanwhile (0).
+                    var until = deadline.load(ordering: .sequentiallyConsistent)
+                    while until != 0 {
+                        let (exchanged, observed) = deadline.compareExchange(
+                            expected: until, desired: max(until, now() + nanoseconds(spin)),
+                            ordering: .sequentiallyConsistent)
+                        if exchanged { break }
+                        until = observed
+                    }
                 } else {
                     spinPause()
                 }

@@ -158,16 +158,7 @@ extension RiskBook {
     func hypothetical(positions: [PositionSlot], coins: [(Int, Double)], stable: Double,
                       health: Health) -> AccountMargin {
         let uc = underlyingCount
-        var coinsByU = [Double](repeating: 0, count: uc)
-        var exposed = [Bool](repeating: false, count: uc)
-        for (u, c) in coins {
-            coinsByU[u] = c
-            exposed[u] = true
-        }
-        for p in positions {
-            exposed[Int(p.underlying)] = true
-            ensureFresh(Int(p.instrument))
-        }
+        let (coinsByU, exposed) = exposure(positions: positions, coins: coins)
         let byU = (0..<uc).map { u in positions.filter { Int($0.underlying) == u } }
         let g = curveStride
         var sums = [UnderlyingSummary](repeating: UnderlyingSummary(), count: uc)
@@ -198,8 +189,24 @@ extension RiskBook {
         return m
     }
 
+    /// A ledger's coin balance and exposure per underlying slot (a balance entry or a position exposes it), with
+    /// the arrays of its positions brought up to date: what aggregating it reads first.
+    func exposure(positions: [PositionSlot], coins: [(Int, Double)]) -> (coins: [Double], exposed: [Bool]) {
+        var coinsByU = [Double](repeating: 0, count: underlyingCount)
+        var exposed = [Bool](repeating: false, count: underlyingCount)
+        for (u, c) in coins {
+            coinsByU[u] = c
+            exposed[u] = true
+        }
+        for p in positions {
+            exposed[Int(p.underlying)] = true
+            ensureFresh(Int(p.instrument))
+        }
+        return (coinsByU, exposed)
+    }
+
     /// `sum` mode's combination of one account's summaries (``combine(_:)``'s order), for ``hypothetical(_:)``.
-    private static func combineSum(_ sums: [UnderlyingSummary], sorted: [Int], stable: Double, health: Health,
+    static func combineSum(_ sums: [UnderlyingSummary], sorted: [Int], stable: Double, health: Health,
                                    parameters p: RiskParameters, instrumentIds: [String]) -> AccountMargin {
         for u in sorted where sums[u].exposed && sums[u].unpriced >= 0 {
             return .unavailable(instrument: instrumentIds[Int(sums[u].unpriced)], health: health)

@@ -42,7 +42,8 @@ extension RiskBook {
     /// 1. The priority slice: the union of ``priority`` of `us` (the `priorityCount` smallest cushions of the
     ///    previous pass per underlying), nearest to liquidation first by current cushion, pulling only the
     ///    instrument arrays they hold; `onPriorityDone` runs after the first `reportAfter` of them.
-    /// 2. Every instrument array of `us` (each once), then every other exposed account, in one kernel sweep.
+    /// 2. Every instrument array of `us` that an account holds (each once; the others are priced when first read),
+    ///    then every other exposed account, in one kernel sweep.
     /// Pricing and the sweep use up to ``threads`` threads (``RiskBook+Parallel``); the results do not depend on
     /// it. The pass also ranks the new priority lists (bounded heaps, O(n log k)) and records ``lastPass``.
     func remarginUnderlyings(_ us: [Int], reportAfter: Int = 100, onPriorityDone: (() -> Void)? = nil) {
@@ -134,9 +135,9 @@ extension RiskBook {
             profile.priorityLatency = passStart.secondsToNow
             onPriorityDone?()
         }
-        // Every remaining stale array of the updated underlyings, each once.
+        // Every remaining stale array of the updated underlyings that an account holds, each once.
         let pricingStart = ContinuousClock.now
-        for u in us { profile.arrays += refreshArrays(u) }
+        for u in us { profile.arrays += refreshHeldArrays(u) }
         profile.pricing += pricingStart.secondsToNow
         // Everyone else: holders of each underlying not yet visited, in one kernel sweep.
         var rest: [Int32] = []
@@ -161,6 +162,7 @@ extension RiskBook {
         for (h, u) in us.enumerated() { priority[u] = heaps[h].ascending() }
         profile.total = passStart.secondsToNow
         lastPass = profile
+        helper.relax()
         warmPriority()
     }
 

@@ -49,6 +49,9 @@ final class RiskBook {
     var liquidationPerUnit: [Double] = []
     var somPerUnit: [Double] = []
     var valuePerUnit: [Double] = []
+    /// Per instrument: its value and Greeks of one unit in the current market (``InstrumentRiskArray/Figures``,
+    /// the same ``InstrumentValuation`` a fresh pricing gives); `nil` while its array is invalid or never priced.
+    var valuations: [InstrumentValuation?] = []
     var forward: [Double] = []
     /// Per instrument: is an option / settles linearly (hot-loop copies of ``instruments``' fields).
     var isOption: [Bool] = []
@@ -56,6 +59,9 @@ final class RiskBook {
     /// Per underlying: the index, USD per coin (0 without a market).
     var indexOf: [Double] = []
     @exclusivity(unchecked) var arrayVersion: [UInt64] = []
+    /// Per instrument: how many accounts' slab ranges hold it (open positions). A pass prices only held arrays;
+    /// the others are priced when first read (``ensureFresh(_:)``: a what-if, a new position, a report).
+    @exclusivity(unchecked) var heldCount: [Int32] = []
     /// Instruments whose array could not be computed (pricing threw, or a figure is not finite): an account holding
     /// one has its risk reported unavailable (``AccountMargin/unpricedInstrument``), never counted as zero.
     private(set) var invalid: [Bool] = []
@@ -182,7 +188,7 @@ final class RiskBook {
         spotTable = []; hasMarket = []; instrumentsOf = []; holders = []; priority = []
         instrumentSlot = [:]; instruments = []; instrumentIds = []; instrumentUnderlying = []; pnl = []
         liquidationPerUnit = []
-        somPerUnit = []; valuePerUnit = []; forward = []; arrayVersion = []; invalid = []
+        somPerUnit = []; valuePerUnit = []; valuations = []; forward = []; arrayVersion = []; heldCount = []; invalid = []
         isOption = []; isLinear = []; indexOf = []
         accountSlot = [:]; accountNames = []; slab = []; slabOffset = []; slabCapacity = []; rangeStart = []
         rangeCount = []; coins = []; stable = []; summaries = []; margins = []
@@ -270,7 +276,9 @@ final class RiskBook {
         instrumentUnderlying.append(Int32(u))
         pnl += [Double](repeating: 0, count: rowStride)
         liquidationPerUnit.append(0); somPerUnit.append(0); valuePerUnit.append(0); forward.append(0)
+        valuations.append(nil)
         arrayVersion.append(0)
+        heldCount.append(0)
         isOption.append(instrument.option != nil)
         isLinear.append(instrument.settlement == .linear)
         invalid.append(false)
@@ -351,11 +359,38 @@ final class RiskBook {
                             size: Money.double(p.quantity), entry: p.entryPrice(of: instruments[Int(slot)]) ?? .nan)
     }
 
+    /// The hot-loop form of a position of `size` in `id` without its entry price (`NaN`): enough for its MM, which
+    /// reads sizes only, not for its value (`nil` when the instrument is not listed).
+    func positionSlot(_ id: String, size: Double) -> PositionSlot? {
+        guard let slot = instrumentSlot[id] else { return nil }
+        return PositionSlot(instrument: slot, underlying: instrumentUnderlying[Int(slot)], size: size, entry: .nan)
+    }
+
+    /// Instrument `id`'s valuation in the current market, from its risk array's pricing (priced now if stale);
+    /// `nil` when it is not listed or its array is invalid.
+    func valuation(of id: String) -> InstrumentValuation? {
+        guard let slot = instrumentSlot[id] else { return nil }
+        ensureFresh(Int(slot))
+        return valuations[Int(slot)]
+    }
+
     /// Copies an account's ledger into the book (positions, balances, exposure index). Does not re-margin.
+    ///
+    /// - Parameter changing: when given, the ledger differs from what the book holds for the account at most in
+    ///   these instruments' positions and in its balances (an event that trades these instruments): only their
+    ///   slots are rebuilt, the others kept (a slot depends on its own position only), instead of converting every
+    ///   position again. The result is the same.
     @discardableResult
-    func sync(account name: String, _ account: AccountState) -> Int32 {
+    func sync(account name: String, _ account: AccountState, changing: [String]? = nil) -> Int32 {
+        let known = accountSlot[name]
         let a = slot(ofAccount: name)
-        let s = slots(of: account)
+        let s: (positions: [PositionSlot], coins: [(Int, Double)], stable: Double)
+        if let changing, known != nil {
+            s = (patchedSlots(Int(a), account, changing: changing), balanceSlots(account.balances).coins,
+                 balanceSlots(account.balances).stable)
+        } else {
+            s = slots(of: account)
+        }
         let base = Int(a) * underlyingCount
         for u in 0..<underlyingCount { coins[base + u] = 0 }
         for (u, amount) in s.coins { coins[base + u] = amount }
@@ -377,6 +412,11 @@ final class RiskBook {
     func place(_ a: Int32, _ ps: [PositionSlot]) {
         let ai = Int(a)
         let uc = underlyingCount
+        for u in 0..<uc {
+            let start = Int(rangeStart[ai * uc + u])
+            for k in start..<(start + Int(rangeCount[ai * uc + u])) { heldCount[Int(slab[k].instrument)] -= 1 }
+        }
+        for p in ps { heldCount[Int(p.instrument)] += 1 }
         if ps.count > Int(slabCapacity[ai]) {
             // Room to grow a little without moving again (fills usually add one position at a time).
             let capacity = ps.count + (ps.count + 3) / 4
@@ -394,6 +434,20 @@ final class RiskBook {
             }
             rangeCount[ai * uc + u] = Int32(next) - rangeStart[ai * uc + u]
         }
+    }
+
+    /// Account `a`'s slots with those of the instruments `changing` rebuilt from `account` (dropped when it no
+    /// longer holds them), in the slab's order (underlying slot, then instrument id).
+    private func patchedSlots(_ a: Int, _ account: AccountState, changing: [String]) -> [PositionSlot] {
+        let changed = Set(changing.compactMap { instrumentSlot[$0] })
+        var ps = positions(of: a).filter { !changed.contains($0.instrument) }
+        for id in changing {
+            guard let p = account.positions[id], let new = positionSlot(id, p) else { continue }
+            let i = ps.firstIndex { $0.underlying > new.underlying
+                || ($0.underlying == new.underlying && instrumentIds[Int($0.instrument)] > id) } ?? ps.count
+            ps.insert(new, at: i)
+        }
+        return ps
     }
 
     /// Account `a`'s positions (all underlyings, grouped by underlying slot).
@@ -417,6 +471,13 @@ final class RiskBook {
     @discardableResult
     func refreshArrays(_ u: Int) -> Int {
         ensureFresh(slots: instrumentsOf[u])
+    }
+
+    /// Recomputes the stale arrays of underlying `u` that some account holds (``heldCount``); returns how many it
+    /// priced. What a pass needs: nothing reads an array no account holds before ``ensureFresh(_:)`` has priced it.
+    @discardableResult
+    func refreshHeldArrays(_ u: Int) -> Int {
+        ensureFresh(slots: instrumentsOf[u].filter { heldCount[Int($0)] > 0 })
     }
 
     func computeArray(_ slot: Int, underlying u: Int) {
@@ -456,9 +517,11 @@ final class RiskBook {
         arrayVersion[slot] = marketVersion[u]
         guard let figures else {
             invalid[slot] = true
+            valuations[slot] = nil
             return
         }
         invalid[slot] = false
+        valuations[slot] = figures.valuation
         liquidationPerUnit[slot] = figures.liquidationCostPerUnit
         somPerUnit[slot] = figures.shortOptionMinimumPerUnit
         valuePerUnit[slot] = figures.valuation.valueUSD
