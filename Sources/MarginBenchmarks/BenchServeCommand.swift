@@ -267,6 +267,19 @@ struct BenchConnection {
     }
 }
 
+/// HTTP status counts (status → answers), as the tables and the JSON print them.
+enum BenchStatuses {
+    /// `"200: 12, 429: 3"`, by status.
+    static func summary(_ statuses: [Int: Int]) -> String {
+        statuses.keys.sorted().map { "\($0): \(statuses[$0] ?? 0)" }.joined(separator: ", ")
+    }
+
+    /// `{"200": 12, "429": 3}`, by status.
+    static func json(_ statuses: [Int: Int]) -> JSONValue {
+        .object(statuses.keys.sorted().map { ("\($0)", .double(Double(statuses[$0] ?? 0))) })
+    }
+}
+
 /// What one stage measured.
 struct BenchStageResult: Sendable {
     var offered: Double
@@ -278,16 +291,14 @@ struct BenchStageResult: Sendable {
     var max: Double
     var statuses: [Int: Int]
 
-    var statusSummary: String {
-        statuses.keys.sorted().map { "\($0): \(statuses[$0] ?? 0)" }.joined(separator: ", ")
-    }
+    var statusSummary: String { BenchStatuses.summary(statuses) }
 
     var json: JSONValue {
         .object([
             ("offeredPerSecond", .double(offered)), ("sustainedPerSecond", .double(sustained)),
             ("sent", .double(Double(sent))), ("unsent", .double(Double(unsent))),
             ("p50Ms", .double(p50 * 1e3)), ("p99Ms", .double(p99 * 1e3)), ("maxMs", .double(max * 1e3)),
-            ("statuses", .object(statuses.keys.sorted().map { ("\($0)", .double(Double(statuses[$0] ?? 0))) })),
+            ("statuses", BenchStatuses.json(statuses)),
         ])
     }
 }
@@ -347,15 +358,13 @@ struct BenchWhatIfResult: Sendable {
     var serverMean: Double
     var statuses: [Int: Int]
 
-    var statusSummary: String {
-        statuses.keys.sorted().map { "\($0): \(statuses[$0] ?? 0)" }.joined(separator: ", ")
-    }
+    var statusSummary: String { BenchStatuses.summary(statuses) }
 
     var json: JSONValue {
         .object([
             ("count", .double(Double(count))), ("p50Ms", .double(p50 * 1e3)), ("p99Ms", .double(p99 * 1e3)),
             ("serverMeanMs", .double(serverMean * 1e3)),
-            ("statuses", .object(statuses.keys.sorted().map { ("\($0)", .double(Double(statuses[$0] ?? 0))) })),
+            ("statuses", BenchStatuses.json(statuses)),
         ])
     }
 }

@@ -81,8 +81,8 @@ extension LiquidationPlanner {
 
     /// Executes `quantity` of `id` (priced `p`) on `side` hypothetically: the best levels within the impact limit
     /// (not the account's own, not skipped), the fee, the margin after; `nil` when nothing fills or MM does not
-    /// fall. The ledger after is booked on a copy of the changed position and the balances only (what
-    /// ``BaseLedger/margin(after:changed:)`` reads), not of the whole ledger.
+    /// fall. The MM after comes from the screen (``BaseLedger/screenedMaintenanceMargin(changing:to:coin:balances:)``);
+    /// an inverse candidate's fills and fee are booked on a copy of the changed position and the balances only.
     func evaluate(_ name: String, _ account: AccountState, _ base: BaseLedger, _ m0: AccountMargin, _ id: String,
                   _ p: LiquidationPricing.Priced, side: OrderBook.Side, quantity: Decimal,
                   action: LiquidationStep.Action) -> StepCandidate? {
@@ -111,7 +111,7 @@ extension LiquidationPlanner {
         // needs the new size alone; an inverse one books the fills and the fee, on a copy of the position and the
         // balances (what ``BaseLedger`` reads), since they change a coin balance.
         let held = account.positions[id]?.quantity ?? 0
-        let filled = fills.reduce(Decimal(0)) { $0 + $1.size }
+        let filled = quantity - left
         let quantityAfter: Decimal
         let balancesAfter: [String: Decimal]
         if instrument.settlement == .linear {
