@@ -97,10 +97,19 @@ struct LiquidationPlanner {
     /// Instrument `id` priced in the scratch state's market, once per plan: the book's valuation from its risk
     /// array's pricing (the same ``InstrumentValuation`` as ``LiquidationPricing/valuation(of:)``'s, which
     /// validation computes), else priced afresh.
-    mutating func priced(_ id: String) -> LiquidationPricing.Priced? {
+    ///
+    /// `slot`: the instrument's slot in the book when the caller has it (the book's instrument, index and
+    /// valuation are then read by slot, without looking the id up).
+    mutating func priced(_ id: String, slot: Int32? = nil) -> LiquidationPricing.Priced? {
         if let known = prices[id] { return known }
         var p: LiquidationPricing.Priced?
-        if let instrument = scratch.instruments[id], let market = scratch.markets[instrument.underlying] {
+        if let s = slot.map(Int.init), book.hasMarket[Int(book.instrumentUnderlying[s])],
+           let v = book.valuation(slot: s) {
+            let instrument = book.instruments[s]
+            p = LiquidationPricing.Priced(instrument: instrument, valuation: v,
+                                          index: book.indexOf[Int(book.instrumentUnderlying[s])],
+                                          mark: LiquidationPricing.mark(instrument, v))
+        } else if let instrument = scratch.instruments[id], let market = scratch.markets[instrument.underlying] {
             if let v = book.valuation(of: id) {
                 p = LiquidationPricing.Priced(instrument: instrument, valuation: v, index: market.index,
                                               mark: LiquidationPricing.mark(instrument, v))

@@ -94,11 +94,11 @@ extension LiquidationPlanner {
         prices.reserveCapacity(prices.count + base.positions.count + 1)
         var orders: [CandidateOrder] = []
         orders.reserveCapacity(base.positions.count + 1)
-        for (id, _) in base.positions {
+        for (id, held) in base.positions {
             guard let position = account.positions[id], case let q = position.quantity, q != 0,
-                  let p = priced(id) else { continue }
+                  let p = priced(id, slot: held.instrument) else { continue }
             orders.append(CandidateOrder(id: id, priced: p, side: q > 0 ? .sell : .buy, quantity: abs(q),
-                                         action: .reduce, position: position, slot: book.instrumentSlot[id]))
+                                         action: .reduce, position: position, slot: held.instrument))
         }
         for (u, delta) in netDeltas(account, orders) {
             guard let (id, quantity) = hedge(u, delta: delta), quantity != 0, let p = priced(id) else { continue }
