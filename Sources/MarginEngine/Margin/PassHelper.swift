@@ -145,8 +145,13 @@ final class PassHelper: Sendable {
         d.components.seconds &* 1_000_000_000 &+ d.components.attoseconds / 1_000_000_000
     }
 
+    /// One wait of a spin: a short busy pause, then `sched_yield`, so that a spinning thread that the scheduler
+    /// put on the same core as the thread it waits for (the writer woke the helper there, or the helper runs the
+    /// writer's last part) hands the core over instead of holding it for its time slice (milliseconds: the
+    /// latency the spin exists to avoid). Alone on its core, the yield returns at once.
     @inline(__always)
     private func spinPause() {
         for _ in 0..<32 { _ = stopped.load(ordering: .relaxed) }
+        sched_yield()
     }
 }
