@@ -1,3 +1,4 @@
+import Foundation
 import MarginCore
 import Synchronization
 
@@ -50,6 +51,9 @@ extension RiskEngine {
         for notice in notices {
             for c in noticeSubscribers.values { c.yield(notice) }
         }
+        // A subscriber woken onto this thread's CPU would otherwise wait for the rest of the turn (the round's
+        // other steps, milliseconds): let it run first.
+        if !notices.isEmpty { sched_yield() }
     }
 
     // MARK: The ledger
