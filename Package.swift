@@ -51,6 +51,8 @@ let package = Package(
                 .linkedLibrary("m", .when(platforms: [.linux])),
             ]
         ),
+        // Thread placement in C (sched_getcpu, pthread_setaffinity_np): the pass helper keeps off the writer's CPU.
+        .target(name: "CThreadPlacement"),
         // Venue presets built on the core's scenario machinery: Deribit, CME SPAN, OKX, and the comparison of models.
         .target(
             name: "MarginVenues",
@@ -60,7 +62,7 @@ let package = Package(
         // Real-time engine: state, events, journal protocol, in-memory journal, re-margining, conflation, health.
         .target(
             name: "MarginEngine",
-            dependencies: ["MarginCore", "CVectorMath"],
+            dependencies: ["MarginCore", "CVectorMath", "CThreadPlacement"],
             swiftSettings: strictSwift
         ),
         // The engine's journal/snapshot store on SQLite (GRDB, WAL, synchronous=FULL) and PostgreSQL (postgres-nio).

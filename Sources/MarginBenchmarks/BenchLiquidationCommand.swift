@@ -12,8 +12,9 @@ import MarginStorage
 ///    long perpetual, funded to 1.02 × IM: ``CrashPopulation``'s `large`), its counterparties, the books, backstops
 ///    and the fund, alone and inside populations of `--background` other traders. Each repetition opens a fresh
 ///    engine (journal in memory), warms it (a deposit into a new account and an unchanged book: the first change of
-///    each journaled map after opening copies it once) and submits the BTC update that takes the account below
-///    MM; timed from just before
+///    each journaled map after opening copies it once; then `--warm-ticks` BTC ticks at an unchanged index, as a
+///    live engine has seen: the pass helper's first pass, the arrays' memory) and submits the BTC update that
+///    takes the account below MM; timed from just before
 ///    the submit (the caller's side, so the hop onto the engine's thread is included) to the account's first
 ///    `liquidation` step (the first order sent to the book): when the engine issues it (journaled, committed and
 ///    published: ``LiquidationNotice/published``) and when a subscriber of ``RiskEngine/liquidationNotices()`` (a
@@ -30,6 +31,8 @@ struct BenchLiquidationCommand: AsyncParsableCommand {
 
     @Option(help: "Positions of the liquidated account.") var positions: Int = 50
     @Option(help: "Repetitions of the breach measurement (each on a fresh engine).") var repetitions: Int = 101
+    @Option(help: "BTC ticks at an unchanged index before the breaching one (a live engine has ticked before; 0: the first tick breaches).")
+    var warmTicks: Int = 1
     @Option(help: "Other traders in the engine during the breach measurement (repeatable).")
     var background: [Int] = [0, 10_000]
     @Option(help: "Crash scenario of the replays.") var scenario: String = "march-2020"
@@ -40,6 +43,7 @@ struct BenchLiquidationCommand: AsyncParsableCommand {
     func validate() throws {
         guard (2...1_000).contains(positions) else { throw ValidationError("--positions must be in 2...1000") }
         guard (1...100_000).contains(repetitions) else { throw ValidationError("--repetitions must be in 1...100000") }
+        guard (0...100).contains(warmTicks) else { throw ValidationError("--warm-ticks must be in 0...100") }
         guard background.allSatisfy({ (0...1_000_000).contains($0) }) else {
             throw ValidationError("--background must be in 0...1000000")
         }
@@ -87,6 +91,7 @@ struct BenchLiquidationCommand: AsyncParsableCommand {
                                us(f.median), us(f.quantile(0.9)), us(f.quantile(0.99)), us(r.median), us(r.quantile(0.99)),
                                us(a.median), us(t.median), us(t.quantile(0.99)), "\(steps)"])
             breachJSON.append(.object([("background", .double(Double(others))), ("repetitions", .double(Double(reps))),
+                                       ("warmTicks", .double(Double(warmTicks))),
                                        ("move", .double(factor - 1)),
                                        ("firstOrderMedianSeconds", .double(f.median)),
                                        ("firstOrderP90Seconds", .double(f.quantile(0.9))),
@@ -132,8 +137,8 @@ struct BenchLiquidationCommand: AsyncParsableCommand {
         case .json:
             print(JSONValue.object(json).serialized())
         case .table:
-            print("\nbreach → first liquidation order (\(positions)-position account; µs; target p99 ≤ 1,000 µs for the "
-                  + "first order issued):")
+            print("\nbreach → first liquidation order (\(positions)-position account; \(warmTicks) unchanged BTC tick(s) "
+                  + "before the breaching one; µs; target p99 ≤ 1,000 µs for the first order issued):")
             print(renderTable(["engine", "reps", "BTC move", "first order issued p50", "p90", "p99", "received p50", "p99",
                                "any account's p50", "whole turn p50", "p99", "steps in turn"], breachRows))
             if !replayRows.isEmpty {
@@ -168,7 +173,14 @@ struct BenchLiquidationCommand: AsyncParsableCommand {
             try await engine.submit(.book(BookUpdate(instrument: id, book: book)))
         }
         guard let btc = genesis.markets["BTC"] else { throw BenchFailure(message: "the population has no BTC") }
-        let update = MarketUpdate(underlying: "BTC", time: genesis.time.adding(seconds: 1), index: btc.index * factor)
+        // Ticks at an unchanged index, as a live engine has seen before the breaching one (the pass helper thread
+        // runs its first pass, the arrays' memory is touched); then the breaching tick.
+        for k in 0..<warmTicks {
+            let tick = MarketUpdate(underlying: "BTC", time: genesis.time.adding(seconds: Int64(k + 1)), index: btc.index)
+            try await engine.submit(.market(tick))
+        }
+        let update = MarketUpdate(underlying: "BTC", time: genesis.time.adding(seconds: Int64(warmTicks + 1)),
+                                  index: btc.index * factor)
         let notices = await engine.liquidationNotices()
         // The first step of any account (issued), and the large account's (issued, received).
         let received = Task { () -> (any: ContinuousClock.Instant, issued: ContinuousClock.Instant,

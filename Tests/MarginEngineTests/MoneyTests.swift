@@ -78,4 +78,45 @@ import MarginSimulation
         }
         #expect(Money.double(0) == 0 && Money.double(Decimal.nan).isNaN)
     }
+
+    @Test("the storage fast paths are live on this toolchain, and Money.text is Decimal's description for every decimal")
+    func textIsDescription() throws {
+        #expect(DecimalLayout.isReadable, "the Decimal layout check passes here, so the fast paths are exercised")
+        var rng = SplitMix64(seed: 23)
+        var fast = 0
+        for i in 0..<40_000 {
+            let length = Int(1 + rng.next() % 24)
+            let digits = (0..<length).map { i in String(i == 0 ? 1 + rng.next() % 9 : rng.next() % 10) }.joined()
+            let exponent = Int(rng.next() % 61) - 40
+            var d = try #require(Decimal(string: "\(rng.unit() < 0.5 ? "-" : "")\(digits)e\(exponent)"))
+            switch i % 4 {
+            case 1: d = d * Decimal(string: "1.25")! - Decimal(string: "0.001")!
+            case 2: d = Money.rounded(d, scale: Int(rng.next() % 13))
+            case 3: d = d / 7
+            default: break
+            }
+            if DecimalLayout.fastText(d) != nil { fast += 1 }
+            #expect(Money.text(d) == d.description, "\(d)")
+        }
+        #expect(fast > 10_000, "the fast path was exercised (\(fast))")
+        for d: Decimal in [0, 1, -1, Decimal(string: "0.000")!, Decimal(string: "-0.01")!, Decimal(UInt64.max),
+                           Decimal(string: "1e30")!, Decimal(string: "1.5e-20")!, Decimal.nan] {
+            #expect(Money.text(d) == d.description)
+        }
+    }
+
+    @Test("Money.decimal of a Double is the decimal its shortest text denotes, as parsing that text gives")
+    func decimalOfDouble() {
+        var rng = SplitMix64(seed: 29)
+        for i in 0..<20_000 {
+            let scale = Foundation.pow(10.0, Double(Int(rng.next() % 40) - 20))
+            let x = (rng.unit() - 0.5) * scale * (i % 3 == 0 ? 1 : 123_456.789)
+            #expect(Money.decimal(x) == Money.parse(String(describing: x)), "\(x)")
+        }
+        for x in [0.0, -0.0, 1, -1, 0.1, 1e-7, 5e-324, 1.7976931348623157e308, 1e20, 1e22, 123456789012345678.0,
+                  -2.5e-8, 9007199254740993] {
+            #expect(Money.decimal(x) == Money.parse(String(describing: x)), "\(x)")
+        }
+        #expect(Money.decimal(.nan) == nil && Money.decimal(.infinity) == nil)
+    }
 }

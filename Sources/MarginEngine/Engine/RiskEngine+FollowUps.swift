@@ -31,7 +31,9 @@ extension RiskEngine {
     /// published as a ``LiquidationNotice`` when it is a liquidation action.
     ///
     /// Until an order (a step or a takeover) is journaled in the turn it asks for lists that end at their first
-    /// order (``EngineCore/nextFollowUps(skipping:untilFirstOrder:)``), then for whole rounds.
+    /// order (``EngineCore/nextFollowUps(skipping:untilFirstOrder:)``), then for whole rounds. The notices of the
+    /// actions before the turn's first order (its margin call) are published with it, in one batch
+    /// (``publishNotices(_:)``): one wake of the subscribers instead of two before the order goes out.
     ///
     /// The planner's contract: a list is submitted in order; when one of its events is rejected by the engine's
     /// own validation (a planner bug: nothing else runs in between), the rest is dropped and the source asked
@@ -44,7 +46,12 @@ extension RiskEngine {
         var skipping: Set<FollowUpSource> = []
         // Until an order is journaled in this turn, the planner's list ends at its first order (journaled at once).
         var ordered = false
-        defer { refreshLedgerStatus() }
+        // Journaled before the turn's first order, published with it.
+        var held: [(event: EngineEvent, sequence: UInt64)] = []
+        defer {
+            publishNotices(held)
+            refreshLedgerStatus()
+        }
         while status.isReady, out.events.count < Self.maxFollowUpsPerTurn,
               let due = core.nextFollowUps(skipping: skipping, untilFirstOrder: !ordered) {
             var journaled = 0
@@ -69,7 +76,11 @@ extension RiskEngine {
                 if LiquidationPlanner.isOrder(event) { ordered = true }
                 count { $0.followUps += 1 }
                 out.events.append(event)
-                publishNotice(of: event, sequence: sequence)
+                held.append((event, sequence))
+                if ordered {
+                    publishNotices(held)
+                    held = []
+                }
                 observeCommit(event, sequence: sequence, isFollowUp: true)
                 out.healthChanges += await journalHealthInTurn()
             }

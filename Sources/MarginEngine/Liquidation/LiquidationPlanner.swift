@@ -68,6 +68,13 @@ struct LiquidationPlanner {
     /// ``LiquidationSettings/impactLimit`` and ``LiquidationSettings/buffer`` as `Double`s, read once.
     let impactLimit: Double
     let buffer: Double
+    /// Whether ``bestStep(_:_:)`` screens its candidate orders in `Double` before executing the few that can win
+    /// exactly (always, but for tests comparing the choice with executing every order exactly).
+    var screening = true
+    /// ``LiquidationSettings/futuresFeeRate`` and ``LiquidationSettings/optionsFeeRate`` as `Double`s, for the
+    /// screen's fees.
+    let futuresFeeRate: Double
+    let optionsFeeRate: Double
 
     struct LevelKey: Hashable {
         var instrument: String
@@ -83,26 +90,45 @@ struct LiquidationPlanner {
         now = state.time
         impactLimit = Money.double(settings.impactLimit)
         buffer = Money.double(settings.buffer)
+        futuresFeeRate = Money.double(settings.futuresFeeRate)
+        optionsFeeRate = Money.double(settings.optionsFeeRate)
     }
 
     /// Instrument `id` priced in the scratch state's market, once per plan: the book's valuation from its risk
     /// array's pricing (the same ``InstrumentValuation`` as ``LiquidationPricing/valuation(of:)``'s, which
     /// validation computes), else priced afresh.
-    mutating func priced(_ id: String) -> LiquidationPricing.Priced? {
+    ///
+    /// `slot`: the instrument's slot in the book when the caller has it (the book's instrument, index and
+    /// valuation are then read by slot, without looking the id up).
+    mutating func priced(_ id: String, slot: Int32? = nil) -> LiquidationPricing.Priced? {
         if let known = prices[id] { return known }
         var p: LiquidationPricing.Priced?
-        if let instrument = scratch.instruments[id], let market = scratch.markets[instrument.underlying] {
-            let indexMoney = feeIndices[instrument.underlying] ?? LiquidationPricing.feeIndex(market.index)
-            feeIndices[instrument.underlying] = indexMoney
+        if let s = slot.map(Int.init), book.hasMarket[Int(book.instrumentUnderlying[s])],
+           let v = book.valuation(slot: s) {
+            let instrument = book.instruments[s]
+            p = LiquidationPricing.Priced(instrument: instrument, valuation: v,
+                                          index: book.indexOf[Int(book.instrumentUnderlying[s])],
+                                          mark: LiquidationPricing.mark(instrument, v))
+        } else if let instrument = scratch.instruments[id], let market = scratch.markets[instrument.underlying] {
             if let v = book.valuation(of: id) {
                 p = LiquidationPricing.Priced(instrument: instrument, valuation: v, index: market.index,
-                                              indexMoney: indexMoney, mark: LiquidationPricing.mark(instrument, v))
+                                              mark: LiquidationPricing.mark(instrument, v))
             } else {
-                p = LiquidationPricing(state: scratch).priced(id, indexMoney: indexMoney)
+                p = LiquidationPricing(state: scratch).priced(id)
             }
         }
         prices[id] = p
         return p
+    }
+
+    /// ``LiquidationPricing/feeIndex(_:)`` of `p`'s underlying, read once per plan (its text conversion is slow;
+    /// only the exact fee of a linear option reads it: 0 for the others).
+    mutating func feeIndex(_ p: LiquidationPricing.Priced) -> Decimal {
+        guard p.instrument.option != nil, p.instrument.settlement == .linear else { return 0 }  // not read
+        if let known = feeIndices[p.instrument.underlying] { return known }
+        let indexMoney = LiquidationPricing.feeIndex(p.index)
+        feeIndices[p.instrument.underlying] = indexMoney
+        return indexMoney
     }
 
     /// The actions due, in order (up to and including the first order when ``untilFirstOrder``).

@@ -11,24 +11,20 @@ import MarginCore
 struct LiquidationPricing {
     let state: EngineState
 
-    /// What the planner reads of one instrument, priced once per plan (``valuation(of:)`` and the fee's index).
+    /// What the planner reads of one instrument, priced once per plan (``valuation(of:)``).
     struct Priced {
         var instrument: Instrument
         var valuation: InstrumentValuation
         /// The underlying's index, USD per coin.
         var index: Double
-        /// ``LiquidationPricing/feeIndex(_:)`` of `index`.
-        var indexMoney: Decimal
         /// ``LiquidationPricing/mark(_:_:)``, in the book's price units.
         var mark: Double
     }
 
-    /// ``valuation(of:)`` with the figures derived from it; `indexMoney`: ``feeIndex(_:)`` of the index, when the
-    /// caller has it already.
-    func priced(_ id: String, indexMoney: Decimal? = nil) -> Priced? {
+    /// ``valuation(of:)`` with the figures derived from it.
+    func priced(_ id: String) -> Priced? {
         guard let (instrument, v, index) = valuation(of: id) else { return nil }
-        return Priced(instrument: instrument, valuation: v, index: index, indexMoney: indexMoney ?? Self.feeIndex(index),
-                      mark: Self.mark(instrument, v))
+        return Priced(instrument: instrument, valuation: v, index: index, mark: Self.mark(instrument, v))
     }
 
     /// The value of one unit now.
@@ -61,13 +57,17 @@ struct LiquidationPricing {
 
     /// Whether a level's price is within `limit` for a taker on `side`.
     static func within(_ price: Decimal, _ side: OrderBook.Side, limit: Double) -> Bool {
-        let p = Money.double(price)
-        return side == .sell ? p >= limit : p <= limit
+        within(Money.double(price), side, limit: limit)
+    }
+
+    /// ``within(_:_:limit:)`` of a price already read as a `Double` (``Money/double(_:)``).
+    static func within(_ price: Double, _ side: OrderBook.Side, limit: Double) -> Bool {
+        side == .sell ? price >= limit : price <= limit
     }
 
     /// `d` as a `Decimal` rounded to `places` decimal places (a mark or an index read as money).
     static func decimal(_ d: Double, places: Int) -> Decimal {
-        guard d.isFinite, let parsed = Money.parse(String(describing: d)) else { return 0 }
+        guard let parsed = Money.decimal(d) else { return 0 }
         return Money.rounded(parsed, scale: places)
     }
 
@@ -76,21 +76,33 @@ struct LiquidationPricing {
     /// `optionsFeeRate × Σ|q| × index` (USD, linear) or `optionsFeeRate × Σ|q|` (coins, inverse). Rounded once.
     static func fee(_ fills: [OrderBook.Execution], instrument: Instrument, index: Double,
                     settings: LiquidationSettings) -> Decimal {
-        fee(fills, instrument: instrument, indexMoney: feeIndex(index), settings: settings)
+        // Only a linear option's fee reads the index (and its text conversion is slow).
+        let indexMoney = instrument.option != nil && instrument.settlement == .linear ? feeIndex(index) : 0
+        return fee(fills, instrument: instrument, indexMoney: indexMoney, settings: settings)
     }
 
     /// ``fee(_:instrument:index:settings:)`` with the index already read as money (``feeIndex(_:)``), for a caller
     /// that prices many candidate fills in one market.
     static func fee(_ fills: [OrderBook.Execution], instrument: Instrument, indexMoney: Decimal,
                     settings: LiquidationSettings) -> Decimal {
-        var base: Decimal = 0
+        fee(fills.map { (price: $0.price, size: $0.size) }, instrument: instrument, indexMoney: indexMoney,
+            futuresRate: settings.futuresFeeRate, optionsRate: settings.optionsFeeRate)
+    }
+
+    /// The fee formula of ``fee(_:instrument:index:settings:)`` in either arithmetic (``BookingArithmetic``): exact
+    /// for the ledger, `Double` for the planner's screen.
+    static func fee<T: BookingArithmetic>(_ fills: [(price: T, size: T)], instrument: Instrument, indexMoney: T,
+                                          futuresRate: T, optionsRate: T) -> T {
+        var base: T = 0
         if instrument.option == nil {
-            for f in fills { base += Ledger.tradeValue(quantity: f.size, price: f.price, of: instrument) }
-            return Ledger.round(settings.futuresFeeRate * base)
+            for f in fills {
+                base += Ledger.tradeValue(quantity: f.size, price: f.price, sizedByNotional: instrument.isSizedByNotional)
+            }
+            return (futuresRate * base).atLedgerScale
         }
         for f in fills { base += f.size }
         if instrument.settlement == .linear { base *= indexMoney }
-        return Ledger.round(settings.optionsFeeRate * base)
+        return (optionsRate * base).atLedgerScale
     }
 
     /// The index as the options fee reads it: USD per coin, 8 decimal places.
@@ -100,15 +112,29 @@ struct LiquidationPricing {
     /// (inverse futures and perpetuals), `Σ|p − mark|·q·S` (inverse options). `Double`: it ranks actions.
     static func slippage(_ fills: [OrderBook.Execution], instrument: Instrument, mark: Double,
                          index: Double) -> Double {
-        if instrument.settlement == .linear { return OrderBook.slippage(of: fills, mark: mark) }
-        if instrument.option != nil { return OrderBook.slippage(of: fills, mark: mark) * index }
-        var cost = 0.0
-        for f in fills { cost += Money.double(f.size) * abs(1 / Money.double(f.price) - 1 / mark) * index }
-        return cost
+        slippage(fills.map { (price: Money.double($0.price), size: Money.double($0.size)) }, instrument: instrument,
+                 mark: mark, index: index)
+    }
+
+    /// ``slippage(_:instrument:mark:index:)`` of fills read as `Double`s (``Money/double(_:)``).
+    static func slippage(_ fills: [(price: Double, size: Double)], instrument: Instrument, mark: Double,
+                         index: Double) -> Double {
+        if instrument.isSizedByNotional {
+            var cost = 0.0
+            for f in fills { cost += f.size * abs(1 / f.price - 1 / mark) * index }
+            return cost
+        }
+        let cost = OrderBook.slippage(of: fills, mark: mark)
+        return instrument.settlement == .linear ? cost : cost * index
     }
 
     /// A fee in USD (coins at the index).
     static func usd(_ amount: Decimal, instrument: Instrument, index: Double) -> Double {
-        instrument.settlement == .linear ? Money.double(amount) : Money.double(amount) * index
+        usd(Money.double(amount), instrument: instrument, index: index)
+    }
+
+    /// ``usd(_:instrument:index:)`` of a fee already read as a `Double`.
+    static func usd(_ amount: Double, instrument: Instrument, index: Double) -> Double {
+        instrument.settlement == .linear ? amount : amount * index
     }
 }

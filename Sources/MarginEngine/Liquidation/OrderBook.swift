@@ -125,8 +125,13 @@ public struct OrderBook: Hashable, Sendable {
     /// times its trade units (USD for linear instruments; see ``BookLevel``). `Double`: it ranks actions, it is
     /// not booked.
     public static func slippage(of fills: [Execution], mark: Double) -> Double {
+        slippage(of: fills.map { (price: Money.double($0.price), size: Money.double($0.size)) }, mark: mark)
+    }
+
+    /// ``slippage(of:mark:)`` of fills read as `Double`s (``Money/double(_:)``).
+    static func slippage(of fills: [(price: Double, size: Double)], mark: Double) -> Double {
         var cost = 0.0
-        for f in fills { cost += abs(Money.double(f.price) - mark) * Money.double(f.size) }
+        for f in fills { cost += abs(f.price - mark) * f.size }
         return cost
     }
 }

@@ -16,17 +16,58 @@ struct StepCandidate {
     /// The choice rule (docs/LIQUIDATION.md, "The choice rule"): most MM removed per unit of execution cost; a
     /// costless step first; ties by more MM removed, then instrument id, then a reduction before a hedge.
     func ranks(before other: StepCandidate) -> Bool {
+        if let figures = Self.figuresRank(removed, cost, before: other.removed, other.cost) { return figures }
+        if step.instrument != other.step.instrument { return step.instrument < other.step.instrument }
+        return step.action == .reduce && other.step.action == .hedge
+    }
+
+    /// The choice rule on the figures alone: whether (`removed`, `cost`) ranks before (`otherRemoved`,
+    /// `otherCost`); `nil` when they tie (the ids decide).
+    static func figuresRank(_ removed: Double, _ cost: Double, before otherRemoved: Double,
+                            _ otherCost: Double) -> Bool? {
         let free = cost <= 0
-        let otherFree = other.cost <= 0
+        let otherFree = otherCost <= 0
         if free != otherFree { return free }
         if !free {
             let a = removed / cost
-            let b = other.removed / other.cost
+            let b = otherRemoved / otherCost
             if a != b { return a > b }
         }
-        if removed != other.removed { return removed > other.removed }
-        if step.instrument != other.step.instrument { return step.instrument < other.step.instrument }
-        return step.action == .reduce && other.step.action == .hedge
+        if removed != otherRemoved { return removed > otherRemoved }
+        return nil
+    }
+}
+
+/// A candidate order's figures from the planner's screen (``LiquidationPlanner/screen(_:_:_:_:_:_:)``): its fills,
+/// fee and MM after computed in `Double` (the ledger's own formulas, ``BookingArithmetic``), within tolerances of
+/// what booking it exactly gives. The planner books exactly only the screened orders that may still rank before
+/// the best one booked so far (``may(rankBefore:)``), so its choice is the choice over every order booked exactly.
+struct ScreenedOrder {
+    /// The order's index in the planner's list of candidate orders.
+    var order: Int
+    var instrument: String
+    /// MM removed, USD (may be ≤ 0 within the tolerance), and the cost, USD.
+    var removed: Double
+    var cost: Double
+    /// Bounds on |screened − exact|, USD: `10⁻⁸·(MM + 1)` for the MM removed, `10⁻⁹·(cost + 1)` for the cost.
+    /// The screen differs from exact booking by binary rounding of a few dozen operations (about 10⁻¹⁵ relative),
+    /// so these bounds hold with a margin of orders of magnitude.
+    var removedTolerance: Double
+    var costTolerance: Double
+
+    /// Whether this order, booked exactly, may rank before `best` (a booked candidate): its most favourable exact
+    /// figures (the removal raised and the cost lowered by their tolerances) do not rank after `best`'s. A tie on
+    /// the figures counts as may (the ids decide, on exact figures).
+    func may(rankBefore best: StepCandidate) -> Bool {
+        let removed = self.removed + removedTolerance
+        let cost = self.cost - costTolerance > 0 ? self.cost - costTolerance : 0
+        return StepCandidate.figuresRank(removed, cost, before: best.removed, best.cost) ?? true
+    }
+
+    /// The screen's own order (its figures, then instrument id), in which orders are booked.
+    func ranks(before other: ScreenedOrder) -> Bool {
+        if let figures = StepCandidate.figuresRank(removed, cost, before: other.removed, other.cost) { return figures }
+        return instrument != other.instrument ? instrument < other.instrument : order < other.order
     }
 }
 
@@ -38,30 +79,59 @@ extension LiquidationPlanner {
     /// lower MM are dropped; the rest are ranked by ``StepCandidate/ranks(before:)``. The best one's makers must
     /// pass ``PreTradeRule``; a maker that does not is skipped like a cancelled order and the candidates are
     /// evaluated again.
+    ///
+    /// Every order is first screened (``screen(_:_:_:_:_:_:)``, `Double`); then, in the screen's order, orders are
+    /// executed exactly (``evaluate(_:_:_:_:_:indexMoney:)``, `Decimal`) while one may still
+    /// rank before the best executed so far (``ScreenedOrder/may(rankBefore:)``): usually one or two of fifty. The
+    /// choice is the same as executing every order exactly. Without a screen (`correlated` mode) every order is
+    /// executed exactly.
     mutating func bestStep(_ name: String, _ m0: AccountMargin) -> StepCandidate? {
         guard let account = scratch.accounts[name] else { return nil }
         let base = BaseLedger(book: book, account: account, name: touched.contains(name) ? nil : name, screening: true)
-        let ids = account.positions.keys.sorted()
-        for id in ids { _ = priced(id) }
+        // In the book's order (by underlying, instrument id within one): the net deltas' sums (`Double`, one per
+        // underlying) must not depend on a dictionary's order. The book holds every position whose instrument is
+        // listed, which are those that can be priced.
+        prices.reserveCapacity(prices.count + base.positions.count + 1)
         var orders: [CandidateOrder] = []
-        for id in ids {
-            guard let q = account.positions[id]?.quantity, q != 0, let p = prices[id] ?? nil else { continue }
+        orders.reserveCapacity(base.positions.count + 1)
+        for (id, held) in base.positions {
+            guard let position = account.positions[id], case let q = position.quantity, q != 0,
+                  let p = priced(id, slot: held.instrument) else { continue }
             orders.append(CandidateOrder(id: id, priced: p, side: q > 0 ? .sell : .buy, quantity: abs(q),
-                                         action: .reduce))
+                                         action: .reduce, position: position, slot: held.instrument))
         }
-        for (u, delta) in netDeltas(account, ids) {
+        for (u, delta) in netDeltas(account, orders) {
             guard let (id, quantity) = hedge(u, delta: delta), quantity != 0, let p = priced(id) else { continue }
             orders.append(CandidateOrder(id: id, priced: p, side: quantity > 0 ? .buy : .sell,
-                                         quantity: abs(quantity), action: .hedge))
+                                         quantity: abs(quantity), action: .hedge, position: account.positions[id],
+                                         slot: book.instrumentSlot[id]))
         }
         while true {
-            var candidates = orders.compactMap { o in
-                evaluate(name, account, base, m0, o.id, o.priced, side: o.side, quantity: o.quantity, action: o.action)
+            // Screened orders not executed yet, in the screen's order; the orders executed exactly.
+            var pending: [ScreenedOrder] = []
+            var candidates: [StepCandidate] = []
+            if screening, base.screen != nil {
+                pending = orders.indices.compactMap { screen(name, account, base, m0, $0, orders[$0]) }
+                pending.sort { $0.ranks(before: $1) }
+            } else {
+                for o in orders {
+                    let indexMoney = feeIndex(o.priced)
+                    if let c = evaluate(name, account, base, m0, o, indexMoney: indexMoney) { candidates.append(c) }
+                }
             }
             // The best by the screen's figures, re-margined exactly (its recorded MM after); one whose exact MM
             // does not fall is dropped and the next taken.
             var best: StepCandidate?
-            while best == nil, let i = candidates.indices.min(by: { candidates[$0].ranks(before: candidates[$1]) }) {
+            while best == nil {
+                var leader = candidates.indices.min { candidates[$0].ranks(before: candidates[$1]) }
+                while let j = pending.firstIndex(where: { s in leader.map { s.may(rankBefore: candidates[$0]) } ?? true }) {
+                    let o = orders[pending.remove(at: j).order]
+                    let indexMoney = feeIndex(o.priced)
+                    guard let c = evaluate(name, account, base, m0, o, indexMoney: indexMoney) else { continue }
+                    candidates.append(c)
+                    if leader.map({ c.ranks(before: candidates[$0]) }) ?? true { leader = candidates.count - 1 }
+                }
+                guard let i = leader else { return nil }
                 var c = candidates.remove(at: i)
                 guard let exact = base.maintenanceMargin(changing: c.step.instrument, to: c.quantityAfter,
                                                          balances: c.balancesAfter),
@@ -79,13 +149,83 @@ extension LiquidationPlanner {
         }
     }
 
-    /// Executes `quantity` of `id` (priced `p`) on `side` hypothetically: the best levels within the impact limit
-    /// (not the account's own, not skipped), the fee, the margin after; `nil` when nothing fills or MM does not
-    /// fall. The MM after comes from the screen (``BaseLedger/screenedMaintenanceMargin(changing:to:coin:balances:)``);
-    /// an inverse candidate's fills and fee are booked on a copy of the changed position and the balances only.
-    func evaluate(_ name: String, _ account: AccountState, _ base: BaseLedger, _ m0: AccountMargin, _ id: String,
-                  _ p: LiquidationPricing.Priced, side: OrderBook.Side, quantity: Decimal,
-                  action: LiquidationStep.Action) -> StepCandidate? {
+    /// Whether a taker `name` may fill against `level` of instrument `id`: not its own, not a system account's,
+    /// not skipped in this plan.
+    func admits(_ level: BookLevel, of id: String, taker name: String) -> Bool {
+        !(level.account == name || settings.isSystemAccount(level.account)
+            || (!skipped.isEmpty && skipped.contains(LevelKey(instrument: id, price: level.price, account: level.account))))
+    }
+
+    /// ``evaluate(_:_:_:_:_:indexMoney:)`` in `Double`, the planner's screen: the same
+    /// levels (the same `Double` limit test), the fills' sizes, the fee (``LiquidationPricing/fee(_:instrument:indexMoney:futuresRate:optionsRate:)``),
+    /// the inverse booking (``Ledger/booking(quantity:cost:delta:price:value:of:)``) and the MM after from the
+    /// screen (``IncrementalMargin``), all in `Double`; `nil` when nothing fills or the MM cannot be computed.
+    func screen(_ name: String, _ account: AccountState, _ base: BaseLedger, _ m0: AccountMargin, _ k: Int,
+                _ o: CandidateOrder) -> ScreenedOrder? {
+        guard let orderBook = scratch.books[o.id], let slot = o.slot else { return nil }
+        let p = o.priced
+        let instrument = p.instrument
+        let limit = LiquidationPricing.limit(o.side, mark: p.mark, instrument: instrument, valuation: p.valuation,
+                                             index: p.index, impact: impactLimit)
+        let quantity = Money.double(o.quantity)
+        // A remainder below this is binary rounding of an exact fill of the whole quantity.
+        let residue = quantity * 1e-12
+        var fills: [(price: Double, size: Double)] = []
+        var left = quantity
+        for level in orderBook.levels(facing: o.side) where left > residue {
+            let price = Money.double(level.price)
+            guard LiquidationPricing.within(price, o.side, limit: limit) else { break }
+            guard admits(level, of: o.id, taker: name) else { continue }
+            let size = min(left, Money.double(level.size))
+            fills.append((price, size))
+            left -= size
+        }
+        guard !fills.isEmpty else { return nil }
+        let fee = LiquidationPricing.fee(fills, instrument: instrument, indexMoney: p.index,
+                                         futuresRate: futuresFeeRate, optionsRate: optionsFeeRate)
+        let position = o.position
+        let held = position.map { Money.double($0.quantity) } ?? 0
+        let filled = left > residue ? quantity - left : quantity
+        var quantityAfter = o.side == .buy ? held + filled : held - filled
+        var coin: (underlying: Int, balance: Double)?
+        if instrument.settlement == .inverse {
+            let u = Int(book.instrumentUnderlying[Int(slot)])
+            let terms = Ledger.BookingTerms(instrument)
+            var q = held
+            var cost = position.map { Money.double($0.cost) } ?? 0
+            var balance = account.balances[instrument.underlying].map(Money.double) ?? 0
+            for f in fills {
+                let value = Ledger.tradeValue(quantity: f.size, price: f.price, sizedByNotional: terms.sizedByNotional)
+                let b = Ledger.booking(quantity: q, cost: cost, delta: o.side == .buy ? f.size : -f.size,
+                                       price: f.price, value: o.side == .buy ? value : -value, of: terms)
+                (q, cost) = (b.quantity, b.cost)
+                balance += b.cash ?? 0
+            }
+            coin = (u, balance - fee)
+        }
+        if abs(quantityAfter) <= residue { quantityAfter = 0 }
+        guard let screenMargin = base.screen,
+              let mm1 = screenMargin.maintenanceMargin(instrument: Int(slot), oldSize: held, newSize: quantityAfter,
+                                                       coin: coin),
+              mm1.isFinite else { return nil }
+        let cost = LiquidationPricing.slippage(fills, instrument: instrument, mark: p.mark, index: p.index)
+            + LiquidationPricing.usd(fee, instrument: instrument, index: p.index)
+        let mm0 = m0.maintenanceMargin
+        let removedTolerance = 1e-8 * (abs(mm0) + 1)
+        // Certain not to lower MM once executed exactly: dropped, as evaluation would drop it.
+        guard mm0 - mm1 + removedTolerance > 0 else { return nil }
+        return ScreenedOrder(order: k, instrument: o.id, removed: mm0 - mm1, cost: cost,
+                             removedTolerance: removedTolerance, costTolerance: 1e-9 * (abs(cost) + 1))
+    }
+
+    /// Executes order `o` hypothetically, exactly: the best levels within the impact limit (not the account's own,
+    /// not skipped), the fee (`indexMoney`: ``feeIndex(_:)``), the margin after; `nil` when nothing fills or MM does
+    /// not fall. The MM after comes from the screen
+    /// (``BaseLedger/screenedMaintenanceMargin(changing:to:coin:balances:)``); an inverse candidate's fills and fee
+    /// are booked on a copy of the changed position and the balances only.
+    func evaluate(_ name: String, _ account: AccountState, _ base: BaseLedger, _ m0: AccountMargin,
+                  _ o: CandidateOrder, indexMoney: Decimal) -> StepCandidate? {
+        let (id, p, side, quantity, action) = (o.id, o.priced, o.side, o.quantity, o.action)
         guard let orderBook = scratch.books[id] else { return nil }
         let (instrument, index, mark) = (p.instrument, p.index, p.mark)
         let limit = LiquidationPricing.limit(side, mark: mark, instrument: instrument, valuation: p.valuation,
@@ -94,17 +234,13 @@ extension LiquidationPlanner {
         var left = quantity
         for level in orderBook.levels(facing: side) where left > 0 {
             guard LiquidationPricing.within(level.price, side, limit: limit) else { break }
-            if level.account == name || settings.isSystemAccount(level.account)
-                || (!skipped.isEmpty
-                    && skipped.contains(LevelKey(instrument: id, price: level.price, account: level.account))) {
-                continue
-            }
+            guard admits(level, of: id, taker: name) else { continue }
             let size = min(left, level.size)
             fills.append(OrderBook.Execution(price: level.price, size: size, account: level.account))
             left -= size
         }
         guard !fills.isEmpty else { return nil }
-        let fee = LiquidationPricing.fee(fills, instrument: instrument, indexMoney: p.indexMoney, settings: settings)
+        let fee = LiquidationPricing.fee(fills, instrument: instrument, indexMoney: indexMoney, settings: settings)
         let cash = Ledger.settlementCurrency(of: instrument)
         // The MM after. MM reads position sizes and coin balances only (``AggregationKernel``: equity reads entry
         // prices and stablecoins). A linear instrument books its premium, P&L and fee in USD, so its MM after
@@ -153,16 +289,14 @@ extension LiquidationPlanner {
         guard let instrument = scratch.instruments[step.instrument] else { return [] }
         var makers: [String: AccountState] = [:]
         var deltas: [String: Decimal] = [:]
-        var taker = AccountState()
+        // The makers' side of each fill (``Ledger/trade(quantity:price:instrumentId:instrument:buyer:seller:)``'s):
+        // a maker buys what the account sells.
+        let makerBuys = step.side == .sell
         for f in step.fills {
             var maker = makers[f.account] ?? scratch.accounts[f.account] ?? AccountState()
-            if step.side == .sell {
-                Ledger.trade(quantity: f.size, price: f.price, instrumentId: step.instrument, instrument: instrument,
-                             buyer: &maker, seller: &taker)
-            } else {
-                Ledger.trade(quantity: f.size, price: f.price, instrumentId: step.instrument, instrument: instrument,
-                             buyer: &taker, seller: &maker)
-            }
+            let value = Ledger.tradeValue(quantity: f.size, price: f.price, of: instrument)
+            Ledger.book(delta: makerBuys ? f.size : -f.size, price: f.price, value: makerBuys ? value : -value,
+                        instrumentId: step.instrument, instrument: instrument, into: &maker)
             makers[f.account] = maker
             deltas[f.account, default: 0] += step.side == .sell ? f.size : -f.size
         }
@@ -182,13 +316,13 @@ extension LiquidationPlanner {
     }
 
     /// The account's net delta per underlying, coins (positions' deltas and coin balances), by underlying name;
-    /// `ids`: its instruments, sorted, priced (``priced(_:)``).
-    func netDeltas(_ account: AccountState, _ ids: [String]) -> [(String, Double)] {
+    /// `orders`: its reductions, one per position that can be valued, in instrument-id order.
+    func netDeltas(_ account: AccountState, _ orders: [CandidateOrder]) -> [(String, Double)] {
         var deltas: [String: Double] = [:]
         // In instrument-id order: the sums (`Double`) must not depend on a dictionary's iteration order.
-        for id in ids {
-            guard let p = account.positions[id], let priced = prices[id] ?? nil else { continue }
-            deltas[priced.instrument.underlying, default: 0] += Money.double(p.quantity) * priced.valuation.greeks.delta
+        for o in orders {
+            guard let p = o.position else { continue }
+            deltas[o.priced.instrument.underlying, default: 0] += Money.double(p.quantity) * o.priced.valuation.greeks.delta
         }
         for (currency, b) in account.balances where deltas[currency] != nil {
             deltas[currency, default: 0] += Money.double(b)
@@ -201,12 +335,12 @@ extension LiquidationPlanner {
     /// places), rounded toward zero.
     mutating func hedge(_ u: String, delta: Double) -> (String, Decimal)? {
         if perpetuals[u] == nil {
-            let listed = scratch.instruments.filter { $0.value.underlying == u && $0.value.kind == .perpetual }
-            perpetuals[u] = listed.keys.sorted { a, b in
-                let la = listed[a]?.settlement == .linear
-                let lb = listed[b]?.settlement == .linear
-                return la != lb ? la : a < b
-            }
+            // The book lists the state's instruments per underlying (``RiskBook/instrumentsOf``).
+            let listed = book.underlyingSlot[u].map { book.instrumentsOf[$0] } ?? []
+            let perps = listed.map(Int.init).filter { book.instruments[$0].kind == .perpetual }
+            perpetuals[u] = perps.sorted { a, b in
+                book.isLinear[a] != book.isLinear[b] ? book.isLinear[a] : book.instrumentIds[a] < book.instrumentIds[b]
+            }.map { book.instrumentIds[$0] }
         }
         guard let id = perpetuals[u]?.first(where: { scratch.books[$0] != nil }),
               let instrument = scratch.instruments[id], let market = scratch.markets[u] else { return nil }
@@ -227,6 +361,10 @@ struct CandidateOrder {
     /// Coins, or USD notional (inverse futures and perpetuals), > 0.
     var quantity: Decimal
     var action: LiquidationStep.Action
+    /// The account's position in the instrument before the order (`nil`: none), and the instrument's slot in the
+    /// book.
+    var position: PositionState?
+    var slot: Int32?
 }
 
 /// An account's ledger in the book's hot-loop form, so that each candidate re-margins by patching one position

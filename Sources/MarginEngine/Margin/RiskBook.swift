@@ -370,8 +370,13 @@ final class RiskBook {
     /// `nil` when it is not listed or its array is invalid.
     func valuation(of id: String) -> InstrumentValuation? {
         guard let slot = instrumentSlot[id] else { return nil }
-        ensureFresh(Int(slot))
-        return valuations[Int(slot)]
+        return valuation(slot: Int(slot))
+    }
+
+    /// ``valuation(of:)`` by the instrument's slot.
+    func valuation(slot: Int) -> InstrumentValuation? {
+        ensureFresh(slot)
+        return valuations[slot]
     }
 
     /// Copies an account's ledger into the book (positions, balances, exposure index). Does not re-margin.

@@ -36,8 +36,13 @@ public enum Ledger {
     /// for linear futures, perpetuals and options; coins for inverse options, whose price is in coins) or the coin
     /// quotient `round(N/price)` (inverse futures and perpetuals). A price of 0 (a worthless option taken over) is 0.
     public static func tradeValue(quantity: Decimal, price: Decimal, of instrument: Instrument) -> Decimal {
-        if instrument.isSizedByNotional { return price == 0 ? 0 : round(quantity / price) }
-        return round(quantity * price)
+        tradeValue(quantity: quantity, price: price, sizedByNotional: instrument.isSizedByNotional)
+    }
+
+    /// ``tradeValue(quantity:price:of:)`` in either arithmetic (``BookingArithmetic``).
+    static func tradeValue<T: BookingArithmetic>(quantity: T, price: T, sizedByNotional: Bool) -> T {
+        if sizedByNotional { return price == 0 ? 0 : (quantity / price).atLedgerScale }
+        return (quantity * price).atLedgerScale
     }
 
     /// Books one side of a trade into `account`: `delta` signed (buy > 0) at `price`, `value` the side's signed share
@@ -50,37 +55,55 @@ public enum Ledger {
     public static func book(delta: Decimal, price: Decimal, value: Decimal, instrumentId: String,
                             instrument: Instrument, into account: inout AccountState) {
         guard delta != 0 else { return }
-        let cash = settlementCurrency(of: instrument)
-        var position = account.positions[instrumentId] ?? PositionState(quantity: 0)
-        let isOption = instrument.option != nil
-        if isOption { account.balances[cash, default: 0] -= value }
-        let q = position.quantity
-        if q == 0 || (q > 0) == (delta > 0) {
-            position.quantity = q + delta
-            position.cost += value
-        } else {
-            let closing = min(abs(delta), abs(q))
-            let sign: Decimal = delta > 0 ? 1 : -1
-            // The closing part's share of the side's value; the remainder's is the exact difference.
-            let closingValue: Decimal
-            if closing == abs(delta) {
-                closingValue = value
-            } else if instrument.isSizedByNotional {
-                closingValue = price == 0 ? 0 : sign * round(closing / price)
-            } else {
-                closingValue = sign * round(closing * price)
-            }
-            let openingValue = value - closingValue
-            let removed = closing == abs(q) ? position.cost : round(position.cost * closing / abs(q))
-            if !isOption {
-                let realized = instrument.settlement == .linear ? -closingValue - removed : removed + closingValue
-                account.balances[cash, default: 0] += realized
-            }
-            position.cost -= removed
-            position.quantity = q + delta
-            if closing < abs(delta) { position.cost += openingValue }
+        let position = account.positions[instrumentId] ?? PositionState(quantity: 0)
+        let b = booking(quantity: position.quantity, cost: position.cost, delta: delta, price: price, value: value,
+                        of: BookingTerms(instrument))
+        if let cash = b.cash { account.balances[settlementCurrency(of: instrument), default: 0] += cash }
+        account.positions[instrumentId] = b.quantity == 0 ? nil
+            : PositionState(quantity: b.quantity, cost: b.cost)
+    }
+
+    /// What a position's instrument tells ``booking(quantity:cost:delta:price:value:of:)``.
+    struct BookingTerms {
+        var isOption: Bool
+        var isLinear: Bool
+        var sizedByNotional: Bool
+
+        init(_ instrument: Instrument) {
+            isOption = instrument.option != nil
+            isLinear = instrument.settlement == .linear
+            sizedByNotional = instrument.isSizedByNotional
         }
-        account.positions[instrumentId] = position.quantity == 0 ? nil : position
+    }
+
+    /// One side's booking of a trade (``book(delta:price:value:instrumentId:instrument:into:)``) on a position of
+    /// `quantity` at `cost`: the position after and the cash its settlement currency receives (signed; `nil`: the
+    /// balance is not touched, so no entry is created). In either arithmetic (``BookingArithmetic``): the one rule,
+    /// exact on the ledger and in `Double` in the planner's screen.
+    static func booking<T: BookingArithmetic>(quantity q: T, cost: T, delta: T, price: T, value: T,
+                                              of terms: BookingTerms) -> (quantity: T, cost: T, cash: T?) {
+        var cost = cost
+        var cash: T? = terms.isOption ? -value : nil
+        if q == 0 || (q > 0) == (delta > 0) {
+            return (q + delta, cost + value, cash)
+        }
+        let closing = min(abs(delta), abs(q))
+        let sign: T = delta > 0 ? 1 : -1
+        // The closing part's share of the side's value; the remainder's is the exact difference.
+        let closingValue: T
+        if closing == abs(delta) {
+            closingValue = value
+        } else {
+            closingValue = sign * tradeValue(quantity: closing, price: price, sizedByNotional: terms.sizedByNotional)
+        }
+        let openingValue = value - closingValue
+        let removed = closing == abs(q) ? cost : (cost * closing / abs(q)).atLedgerScale
+        if !terms.isOption {
+            cash = terms.isLinear ? -closingValue - removed : removed + closingValue
+        }
+        cost -= removed
+        if closing < abs(delta) { cost += openingValue }
+        return (q + delta, cost, cash)
     }
 
     /// Books a trade of `quantity` (> 0) at `price` between `buyer` and `seller` (no fees): one value, two sides.

@@ -32,9 +32,50 @@ public enum Money {
         return d
     }
 
+    /// The decimal `d`'s text (`String(describing:)`, the shortest that reads back as `d`) denotes: what
+    /// `parse(String(describing: d))` gives, built from the text's digits directly (a Double's shortest text has at
+    /// most 17 significant digits, so its significand fits 64 bits); `nil` when `d` is not finite.
+    public static func decimal(_ d: Double) -> Decimal? {
+        guard d.isFinite else { return nil }
+        let text = String(describing: d)
+        var significand: UInt64 = 0
+        var digits = 0
+        var scale = 0  // digits after the point
+        var exponent = 0
+        var fraction = false
+        var negative = false
+        var bytes = text.utf8.makeIterator()
+        while let c = bytes.next() {
+            switch c {
+            case UInt8(ascii: "-"): negative = true
+            case UInt8(ascii: "."): fraction = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                guard digits < 19 else { return parse(text) }
+                significand = significand * 10 + UInt64(c - UInt8(ascii: "0"))
+                if significand != 0 { digits += 1 }
+                if fraction { scale += 1 }
+            case UInt8(ascii: "e"), UInt8(ascii: "E"):
+                var sign = 1
+                var e = 0
+                while let x = bytes.next() {
+                    if x == UInt8(ascii: "-") { sign = -1 } else if x != UInt8(ascii: "+") {
+                        e = e * 10 + Int(x) - Int(UInt8(ascii: "0"))
+                    }
+                }
+                exponent = sign * e
+            default: return parse(text)
+            }
+        }
+        if significand == 0 { return 0 }
+        // Far from Decimal's exponent range (−128…127): the text route decides.
+        guard (-100...100).contains(exponent - scale) else { return parse(text) }
+        return Decimal(sign: negative ? .minus : .plus, exponent: exponent - scale, significand: Decimal(significand))
+    }
+
     /// The canonical text of `d` (locale-independent, shortest exact form): the journal's representation.
     public static func text(_ d: Decimal) -> String {
-        d.description
+        if DecimalLayout.isReadable, let t = DecimalLayout.fastText(d) { return t }
+        return d.description
     }
 
     /// `d` as a `Double`, for scenario revaluation only: the nearest representable value (round half to even),
@@ -45,6 +86,7 @@ public enum Money {
     /// quotient once, correctly. That covers every price, quantity and most balances the venue quotes, at about a
     /// twentieth of the cost of the text route, which the rest (longer significands, tiny or huge exponents) takes.
     public static func double(_ d: Decimal) -> Double {
+        if DecimalLayout.isReadable, let v = DecimalLayout.fastPathDouble(d) { return v }
         let e = d.exponent
         if e >= -22, e <= 22, !d.isNaN {
             let s = d.significand
@@ -59,9 +101,11 @@ public enum Money {
     }
 
     /// 2⁵³: below it every integer is an exact `Double`.
+    static let twoToThe53Integer: UInt64 = 1 << 53
+    /// 2⁵³: below it every integer is an exact `Double`.
     private static let twoToThe53 = Decimal(9_007_199_254_740_992)
     /// 10⁰ … 10²², each exactly representable as a `Double` (the literals are exact).
-    private static let powersOfTen: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+    static let powersOfTen: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
                                                 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
 
     /// `d` rounded to `scale` decimal places (banker's rounding), for settlement amounts.

@@ -1,5 +1,6 @@
 import Foundation
 import MarginCore
+import MarginSimulation
 import MarginTestSupport
 import Testing
 @testable import MarginEngine
@@ -206,5 +207,39 @@ import Testing
         #expect(close(hedge.maintenanceMarginBefore, 15_800) && close(hedge.maintenanceMarginAfter, 8_499.5))
         #expect(await engine.state.accounts["h"]?.positions["BTC-PERP"]?.quantity == Self.d("0.5"),
                 "opened a perpetual")
+    }
+}
+
+/// The planner's screen (``LiquidationPlanner/screen(_:_:_:_:_:)``): ranking candidate orders in `Double` and
+/// executing exactly only those that may still win chooses what executing every order exactly chooses.
+@Suite struct PartialReductionScreenTests {
+    @Test("with the screen the planner chooses exactly the steps it chooses executing every candidate exactly (options, perpetuals, futures; linear and inverse)")
+    func screenChoosesWhatExactEvaluationChooses() throws {
+        var compared = 0
+        var rng = SplitMix64(seed: 44)
+        for seed in 1...12 {
+            var state = CrashPopulation.genesis(market: SimulatedMarket(seed: UInt64(seed)), accounts: 80,
+                                                optionsPerUnderlying: 30, seed: UInt64(seed), insuranceFund: 1_000_000,
+                                                largeAccountPositions: 12 + Int(rng.next() % 30))
+            // A fall (or a squeeze) that puts traders below MM, and fees and limits that vary.
+            let move = rng.unit() < 0.75 ? 0.88 + 0.08 * rng.unit() : 1.04 + 0.06 * rng.unit()
+            for (u, m) in state.markets.sorted(by: { $0.key < $1.key }) {
+                state.apply(.market(MarketUpdate(underlying: u, time: state.time.adding(seconds: 1),
+                                                 index: m.index * move)))
+            }
+            state.liquidation.futuresFeeRate = [Decimal(0), Decimal(string: "0.0005")!][seed % 2]
+            state.liquidation.impactLimit = [Decimal(string: "0.01")!, Decimal(string: "0.03")!][(seed / 2) % 2]
+            state.liquidation.maxStepsPerRound = 5
+            let core = EngineCore(state: state)
+            core.setThreads(1)
+            var screened = LiquidationPlanner(book: core.book, state: core.state)
+            var exact = LiquidationPlanner(book: core.book, state: core.state)
+            exact.screening = false
+            let a = screened.plan()
+            let b = exact.plan()
+            #expect(a == b, "seed \(seed)")
+            compared += a.filter { if case .liquidation = $0 { return true } else { return false } }.count
+        }
+        #expect(compared >= 50, "the populations gave \(compared) steps to compare")
     }
 }

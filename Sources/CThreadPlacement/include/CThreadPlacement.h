@@ -1,0 +1,25 @@
+#ifndef CTHREADPLACEMENT_H
+#define CTHREADPLACEMENT_H
+
+/*
+ * Which CPU a thread runs on, and keeping one thread off another's CPU: the Linux calls (sched_getcpu,
+ * sched_getaffinity, pthread_setaffinity_np) that Swift's Glibc module does not import. Elsewhere they report
+ * failure (-1) and change nothing.
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The CPU the calling thread is running on, or -1. */
+int tp_current_cpu(void);
+
+/* Restricts `thread` (a pthread_t) to the CPUs this process may use except `cpu`; 0 on success, -1 when the call
+ * failed or no other CPU is allowed (then nothing changes). */
+int tp_place_away(unsigned long thread, int cpu);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
