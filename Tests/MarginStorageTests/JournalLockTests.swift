@@ -46,6 +46,27 @@ import Glibc
         await second.close()
     }
 
+    @Test("SQLite: a lock this process released but a spawning child still shares (its fork's copy, gone at exec) is waited for, not refused")
+    func lingeringForkCopyIsWaitedFor() async throws {
+        let path = temporaryPath("lingering.sqlite")
+        // Stand-in for the child's copy: another open file description of the lock file, flocked, with this
+        // process's id in it (what the released lock left there), closed after 150 ms.
+        let lockPath = path + ".lock"
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        try #require(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+        let pid = Array("\(getpid())\n".utf8)
+        _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        let releaser = Task.detached {
+            try? await Task.sleep(for: .milliseconds(150))
+            close(fd)
+        }
+        let start = ContinuousClock.now
+        let store = try SQLiteJournalStore(path: path)
+        #expect(ContinuousClock.now - start >= .milliseconds(100), "it waited for the copy to go")
+        await releaser.value
+        await store.close()
+    }
+
     @Test("SQLite: a second engine PROCESS on a journal held here exits 1 saying the journal is in use, and writes nothing")
     func secondWriterProcess() async throws {
         let path = temporaryPath("held.sqlite")

@@ -11,10 +11,21 @@ import Synchronization
 /// detect a second writer inside one process. `flock` locks belong to an open file description: a second open in
 /// the same process conflicts too. The sidecar is never deleted (deleting a lock file races with its next
 /// holder); it holds the holder's process id, for the error message.
+///
+/// A lock this process released can look held for a moment: a child the process is spawning shares the lock's
+/// open file description from its fork until its `exec` closes it (`O_CLOEXEC`). So a second writer inside the
+/// process is recognized by the process's own register of held locks (``held``) and refused at once; a lock busy
+/// under this process's id with no holder registered here is waited for, up to ``lingerLimit``.
 final class JournalFileLock: Sendable {
     /// The lock file.
     let path: String
     private let descriptor: Mutex<Int32>
+    /// ``path`` standardized: the key of ``held``.
+    private let key: String
+    /// The lock files this process holds.
+    private static let held = Mutex<Set<String>>([])
+    /// How long a lock busy under this process's own id, held by no store here, is retried.
+    static let lingerLimit: Duration = .seconds(2)
 
     /// Takes the lock or fails at once.
     ///
@@ -22,18 +33,30 @@ final class JournalFileLock: Sendable {
     ///   ``EngineError/storage(_:)`` when the file cannot be created.
     init(path: String, journal: String) throws(EngineError) {
         self.path = path
+        let key = URL(fileURLWithPath: path).standardizedFileURL.path
+        self.key = key
+        func inUse(_ holder: String?) -> EngineError {
+            .journalInUse("\(journal) is held by another engine" + (holder.map { " (process \($0))" } ?? "")
+                + " through its lock \(path)")
+        }
+        guard Self.held.withLock({ $0.insert(key).inserted }) else { throw inUse("\(getpid())") }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
+            Self.held.withLock { _ = $0.remove(key) }
             throw EngineError.storage("cannot create the lock file \(path): \(String(cString: strerror(errno)))")
         }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        let start = ContinuousClock.now
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
             let holder = Self.holder(fd)
-            close(fd)
-            if code == EWOULDBLOCK {
-                throw EngineError.journalInUse("\(journal) is held by another engine"
-                    + (holder.map { " (process \($0))" } ?? "") + " through its lock \(path)")
+            // Busy under our own id with no holder here: a spawning child's copy, gone at its exec.
+            if code == EWOULDBLOCK, holder == "\(getpid())", ContinuousClock.now - start < Self.lingerLimit {
+                usleep(5_000)
+                continue
             }
+            close(fd)
+            Self.held.withLock { _ = $0.remove(key) }
+            if code == EWOULDBLOCK { throw inUse(holder) }
             throw EngineError.storage("cannot lock \(path): \(String(cString: strerror(code)))")
         }
         let pid = Array("\(getpid())\n".utf8)
@@ -46,11 +69,13 @@ final class JournalFileLock: Sendable {
 
     /// Releases the lock (idempotent).
     func release() {
-        descriptor.withLock { fd in
-            guard fd >= 0 else { return }
+        let released: Bool = descriptor.withLock { fd in
+            guard fd >= 0 else { return false }
             close(fd)
             fd = -1
+            return true
         }
+        if released { Self.held.withLock { _ = $0.remove(key) } }
     }
 
     /// The process id written in the lock file by its holder, if readable.
