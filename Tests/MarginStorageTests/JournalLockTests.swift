@@ -2,6 +2,7 @@ import Foundation
 import MarginEngine
 import MarginSimulation
 import MarginStorage
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -56,14 +57,18 @@ import Glibc
         try #require(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
         let pid = Array("\(getpid())\n".utf8)
         _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
-        let releaser = Task.detached {
-            try? await Task.sleep(for: .milliseconds(150))
+        // A thread of its own (the opening below blocks its caller while it waits, and the cooperative pool may
+        // have no other thread free).
+        let releasing = ReleaseFlag()
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: 0.15)
+            releasing.value.store(true, ordering: .sequentiallyConsistent)
             close(fd)
         }
-        let start = ContinuousClock.now
         let store = try SQLiteJournalStore(path: path)
-        #expect(ContinuousClock.now - start >= .milliseconds(100), "it waited for the copy to go")
-        await releaser.value
+        // It can only have opened after the copy's close, which comes after the flag.
+        let released = releasing.value.load(ordering: .sequentiallyConsistent)
+        #expect(released, "it waited for the copy to go")
         await store.close()
     }
 
@@ -188,4 +193,9 @@ struct PostgresLockTests {
             try await PostgresJournalStore(url: Self.url, tablePrefix: prefix, mode: .readOnly)
         }
     }
+}
+
+/// Set by the thread that closes the stand-in copy of a lock, just before it does.
+final class ReleaseFlag: Sendable {
+    let value = Atomic<Bool>(false)
 }
