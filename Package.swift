@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "MarginCore", targets: ["MarginCore"]),
         .library(name: "MarginVenues", targets: ["MarginVenues"]),
+        .library(name: "MarginLedger", targets: ["MarginLedger"]),
         .library(name: "MarginEngine", targets: ["MarginEngine"]),
         .library(name: "MarginStorage", targets: ["MarginStorage"]),
         .library(name: "MarginApp", targets: ["MarginApp"]),
@@ -59,17 +60,26 @@ let package = Package(
             dependencies: ["MarginCore"],
             swiftSettings: strictSwift
         ),
-        // Real-time engine: state, events, journal protocol, in-memory journal, re-margining, conflation, health.
+        // The exchange's ledger: accounts, balances, positions and their exact booking, the events and their domain
+        // validation, the state they build, the journal protocol with the in-memory journal, the wire format of events,
+        // states and snapshots, order books, front-end records. No margin, no I/O beyond the journal protocol.
+        .target(
+            name: "MarginLedger",
+            dependencies: ["MarginCore"],
+            swiftSettings: strictSwift
+        ),
+        // Real-time engine: the risk book (incremental re-margining), the turn protocol, conflation, health,
+        // liquidation.
         .target(
             name: "MarginEngine",
-            dependencies: ["MarginCore", "CVectorMath", "CThreadPlacement"],
+            dependencies: ["MarginCore", "MarginLedger", "CVectorMath", "CThreadPlacement"],
             swiftSettings: strictSwift
         ),
         // The engine's journal/snapshot store on SQLite (GRDB, WAL, synchronous=FULL) and PostgreSQL (postgres-nio).
         .target(
             name: "MarginStorage",
             dependencies: [
-                "MarginEngine",
+                "MarginLedger",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -81,14 +91,14 @@ let package = Package(
         // A simulated market and account population (seeded, deterministic): for `engine run`, benchmarks and tests.
         .target(
             name: "MarginSimulation",
-            dependencies: ["MarginEngine", "MarginCore"],
+            dependencies: ["MarginLedger", "MarginCore", "MarginEngine"], // TEMP-SIM
             swiftSettings: strictSwift
         ),
         // Use-cases shared by the front ends (CLI, server): loading inputs, the what-if check, comparisons, summaries,
         // reports (tables, JSON, HTML), opening and running the engine on a store.
         .target(
             name: "MarginApp",
-            dependencies: ["MarginCore", "MarginVenues", "MarginEngine", "MarginStorage", "MarginSimulation"],
+            dependencies: ["MarginCore", "MarginVenues", "MarginEngine", "MarginLedger", "MarginStorage", "MarginSimulation"],
             swiftSettings: strictSwift
         ),
         // The HTTP and WebSocket service (Hummingbird 2): routes, keys and roles, idempotency, limits, streams,
@@ -96,7 +106,7 @@ let package = Package(
         .target(
             name: "MarginServer",
             dependencies: [
-                "MarginApp", "MarginCore", "MarginVenues", "MarginEngine", "MarginStorage", "MarginSimulation",
+                "MarginApp", "MarginCore", "MarginVenues", "MarginEngine", "MarginLedger", "MarginStorage", "MarginSimulation",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -120,7 +130,7 @@ let package = Package(
                 "MarginServer",
                 "MarginCore",
                 "MarginVenues",
-                "MarginEngine",
+                "MarginEngine", "MarginLedger",
                 "MarginStorage",
                 "MarginSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -135,7 +145,7 @@ let package = Package(
             dependencies: [
                 "MarginApp",
                 "MarginCore",
-                "MarginEngine",
+                "MarginEngine", "MarginLedger",
                 "MarginStorage",
                 "MarginSimulation",
                 "MarginServer",
@@ -151,13 +161,13 @@ let package = Package(
         // Crash tester: runs the engine on a SQLite journal, printing each acknowledged event; killed by the tests.
         .executableTarget(
             name: "MarginCrashTester",
-            dependencies: ["MarginEngine", "MarginStorage", "MarginSimulation"],
+            dependencies: ["MarginEngine", "MarginLedger", "MarginStorage", "MarginSimulation"],
             swiftSettings: strictSwift
         ),
         // Test doubles and references shared by the test targets (never linked into a product).
         .target(
             name: "MarginTestSupport",
-            dependencies: ["MarginCore", "MarginEngine", "MarginSimulation"],
+            dependencies: ["MarginCore", "MarginEngine", "MarginLedger", "MarginSimulation"],
             path: "Tests/MarginTestSupport",
             swiftSettings: strictSwift
         ),
@@ -176,16 +186,24 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(
+            name: "MarginLedgerTests",
+            dependencies: [
+                "MarginLedger", "MarginCore", "MarginSimulation",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
             name: "MarginEngineTests",
             dependencies: [
-                "MarginEngine", "MarginCore", "MarginSimulation", "MarginTestSupport",
+                "MarginEngine", "MarginLedger", "MarginCore", "MarginSimulation", "MarginTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strictSwift
         ),
         .testTarget(
             name: "MarginStorageTests",
-            dependencies: ["MarginStorage", "MarginEngine", "MarginCore", "MarginSimulation", "MarginTestSupport"],
+            dependencies: ["MarginStorage", "MarginEngine", "MarginLedger", "MarginCore", "MarginSimulation", "MarginTestSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(
@@ -195,14 +213,14 @@ let package = Package(
         ),
         .testTarget(
             name: "MarginAppTests",
-            dependencies: ["MarginApp", "MarginCore", "MarginVenues", "MarginEngine", "MarginTestSupport"],
+            dependencies: ["MarginApp", "MarginCore", "MarginVenues", "MarginEngine", "MarginLedger", "MarginTestSupport"],
             swiftSettings: strictSwift
         ),
         // The service over real loopback connections (HummingbirdTesting `.live`, a real WebSocket client).
         .testTarget(
             name: "MarginServerTests",
             dependencies: [
-                "MarginServer", "MarginApp", "MarginCore", "MarginEngine", "MarginStorage", "MarginSimulation",
+                "MarginServer", "MarginApp", "MarginCore", "MarginEngine", "MarginLedger", "MarginStorage", "MarginSimulation",
                 "MarginTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -5,6 +5,7 @@ import Histogram
 import MarginCore
 import MarginSimulation
 import MarginEngine
+import MarginLedger
 import MarginStorage
 
 /// `margin-bench engine`: the real-time engine's acceptance benchmarks (release build only).

@@ -2,6 +2,7 @@ import Foundation
 import MarginApp
 import MarginCore
 import MarginEngine
+import MarginLedger
 import MarginSimulation
 
 /// `margin-bench engine`'s side-by-side case: the same BTC index updates re-margining the same population in `sum`

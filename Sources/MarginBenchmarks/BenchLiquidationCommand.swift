@@ -3,6 +3,7 @@ import Foundation
 import MarginApp
 import MarginCore
 import MarginEngine
+import MarginLedger
 import MarginSimulation
 import MarginStorage
 

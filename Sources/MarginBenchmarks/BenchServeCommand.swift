@@ -4,6 +4,7 @@ import Logging
 import MarginApp
 import MarginCore
 import MarginEngine
+import MarginLedger
 import MarginServer
 import MarginSimulation
 import NIOCore

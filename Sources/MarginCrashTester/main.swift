@@ -1,5 +1,6 @@
 import Foundation
 import MarginEngine
+import MarginLedger
 import MarginSimulation
 import MarginStorage
 

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import MarginEngine
+import MarginLedger
 import NIOCore
 import ServiceLifecycle
 import Synchronization
@@ -51,7 +52,7 @@ public final class MarginServer: Sendable {
 
     /// Hands the server its (recovered) engine: loads the journaled keys, then serves.
     public func attach(_ engine: RiskEngine) async {
-        keys.load(await engine.serviceState())
+        keys.load(await engine.frontEndRecords)
         slot.withLock { $0 = engine }
     }
 

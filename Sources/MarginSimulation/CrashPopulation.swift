@@ -1,6 +1,7 @@
 import Foundation
 import MarginCore
-import MarginEngine
+import MarginLedger
+import MarginEngine // TEMP-SIM
 
 /// The population of a crash replay (`margin simulate`): the kinds of accounts a venue has when a crash comes, each
 /// opened through a liquidity provider so that open interest nets to zero per instrument.

@@ -1,6 +1,6 @@
 import Foundation
 import MarginCore
-import MarginEngine
+import MarginLedger
 
 /// The crash test's workload: a small genesis population and a deterministic stream of mixed events (market
 /// moves, deposits, withdrawals, trades against the liquidity providers, snapshots), continued from whatever

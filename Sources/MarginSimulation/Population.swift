@@ -1,6 +1,7 @@
 import Foundation
 import MarginCore
-import MarginEngine
+import MarginLedger
+import MarginEngine // TEMP-SIM
 
 /// Generates a population of accounts as a genesis ``EngineState`` (the first snapshot), for the demo, the
 /// benchmarks, the tests and the crash replays.

@@ -1,6 +1,6 @@
 import Foundation
 import MarginCore
-import MarginEngine
+import MarginLedger
 
 /// A built-in simulated market for the demo, the benchmarks and the crash test: per underlying a random-walk index
 /// with jumps and a moving vol surface (level and skew drift), over a fixed set of listed expiries.

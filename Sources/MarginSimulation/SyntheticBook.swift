@@ -1,6 +1,6 @@
 import Foundation
 import MarginCore
-import MarginEngine
+import MarginLedger
 
 /// The built-in order books of the simulations: for every listed instrument a ladder of five levels a side around
 /// its mark, owned by liquidity-provider accounts, wider and thinner for far out-of-the-money and long-dated options

@@ -1,6 +1,6 @@
 import Foundation
 import MarginCore
-import MarginEngine
+import MarginLedger
 
 /// Simulated order flow against the liquidity providers: a generated account (`acct-…`) buys or sells a small
 /// quantity of a listed instrument from or to a liquidity provider (`lp-…`) near the mark, paying a 0.25 USD fee

@@ -167,10 +167,11 @@ public struct DeribitMargin: Sendable {
             if p.instrument.option != nil {
                 value = p.size * (pool == "USDC" ? v.valueUSD : v.valueCoin ?? v.valueUSD / u.index)
             } else if let entry = p.entryPrice {
+                // The pool's currency: USD for linear instruments, the coin for inverse ones (``Equity``'s coin form).
                 value =
                     p.instrument.settlement == .linear
-                    ? p.size * (v.forward - entry)
-                    : p.size * (1 / entry - 1 / v.forward)
+                    ? Equity.future(size: p.size, entry: entry, forward: v.forward, index: u.index, linear: true)
+                    : Equity.inverseFutureCoins(size: p.size, entry: entry, forward: v.forward)
             }
             equity[pool, default: 0] += value
         }

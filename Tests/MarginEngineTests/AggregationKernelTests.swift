@@ -4,6 +4,7 @@ import MarginTestSupport
 import MarginCore
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// The SIMD aggregation kernel against the engine's original scalar loop, and the one-pass multi-underlying update
 /// against one update after the other.

@@ -4,6 +4,7 @@ import MarginTestSupport
 import MarginCore
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 @Suite struct ConflationTests {
     @Test("conflation keeps the latest update per underlying and the oldest arrival; memory stays bounded")

@@ -4,6 +4,7 @@ import MarginSimulation
 import MarginTestSupport
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// `correlated` mode on the engine's direct path (cached per-(account, underlying) price-loss curves combined
 /// through the core's ``CorrelatedGrid``), against ``MarginCalculator`` on the same portfolios, markets and table.

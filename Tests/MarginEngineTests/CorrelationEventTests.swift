@@ -4,6 +4,7 @@ import MarginTestSupport
 import MarginCore
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// The `correlations` event: the engine's correlation table between underlyings, used by `correlated` mode.
 @Suite struct CorrelationEventTests {

@@ -4,6 +4,7 @@ import MarginSimulation
 import MarginTestSupport
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// The dynamic table: realized correlation from the engine's own index updates, implied from cross rates, the rule,
 /// the change detector on market time, the journaled `correlations` events with provenance, and exact replay.

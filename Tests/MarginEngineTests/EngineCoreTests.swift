@@ -4,6 +4,7 @@ import MarginTestSupport
 import MarginCore
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// The engine's validation, margins, recovery and health stream, through its one driver (``RiskEngine``).
 @Suite struct EngineCoreTests {

@@ -4,6 +4,7 @@ import MarginTestSupport
 import MarginCore
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// The streamed snapshot payload against the canonical JSON tree it must equal byte for byte.
 @Suite struct EngineStateJSONTests {

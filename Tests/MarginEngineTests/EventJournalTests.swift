@@ -4,6 +4,7 @@ import MarginTestSupport
 import MarginCore
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// Events survive the journal's JSON unchanged (canonical, sorted keys, exact decimals).
 @Suite struct EventJournalTests {

@@ -4,6 +4,7 @@ import MarginTestSupport
 import MarginCore
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// Issue item 5: every event is validated by its domain type before it is journaled. A rejected event names the
 /// field, changes nothing (state, journal, digest) and never traps, whatever its values.

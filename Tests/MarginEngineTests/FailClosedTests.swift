@@ -4,6 +4,7 @@ import MarginTestSupport
 import MarginCore
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// Issue item 6: the engine fails closed (docs/ENGINE.md, "Fail closed"). An instrument the engine cannot price is
 /// refused at listing, a market update that would leave a listed option unpriceable is refused naming it, and an

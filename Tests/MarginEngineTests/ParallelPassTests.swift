@@ -5,6 +5,7 @@ import MarginTestSupport
 import MarginCore
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// The C aggregation kernel's paths against a plain Swift loop, and passes on one thread against two.
 @Suite struct ParallelPassTests {

@@ -4,6 +4,7 @@ import MarginTestSupport
 import MarginCore
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// Issue item 4: the engine's market is the core's `UnderlyingMarket`, so a perpetual is marked at the perpetual
 /// price when one is given (it used to be marked at the index), exactly as `MarginCalculator` marks it.

@@ -5,6 +5,7 @@ import MarginCore
 import PropertyBased
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// Issue item 5: validation lives in the domain types and runs before the journal, so nothing journaled can fail
 /// on replay. Random sequences of valid and invalid events (deposits, withdrawals, trades, books, clock ticks,

@@ -4,6 +4,7 @@ import MarginSimulation
 import MarginTestSupport
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// Storage faults are not rejections: a failed append (``FaultyJournal``) stops acknowledgements, reports the
 /// engine unhealthy with the reason, is counted apart, and ends in a retry that commits exactly once or a clean

@@ -3,6 +3,7 @@ import MarginCore
 import MarginTestSupport
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// The engine is the one driver: exactly one operation in flight (an actor is re-entrant across `await`), on its
 /// own thread.

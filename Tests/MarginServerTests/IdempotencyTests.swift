@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import MarginCore
 import MarginEngine
+import MarginLedger
 import MarginServer
 import MarginStorage
 import Synchronization
@@ -110,23 +111,5 @@ import Testing
         #expect(try await f.journal() == journal)
         #expect(await f.engine.state.accounts[name]?.balances["USD"] == balance)
         await f.engine.close()
-    }
-
-    @Test func requestRecordsExpireAfterTheRetentionAndAreSnapshotted() throws {
-        var state = ServiceState()
-        let t0 = Instant(secondsSinceEpoch: 1_800_000_000)
-        state.apply(.request(RequestRecord(scope: "k", key: "a", fingerprint: "f", status: 200, sequence: 1, time: t0)))
-        state.apply(.request(RequestRecord(scope: "k", key: "b", fingerprint: "f", status: 200, sequence: 2,
-                                           time: t0.adding(seconds: 3_600))))
-        #expect(state.request(RequestID(scope: "k", key: "a")) != nil)
-        state.apply(.request(RequestRecord(scope: "k", key: "c", fingerprint: "f", status: 200, sequence: 3,
-                                           time: t0.adding(seconds: Int64(ServiceState.retention) + 1))))
-        #expect(state.request(RequestID(scope: "k", key: "a")) == nil)
-        #expect(state.request(RequestID(scope: "k", key: "b")) != nil)
-        var engineState = EngineState()
-        engineState.service = state
-        let decoded = try EngineState(payload: engineState.payload)
-        #expect(decoded.service == state)
-        #expect(decoded == engineState)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import MarginCore
 import MarginEngine
+import MarginLedger
 import MarginServer
 import Testing
 

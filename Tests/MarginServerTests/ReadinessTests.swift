@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import MarginCore
 import MarginEngine
+import MarginLedger
 import MarginServer
 import MarginTestSupport
 import Testing

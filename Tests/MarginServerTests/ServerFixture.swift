@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import MarginCore
 import MarginEngine
+import MarginLedger
 import MarginServer
 import MarginSimulation
 import MarginStorage

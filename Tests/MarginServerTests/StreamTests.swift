@@ -4,6 +4,7 @@ import HummingbirdWSClient
 import Logging
 import MarginCore
 import MarginEngine
+import MarginLedger
 import MarginServer
 import NIOWebSocket
 import Synchronization

@@ -1,5 +1,6 @@
 import Foundation
 import MarginEngine
+import MarginLedger
 import MarginStorage
 import Synchronization
 import Testing

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import MarginCore
 import MarginEngine
+import MarginLedger
 import MarginSimulation
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import MarginCore
 import MarginEngine
+import MarginLedger
 import MarginSimulation
 
 /// A small deterministic world: BTC and ETH, 20 options per underlying plus perpetuals and futures, 30 accounts.

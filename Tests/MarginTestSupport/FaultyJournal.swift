@@ -1,4 +1,5 @@
 import MarginEngine
+import MarginLedger
 import Synchronization
 
 /// A ``JournalStore`` whose appends (and, optionally, reads) fail on demand: a full disk or a lost connection,

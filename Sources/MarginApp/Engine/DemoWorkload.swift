@@ -1,6 +1,7 @@
 import Foundation
 import MarginCore
 import MarginEngine
+import MarginLedger
 import MarginSimulation
 
 /// The simulated market and population of `margin serve --demo` (the pieces `margin engine run` uses): a seeded

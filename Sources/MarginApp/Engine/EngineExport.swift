@@ -1,6 +1,7 @@
 import Foundation
 import MarginCore
 import MarginEngine
+import MarginLedger
 
 /// `margin engine export`: the engine's state at the end of its journal as one JSON document that anyone can check
 /// the ledger's invariants from with their own code (docs/LIQUIDATION.md, "Export").

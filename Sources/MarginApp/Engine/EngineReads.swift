@@ -1,6 +1,7 @@
 import Foundation
 import MarginCore
 import MarginEngine
+import MarginLedger
 import MarginVenues
 
 /// One account as the engine holds it: its ledger, its instruments and its current margin.

@@ -1,5 +1,6 @@
 import Foundation
 import MarginEngine
+import MarginLedger
 import MarginStorage
 
 /// Where an engine's journal lives: a SQLite file (the default) or a PostgreSQL database.

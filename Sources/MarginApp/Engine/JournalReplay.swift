@@ -1,6 +1,7 @@
 import Foundation
 import MarginCore
 import MarginEngine
+import MarginLedger
 
 /// `margin engine replay`: the state rebuilt from a journal's latest snapshot and the records after it, read-only,
 /// and a digest of every account's margin (equal digests = bit-identical margins).

@@ -1,6 +1,7 @@
 import Foundation
 import MarginCore
 import MarginEngine
+import MarginLedger
 
 /// The journaled liquidation actions (`marginCall`, `liquidation`, `liquidationEnd`, `takeover`, `deleverage`,
 /// `alert`) in journal order, a page at a time: what `GET /v1/liquidations` serves, read from the journal itself

@@ -1,6 +1,7 @@
 import Foundation
 import MarginCore
 import MarginEngine
+import MarginLedger
 
 /// One second of `margin engine run`: what the engine applied, how stale margins were, accounts by health, and
 /// business rejections and storage faults apart, with the engine's status.

@@ -1,6 +1,7 @@
 import Foundation
 import MarginCore
 import MarginEngine
+import MarginLedger
 
 extension CrashReplay.Result {
     /// `{"scenario", "accounts", "marginCalls", "partialLiquidations", "accountsPartiallyLiquidated", "takeovers",

@@ -1,6 +1,7 @@
 import Foundation
 import MarginCore
 import MarginEngine
+import MarginLedger
 import MarginSimulation
 
 /// A crash replay (`margin simulate`): a population (``CrashPopulation``) through a price path with the engine,

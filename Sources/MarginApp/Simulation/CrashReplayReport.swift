@@ -1,6 +1,7 @@
 import Foundation
 import MarginCore
 import MarginEngine
+import MarginLedger
 
 /// The crash replay as a self-contained HTML page (inline SVG, no scripts, no outside resources): the price path,
 /// accounts by health over time, the insurance fund, and liquidation volume against book depth.

@@ -1,5 +1,6 @@
 import MarginCore
 import MarginEngine
+import MarginLedger
 import MarginSimulation
 
 /// The crash replay's population under a legacy margin model (MARGIN_MODEL.md "Legacy models"): how many traders it

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MarginApp
 import MarginEngine
+import MarginLedger
 
 /// `margin engine`: the real-time risk engine (`run` with a simulated market, `replay` to rebuild from a journal).
 struct EngineCommand: AsyncParsableCommand {

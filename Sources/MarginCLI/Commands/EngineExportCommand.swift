@@ -2,6 +2,7 @@ import ArgumentParser
 import MarginApp
 import MarginCore
 import MarginEngine
+import MarginLedger
 
 /// `margin engine export`: the state at the end of the journal as JSON (``EngineExport``): every account in
 /// `portfolio.json`'s format with exact decimals, the market in `market.json`'s, and the ledger's totals.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MarginApp
 import MarginEngine
+import MarginLedger
 
 /// `margin engine replay`: rebuilds the state from the latest snapshot and the journal after it (read-only: no
 /// writer lock, nothing created, a missing journal is an error), and prints a digest of every account's margin

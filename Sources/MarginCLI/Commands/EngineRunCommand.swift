@@ -3,6 +3,7 @@ import Foundation
 import MarginApp
 import MarginCore
 import MarginEngine
+import MarginLedger
 
 /// `margin engine run`: the engine on a durable journal with a built-in simulated market and generated accounts
 /// (``SimulationRun``). Prints `engine ready: …`, then once a second a status line: market updates applied/s,

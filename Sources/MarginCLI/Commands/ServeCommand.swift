@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MarginApp
 import MarginEngine
+import MarginLedger
 import MarginServer
 
 /// `margin serve`: the HTTP and WebSocket API, the dashboard and the metrics over the engine on its journal

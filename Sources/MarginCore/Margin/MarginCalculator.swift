@@ -165,10 +165,7 @@ public struct MarginCalculator: Sendable {
     /// Equity, USD: balances at the index (stablecoins at 1), option values, and the unrealized P&L of futures and
     /// perpetuals that carry an entry price.
     public func equity(of portfolio: Portfolio, market: MarketSnapshot, arrays: [Instrument: InstrumentRiskArray]) -> Double {
-        var equity = 0.0
-        for (currency, amount) in portfolio.sortedBalances {
-            equity += amount * (market.usdPrice(of: currency) ?? 0)
-        }
+        var equity = Equity.balances(of: portfolio, market: market)
         for p in portfolio.positions {
             equity += positionValue(p, market: market, arrays: arrays)
         }
@@ -184,9 +181,9 @@ public struct MarginCalculator: Sendable {
     /// A position's contribution to equity, USD, from its instrument's array.
     func positionValue(_ p: Position, array: InstrumentRiskArray, market: MarketSnapshot) -> Double {
         if p.instrument.option != nil { return p.size * array.valuation.valueUSD }
-        guard let entry = p.entryPrice, let u = market.underlyings[p.instrument.underlying] else { return 0 }
-        let f = array.valuation.forward
-        return p.instrument.settlement == .linear ? p.size * (f - entry) : p.size * (1 / entry - 1 / f) * u.index
+        guard let u = market.underlyings[p.instrument.underlying] else { return 0 }
+        return Equity.position(p.instrument, size: p.size, entry: p.entryPrice, valueUSD: array.valuation.valueUSD,
+                               forward: array.valuation.forward, index: u.index)
     }
 
     /// Computes, classifies and (when `explain`) explains the margin of `portfolio`.
@@ -215,8 +212,7 @@ public struct MarginCalculator: Sendable {
                 perPosition: [InstrumentRiskArray], explain: Bool) throws(InputError) -> MarginReport {
         var holdings: [Holding] = []
         holdings.reserveCapacity(portfolio.positions.count)
-        var equity = 0.0
-        for (currency, amount) in portfolio.sortedBalances { equity += amount * (market.usdPrice(of: currency) ?? 0) }
+        var equity = Equity.balances(of: portfolio, market: market)
         for (p, array) in zip(portfolio.positions, perPosition) {
             holdings.append(Holding(array: array, size: p.size))
             equity += positionValue(p, array: array, market: market)

@@ -1,3 +1,4 @@
+import MarginLedger
 import MarginCore
 
 extension EngineCore {

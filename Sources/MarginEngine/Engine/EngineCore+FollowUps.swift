@@ -1,3 +1,4 @@
+import MarginLedger
 import MarginCore
 
 /// Where an event the engine owes the journal comes from (``EngineCore/nextFollowUps(skipping:)``), in the order

@@ -1,51 +1,6 @@
+import MarginLedger
 import Foundation
 import MarginCore
-
-extension RiskBook {
-    /// One side of a trade under ``PreTradeRule`` (`nil`: accepted), on the side's hypothetical margin before and
-    /// after it: the one check of "may this side trade", for validation and the liquidation planner alike.
-    ///
-    /// Fail closed: when the account's risk is unavailable before or after the trade, only a trade that reduces an
-    /// existing position without flipping it is accepted; anything else is ``EngineError/riskUnavailable``.
-    func sideCheck(_ name: String, instrument id: String, delta: Decimal, before: AccountState,
-                   after: AccountState) -> EngineError? {
-        sideCheck(name, instrument: id, delta: delta, before: before, beforeMargin: hypothetical(before),
-                  afterMargin: hypothetical(after))
-    }
-
-    /// ``sideCheck(_:instrument:delta:before:after:)`` on margins already computed (`b` of `before`, `a` of the
-    /// ledger after the trade).
-    func sideCheck(_ name: String, instrument id: String, delta: Decimal, before: AccountState,
-                   beforeMargin b: AccountMargin, afterMargin a: AccountMargin) -> EngineError? {
-        if let unpriced = b.unpricedInstrument ?? a.unpricedInstrument {
-            let old = before.positions[id]?.quantity ?? 0
-            let reduces = old != 0 && (old > 0) != (delta > 0) && abs(delta) <= abs(old)
-            return reduces ? nil : .riskUnavailable(account: name, instrument: unpriced)
-        }
-        return Self.ruleCheck(name, before: b, after: a)
-    }
-
-    /// ``PreTradeRule`` on margins before and after a change (`nil`: accepted).
-    static func ruleCheck(_ name: String, before b: AccountMargin, after m: AccountMargin) -> EngineError? {
-        let decision = PreTradeRule.evaluate(before: b.figures, after: m.figures)
-        return decision.accepted ? nil
-            : .belowInitialMargin(account: name, equity: m.equity, initialMargin: m.initialMargin)
-    }
-}
-
-/// What validation computed that applying reuses.
-struct Prepared {
-    /// The new market of a market event.
-    var market: UnderlyingMarket?
-    /// Accounts holding an expiring instrument (before settlement), sorted.
-    var holders: [String] = []
-    /// Accounts a liquidation action changes (re-margined after it), sorted.
-    var touched: [String] = []
-    /// The ledger sums the event may change, before it (checked after it: ``LedgerAudit``).
-    var footprint: LedgerFootprint?
-    /// A takeover: the insurance fund's equity before it, USD (it must not be made negative, or more negative).
-    var fundEquityBefore: Double?
-}
 
 extension EngineCore {
     /// Checks `event` against the current state without changing anything: first by itself
@@ -119,8 +74,8 @@ extension EngineCore {
             guard state.accounts[h.account] != nil else {
                 throw .invalid(field: "account", reason: "unknown account \"\(h.account)\"")
             }
-        case .service(let s):
-            try checkService(s)
+        case .frontEnd:
+            break  // opaque: checked by itself (``FrontEndRecord/validate()``), never against the state
         case .book(let b):
             try checkBook(b)
         case .liquidationSettings:

@@ -1,3 +1,4 @@
+import MarginLedger
 import MarginCore
 
 extension EngineCore {
@@ -28,7 +29,7 @@ extension EngineCore {
                 if !ref.bitwiseEqual(book.summaries[idx]) { same = false }
                 for i in 0..<g where curve[i].bitPattern != book.curves[idx * g + i].bitPattern { same = false }
             }
-            let m = book.combine(a)
+            let m = book.referenceCombination(a)
             let c = book.margins[a]
             if m.equity.bitPattern != c.equity.bitPattern || m.maintenanceMargin.bitPattern != c.maintenanceMargin.bitPattern
                 || m.initialMargin.bitPattern != c.initialMargin.bitPattern || m.health != c.health

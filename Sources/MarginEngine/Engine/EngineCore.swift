@@ -1,3 +1,4 @@
+import MarginLedger
 import CVectorMath
 import Foundation
 import MarginCore
@@ -47,7 +48,7 @@ package final class EngineCore {
     /// The ledger's per-event invariant check and the pending alert (``LedgerAudit``).
     let ledgerAudit = LedgerAudit()
 
-    /// Builds the engine on a recovered `state` (``replay(_:onto:)``): computes every margin from it by pure
+    /// Builds the engine on a recovered `state` (``EngineState/replay(_:)``): computes every margin from it by pure
     /// functions in a fixed order, so margins are bit-identical however the state was reached.
     package init(state: EngineState) {
         self.state = state
@@ -128,6 +129,14 @@ package final class EngineCore {
             records.append(JournalRecord(sequence: state.sequence + UInt64(k + 1), payload: EngineEvent.market(m).payload))
         }
         return PreparedBatch(content: .markets(accepted), records: records, after: state.sequence, rejected: rejected)
+    }
+
+    /// The one-record batch of a front-end record (``FrontEndRecord``, validated by itself only: the engine reads
+    /// nothing of it) continuing sequence `after`: journaled with the event it answers, or alone.
+    package func prepareFrontEnd(_ record: FrontEndRecord, after: UInt64) -> PreparedBatch {
+        let event = EngineEvent.frontEnd(record)
+        return PreparedBatch(content: .event(event, Prepared()),
+                             records: [JournalRecord(sequence: after + 1, payload: event.payload)], after: after)
     }
 
     /// Takes the health changes queued by the last commits (accounts whose computed health differs from their
@@ -219,7 +228,7 @@ package final class EngineCore {
             if state.parameters.correlationMode == .correlated { book.recombineAll() }
         case .health(let h):
             if let a = book.accountSlot[h.account] { book.journaledHealth[Int(a)] = h.to }
-        case .crossRate, .correlationPolicy, .service:
+        case .crossRate, .correlationPolicy, .frontEnd:
             break  // no margin reads them: they feed the dynamic table (``pendingCorrelationUpdate()``)
         case .book, .liquidationSettings, .clock, .marginCall, .liquidationEnd, .alert:
             break

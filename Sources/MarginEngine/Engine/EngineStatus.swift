@@ -1,3 +1,4 @@
+import MarginLedger
 import Foundation
 
 /// Where the engine is in its life, for a readiness probe (`/readyz`) and the status line: only ``ready``

@@ -1,3 +1,4 @@
+import MarginLedger
 import MarginCore
 
 /// What a follow-up loop journaled (``RiskEngine/journalFollowUpsInTurn()``).
@@ -27,7 +28,8 @@ extension RiskEngine {
     static let maxFollowUpsPerTurn = 10_000
 
     /// Journals the events the engine owes after a commit (``EngineCore/nextFollowUps(skipping:)``), in the same
-    /// turn, until none is due: each through prepare → append → commit, followed by its health changes, and
+    /// turn, until none is due: each a step of the turn protocol (prepare, then
+    /// ``journalStep(_:events:origin:trailer:reportAfter:onPriorityDone:)``), followed by its health changes, and
     /// published as a ``LiquidationNotice`` when it is a liquidation action.
     ///
     /// Until an order (a step or a takeover) is journaled in the turn it asks for lists that end at their first
@@ -65,23 +67,20 @@ extension RiskEngine {
                     if journaled == 0 { skipping.insert(due.source) }
                     break
                 }
+                let sequence: UInt64
                 do {
-                    try await makeDurable(batch.records)
+                    sequence = try await journalStep(batch, events: [event], origin: .followUp)[0]
                 } catch {
-                    count { $0.storageFaults += 1 }
                     return out
                 }
-                let sequence = core.commit(batch)[0]
                 journaled += 1
                 if LiquidationPlanner.isOrder(event) { ordered = true }
-                count { $0.followUps += 1 }
                 out.events.append(event)
                 held.append((event, sequence))
                 if ordered {
                     publishNotices(held)
                     held = []
                 }
-                observeCommit(event, sequence: sequence, isFollowUp: true)
                 out.healthChanges += await journalHealthInTurn()
             }
         }
@@ -118,6 +117,6 @@ extension RiskEngine {
         try await takeSubmitTurn()
         defer { passTurn() }
         guard time > core.state.time else { return nil }
-        return try await submitInTurn(.clock(time), reportAfter: 100, onPriorityDone: nil)
+        return try await submitInTurn(.clock(time))
     }
 }

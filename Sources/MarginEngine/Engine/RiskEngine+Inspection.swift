@@ -1,3 +1,4 @@
+import MarginLedger
 import MarginCore
 
 /// Read-only views of the engine's internals for the package's tests and tools: values copied out on the engine's

@@ -1,3 +1,4 @@
+import MarginLedger
 import Foundation
 import MarginCore
 import Synchronization
@@ -5,13 +6,12 @@ import Synchronization
 /// The real-time engine: the one driver of ``EngineCore``, owner of the journal (``JournalStore``), with a
 /// conflated market feed, and health changes and liquidation notices published to subscribers.
 ///
-/// Every operation that changes the state takes its turn in one FIFO (exactly one event in flight: an actor is
-/// re-entrant across `await`, so without it a second submit could validate against a state the first has not
-/// committed yet) and runs **prepare → append (awaited, durable) → commit → health changes (prepare → append →
-/// commit) → follow-ups**: the events the engine itself owes the journal after it
-/// (``EngineCore/nextFollowUps(skipping:)``: a due correlation table, the liquidation planner's actions), each
-/// journaled the same way with its own health changes, in the same turn, until none is due
-/// (``RiskEngine+FollowUps.swift``). The hot path, ``EngineCore``, is synchronous and does no I/O.
+/// Every operation that changes the state takes its turn in one FIFO (``TurnQueue``: exactly one event in flight)
+/// and runs the one turn protocol (``RiskEngine+Turn.swift``): **prepare → make durable → commit → counters →
+/// notices → observers → health changes → follow-ups**, the follow-ups being the events the engine itself owes the
+/// journal after it (``EngineCore/nextFollowUps(skipping:untilFirstOrder:)``: a due correlation table, the
+/// liquidation planner's actions), each journaled as a step of the same protocol with its own health changes, in
+/// the same turn (``RiskEngine+FollowUps.swift``). The hot path, ``EngineCore``, is synchronous and does no I/O.
 ///
 /// - Trading and admin events: ``submit(_:)``, in arrival order; returns after the event is durable and applied,
 ///   and its follow-ups journaled (``Acknowledgement/followUps``).
@@ -39,7 +39,7 @@ import Synchronization
 /// let ack = try await engine.submit(.deposit(Transfer(account: "alice", currency: "USD", amount: 1_000)))
 /// ```
 public actor RiskEngine {
-    private nonisolated let thread: EngineThread
+    nonisolated let thread: EngineThread
     public nonisolated var unownedExecutor: UnownedSerialExecutor { thread.asUnownedSerialExecutor() }
 
     /// The journal and snapshots (owned: closed by ``close()``).
@@ -50,7 +50,7 @@ public actor RiskEngine {
     private var recovered: EngineCore?
     /// The conflated market feed.
     public nonisolated let conflator = MarketConflator()
-    private var subscribers: [Int: AsyncStream<HealthChange>.Continuation] = [:]
+    var subscribers: [Int: AsyncStream<HealthChange>.Continuation] = [:]
     var noticeSubscribers: [Int: AsyncStream<LiquidationNotice>.Continuation] = [:]
     var nextSubscriber = 0
     /// Tests: called after every committed event (``observeCommits(checkingInvariants:_:)``).
@@ -61,10 +61,8 @@ public actor RiskEngine {
     nonisolated let snapshots = BackgroundSnapshots()
     /// Per-account change feeds (``watch(account:)``), published after every commit.
     nonisolated let watchers = AccountWatchers()
-    /// The FIFO of operations waiting for their turn (``takeTurn()``).
-    private var turnTaken = false
-    private var waiting: [(continuation: CheckedContinuation<Bool, Never>, refusable: Bool)] = []
-    private var waitingHead = 0
+    /// The FIFO of operations waiting for their turn (``takeTurn(refusable:)``).
+    private var turns = TurnQueue()
     /// Set by ``close()``: interrupts a retry loop.
     var closing = false
 
@@ -72,22 +70,6 @@ public actor RiskEngine {
         var status = EngineStatus.recovering
         var counters = EngineCounters()
         var ledger = LedgerStatus()
-    }
-
-    /// Per-pass measurements since the last ``takeStats()``.
-    public struct MarketStats: Sendable {
-        /// Market events applied.
-        public var updates = 0
-        /// Ticks merged away by conflation.
-        public var superseded = 0
-        /// Per applied update: first tick's arrival → every affected account re-margined.
-        public var staleness: [Duration] = []
-        /// Per applied update: first tick's arrival → the 100 accounts nearest liquidation re-margined.
-        public var priorityLatency: [Duration] = []
-        /// Market updates rejected by validation (e.g. time moved past an unexpired instrument).
-        public var rejected = 0
-        /// Market updates not applied because of a storage fault (counted apart from rejections).
-        public var storageFaults = 0
     }
 
     private init(store: any JournalStore, faultPolicy: StorageFaultPolicy) {
@@ -126,18 +108,14 @@ public actor RiskEngine {
     private func recover(genesis: EngineState, snapshotGenesis: Bool) async throws(EngineError) {
         var state: EngineState
         if let snapshot = try await store.latestSnapshot() {
-            state = try EngineCore.state(from: snapshot)
+            state = try EngineState(snapshot: snapshot)
         } else {
             state = genesis
             if snapshotGenesis, genesis != EngineState(), try await store.lastSequence() == 0 {
                 try await store.saveSnapshot(SnapshotRecord(sequence: genesis.sequence, payload: genesis.payload))
             }
         }
-        while true {
-            let page = try await store.records(after: state.sequence, limit: 10_000)
-            try EngineCore.replay(page, onto: &state)
-            if page.count < 10_000 { break }
-        }
+        try await state.replayJournal(of: store)
         let core = EngineCore(state: state)
         recovered = core
         // The per-event checks only see events this process applies: a violation whose alert was not journaled
@@ -156,35 +134,19 @@ public actor RiskEngine {
     /// - Returns: `true` with the turn held, `false` when refused (without the turn).
     @discardableResult
     func takeTurn(refusable: Bool = false) async -> Bool {
-        guard turnTaken else {
-            turnTaken = true
-            return true
-        }
-        return await withCheckedContinuation { waiting.append(($0, refusable)) }
+        if turns.tryTake() { return true }
+        return await withCheckedContinuation { turns.enqueue($0, refusable: refusable) }
     }
 
     /// Hands the turn to the next waiting operation (or frees it).
     func passTurn() {
-        guard waitingHead < waiting.count else {
-            turnTaken = false
-            return
-        }
-        let next = waiting[waitingHead]
-        waitingHead += 1
-        if waitingHead == waiting.count {
-            waiting.removeAll(keepingCapacity: true)
-            waitingHead = 0
-        }
-        next.continuation.resume(returning: true)
+        turns.pass()?.resume(returning: true)
     }
 
     /// Refuses every waiting submit (the engine just faulted): they fail fast with the fault instead of waiting
     /// for the retry. Other operations (``close()``, snapshots) keep their place.
     func refuseWaitingSubmits() {
-        let pending = waiting[waitingHead...]
-        waiting = pending.filter { !$0.refusable }
-        waitingHead = 0
-        for w in pending where w.refusable { w.continuation.resume(returning: false) }
+        for waiter in turns.refuseRefusable() { waiter.resume(returning: false) }
     }
 
     /// Takes the turn for a submit, or throws the storage fault when the engine does not acknowledge (before or
@@ -268,71 +230,42 @@ public actor RiskEngine {
         return Acknowledgement(sequence: core.state.sequence, healthChanges: changes, followUps: followUps.events)
     }
 
-    func submitInTurn(_ event: EngineEvent, reportAfter: Int,
-                              onPriorityDone: (() -> Void)?) async throws(EngineError) -> Acknowledgement {
-        let batch: PreparedBatch
-        do {
-            batch = try core.prepare(event)
-        } catch {
-            count { $0.rejected += 1 }
-            throw error
-        }
-        do {
-            try await makeDurable(batch.records)
-        } catch {
-            count { $0.storageFaults += 1 }
-            throw error
-        }
-        let sequences = core.commit(batch, reportAfter: reportAfter, onPriorityDone: onPriorityDone)
-        count { $0.acknowledged += 1 }
-        publishNotice(of: event, sequence: sequences[0])
-        observeCommit(event, sequence: sequences[0], isFollowUp: false)
-        var changes = await journalHealthInTurn()
-        let followUps = await journalFollowUpsInTurn()
-        changes += followUps.healthChanges
-        return Acknowledgement(sequence: sequences[0], healthChanges: changes, followUps: followUps.events)
+    /// One submitted event's turn (``runTurn(_:answer:reportAfter:onPriorityDone:)``), in the caller's turn.
+    func submitInTurn(_ event: EngineEvent, reportAfter: Int = 100,
+                      onPriorityDone: (() -> Void)? = nil) async throws(EngineError) -> Acknowledgement {
+        let result = try await runTurn(.event(event), reportAfter: reportAfter, onPriorityDone: onPriorityDone)
+            .result
+        return Acknowledgement(sequence: result.sequences[0], healthChanges: result.healthChanges,
+                               followUps: result.followUps)
     }
 
+    /// A market batch's turn, in the caller's turn: one pass for updates of distinct underlyings, refused ones
+    /// reported; updates of the same underlying twice are submitted one by one.
     func submitMarketsInTurn(_ updates: [MarketUpdate], reportAfter: Int,
-                                     onPriorityDone: (() -> Void)?) async throws(EngineError) -> MarketBatchAcknowledgement {
-        var result = MarketBatchAcknowledgement()
+                             onPriorityDone: (() -> Void)?) async throws(EngineError) -> MarketBatchAcknowledgement {
+        var out = MarketBatchAcknowledgement()
         guard Set(updates.map(\.underlying)).count == updates.count else {
             for (i, m) in updates.enumerated() {
                 do {
                     let ack = try await submitInTurn(.market(m), reportAfter: reportAfter,
                                                      onPriorityDone: i == 0 ? onPriorityDone : nil)
-                    result.sequences.append(ack.sequence)
-                    result.healthChanges += ack.healthChanges
-                    result.followUps += ack.followUps
+                    out.sequences.append(ack.sequence)
+                    out.healthChanges += ack.healthChanges
+                    out.followUps += ack.followUps
                 } catch {
                     if error.isStorageFault { throw error }
-                    result.rejected.append((m, error))
+                    out.rejected.append((m, error))
                 }
             }
-            return result
+            return out
         }
-        let batch = core.prepareMarkets(updates)
-        result.rejected = batch.rejected
-        count { $0.rejected += batch.rejected.count }
-        do {
-            try await makeDurable(batch.records)
-        } catch {
-            count { $0.storageFaults += batch.records.count }
-            throw error
-        }
-        result.sequences = core.commit(batch, reportAfter: reportAfter, onPriorityDone: onPriorityDone)
-        count { $0.acknowledged += result.sequences.count }
-        if commitObserver != nil {
-            let accepted = updates.filter { m in !result.rejected.contains { $0.update.underlying == m.underlying } }
-            for (m, sequence) in zip(accepted, result.sequences) {
-                observeCommit(.market(m), sequence: sequence, isFollowUp: false)
-            }
-        }
-        result.healthChanges = await journalHealthInTurn()
-        let followUps = await journalFollowUpsInTurn()
-        result.healthChanges += followUps.healthChanges
-        result.followUps = followUps.events
-        return result
+        let result = try await runTurn(.markets(updates, allOrNothing: false), reportAfter: reportAfter,
+                                       onPriorityDone: onPriorityDone).result
+        out.sequences = result.sequences
+        out.rejected = result.rejected
+        out.healthChanges = result.healthChanges
+        out.followUps = result.followUps
+        return out
     }
 
     /// Journals the pending health changes as one atomic batch, applies and publishes them. When the append
@@ -343,94 +276,14 @@ public actor RiskEngine {
         do {
             try await makeDurable(batch.records)
         } catch {
+            // Not a step of their own (``journalStep(_:events:origin:trailer:reportAfter:onPriorityDone:)``):
+            // health records are neither acknowledged nor counted as faults; they are journaled again later.
             core.requeueHealthChanges(batch)
             return []
         }
         core.commit(batch)
         publish(batch.healthChanges)
         return batch.healthChanges
-    }
-
-    // MARK: Market feed
-
-    /// Offers a market tick to the conflator (never blocks, never queues more than one per underlying).
-    public nonisolated func offer(_ update: MarketUpdate) { conflator.offer(update) }
-
-    /// Applies conflated market updates until the conflator is finished (``shutdown()``, or the engine stopped on
-    /// a storage fault) or the task is cancelled.
-    public func runMarketLoop() async {
-        for await _ in conflator.doorbell {
-            if Task.isCancelled { break }
-            await processPendingMarket()
-        }
-    }
-
-    /// Applies every pending conflated update now, in one re-margining pass whatever the number of underlyings.
-    /// While the engine is not ready, ticks stay in the conflator (latest per underlying), applied once it is.
-    public func processPendingMarket() async {
-        guard status.isReady else { return }
-        await takeTurn()
-        defer { passTurn() }
-        guard status.isReady else { return }
-        let pending = conflator.drain()
-        guard !pending.isEmpty else { return }
-        let priority = PriorityStamp()
-        do {
-            let ack = try await submitMarketsInTurn(pending.map(\.update), reportAfter: 100,
-                                                    onPriorityDone: { priority.mark() })
-            let now = ContinuousClock.now
-            stats.rejected += ack.rejected.count
-            let rejected = Set(ack.rejected.map(\.update.underlying))
-            for p in pending where !rejected.contains(p.update.underlying) {
-                stats.updates += 1
-                stats.superseded += p.ticks - 1
-                if stats.staleness.count < 1_000_000 {
-                    stats.staleness.append(now - p.firstArrival)
-                    stats.priorityLatency.append((priority.instant ?? now) - p.firstArrival)
-                }
-            }
-        } catch {
-            stats.storageFaults += pending.count
-        }
-    }
-
-    /// Returns and resets the market statistics.
-    public func takeStats() -> MarketStats {
-        defer { stats = MarketStats() }
-        return stats
-    }
-
-    // MARK: Health subscriptions
-
-    /// A new subscription to health changes, in journal order.
-    public func healthChanges() -> AsyncStream<HealthChange> {
-        makeSubscription { subscribers[$0] = $1 }
-    }
-
-    /// A new stream buffering the newest 65,536 elements, its continuation handed to `register` under a fresh
-    /// subscriber id (ids are unique across kinds of subscription); unsubscribed when the consumer ends it.
-    func makeSubscription<Element: Sendable>(
-        _ register: (Int, AsyncStream<Element>.Continuation) -> Void) -> AsyncStream<Element> {
-        let (stream, continuation) = AsyncStream.makeStream(of: Element.self, bufferingPolicy: .bufferingNewest(65_536))
-        let id = nextSubscriber
-        nextSubscriber += 1
-        register(id, continuation)
-        continuation.onTermination = { [weak self] _ in
-            Task { await self?.unsubscribe(id) }
-        }
-        return stream
-    }
-
-    private func unsubscribe(_ id: Int) {
-        subscribers[id] = nil
-        noticeSubscribers[id] = nil
-    }
-
-    private func publish(_ changes: [HealthChange]) {
-        guard !changes.isEmpty else { return }
-        for c in subscribers.values {
-            for change in changes { c.yield(change) }
-        }
     }
 
     /// Ends every subscription (health changes and liquidation notices) and the market loop (the engine still
@@ -455,42 +308,4 @@ public actor RiskEngine {
         passTurn()
         await store.close()
     }
-
-    // MARK: Reading
-
-    public var state: EngineState { core.state }
-    /// The markets alone, by underlying (a driver pricing its next order copies these, not the whole state).
-    public var markets: [String: UnderlyingMarket] { core.state.markets }
-    /// The sequence of the last applied event.
-    public var sequence: UInt64 { core.state.sequence }
-    public func margin(of account: String) -> AccountMargin? { core.margin(of: account) }
-    /// Every account's margin, by account name.
-    public var margins: [String: AccountMargin] { core.margins }
-    /// FNV-1a digest of every margin's bit pattern and of the canonical state (``EngineCore/digest``).
-    public var digest: String { core.digest }
-    /// The margins' half of ``digest``.
-    public var marginDigest: String { core.marginDigest }
-    public var healthCounts: [Health: Int] { core.healthCounts }
-    /// Where the time of the last re-margining pass went.
-    public var lastPass: PassProfile { core.lastPass }
-    /// The accounts nearest liquidation for `underlying`, nearest first.
-    public func priorityAccounts(of underlying: String) -> [String] { core.priorityAccounts(of: underlying) }
-    /// Threads a pass may use (1 or 2; margins are bit-identical for both).
-    public func setThreads(_ n: Int) { core.setThreads(n) }
-    /// Accounts per underlying ranked and re-margined first (default 256).
-    public func setPriorityCount(_ k: Int) { core.setPriorityCount(k) }
-    /// The aggregation kernel's instruction-set path: `"avx512"`, `"avx2"` or `"scalar"`.
-    public var aggregationInstructionSet: String { core.aggregationInstructionSet }
-    /// Recomputes every account with the scalar reference and counts accounts differing by any bit.
-    public func verifyAggregation() -> (accounts: Int, mismatches: Int) { core.verifyAggregation() }
-
-    /// Whether the engine's code runs on its own thread (tests: `await engine.runsOnEngineThread()`).
-    package func runsOnEngineThread() -> Bool { thread.isCurrent }
-}
-
-/// When a pass reached the accounts nearest liquidation (set on the engine's thread, read after the pass).
-final class PriorityStamp: @unchecked Sendable {
-    // @unchecked: written and read on the engine's thread only (the callback runs inside the pass).
-    private(set) var instant: ContinuousClock.Instant?
-    func mark() { instant = .now }
 }

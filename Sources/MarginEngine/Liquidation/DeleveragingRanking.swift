@@ -1,3 +1,5 @@
+import MarginLedger
+
 /// Who is auto-deleveraged first, by BitMEX's published rule, adapted to portfolio accounts.
 ///
 /// For a position on the side opposite the bankrupt one:
@@ -11,18 +13,18 @@
 /// Longs and shorts are ranked separately (the caller passes one side). An account with no open position in the
 /// instrument is never a candidate, and neither is one with equity ≤ 0 (it is being liquidated itself).
 /// Scores are `Double`: they order candidates, they are not booked.
-public enum DeleveragingRanking {
+package enum DeleveragingRanking {
     /// One opposite-side position.
-    public struct Candidate: Hashable, Sendable {
-        public var account: String
+    package struct Candidate: Hashable, Sendable {
+        package var account: String
         /// The position's USD value at mark, signed (long > 0).
-        public var markValue: Double
+        package var markValue: Double
         /// The position's USD value at its average entry price, signed like `markValue`.
-        public var entryValue: Double
+        package var entryValue: Double
         /// The account's equity, USD.
-        public var accountEquity: Double
+        package var accountEquity: Double
 
-        public init(account: String, markValue: Double, entryValue: Double, accountEquity: Double) {
+        package init(account: String, markValue: Double, entryValue: Double, accountEquity: Double) {
             self.account = account
             self.markValue = markValue
             self.entryValue = entryValue
@@ -30,15 +32,15 @@ public enum DeleveragingRanking {
         }
 
         /// `(mark value − entry value) / |entry value|` (0 when the entry value is 0).
-        public var pnlPercent: Double {
+        package var pnlPercent: Double {
             entryValue == 0 ? 0 : (markValue - entryValue) / abs(entryValue)
         }
 
         /// `|mark value| / equity`.
-        public var effectiveLeverage: Double { abs(markValue) / accountEquity }
+        package var effectiveLeverage: Double { abs(markValue) / accountEquity }
 
         /// The rank score (higher is deleveraged first).
-        public var score: Double {
+        package var score: Double {
             let pnl = pnlPercent
             let leverage = effectiveLeverage
             return pnl > 0 ? pnl * leverage : pnl / leverage
@@ -47,7 +49,7 @@ public enum DeleveragingRanking {
 
     /// The candidates that may share a loss, highest score first (ties by account name); candidates with equity
     /// ≤ 0 or no position are left out.
-    public static func rank(_ candidates: [Candidate]) -> [Candidate] {
+    package static func rank(_ candidates: [Candidate]) -> [Candidate] {
         candidates.filter { $0.accountEquity > 0 && $0.markValue != 0 }
             .sorted { a, b in a.score != b.score ? a.score > b.score : a.account < b.account }
     }

@@ -1,3 +1,4 @@
+import MarginLedger
 import Foundation
 import MarginCore
 
@@ -53,7 +54,7 @@ extension EngineCore {
             try checkTime(e.time)
             let account = try liquidated(e.account, open: true)
             let m = margin(of: e.account) ?? book.hypothetical(account)
-            guard m.isRiskAvailable, m.equity >= m.maintenanceMargin * (1 + Money.double(settings.buffer)) else {
+            guard m.meetsLiquidationTarget(buffer: Money.double(settings.buffer)) else {
                 throw .invalid(field: "account", reason: "\"\(e.account)\" is below MM × (1 + buffer)")
             }
             return Prepared()
@@ -195,13 +196,7 @@ extension EngineCore {
             }
             moved[x.instrument, default: 0] += x.quantity
             var r = receivers[x.to] ?? state.accounts[x.to] ?? AccountState()
-            if x.quantity > 0 {
-                Ledger.trade(quantity: x.quantity, price: x.price, instrumentId: x.instrument, instrument: instrument,
-                             buyer: &r, seller: &account)
-            } else {
-                Ledger.trade(quantity: -x.quantity, price: x.price, instrumentId: x.instrument, instrument: instrument,
-                             buyer: &account, seller: &r)
-            }
+            Ledger.transfer(x, instrument: instrument, from: &account, to: &r)
             receivers[x.to] = r
         }
         for id in Set(current.positions.keys).union(moved.keys).sorted()

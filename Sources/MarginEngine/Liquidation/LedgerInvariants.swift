@@ -1,3 +1,4 @@
+import MarginLedger
 import Foundation
 import MarginCore
 
@@ -160,7 +161,7 @@ extension EngineCore {
     ///    that moved money or open interest: ``LedgerAudit``). A loss nobody could cover (the insurance fund left
     ///    negative) is not a violation of the ledger: it is reported as an `uncoveredLoss` alert.
     /// - Returns: the violations, empty when every invariant holds.
-    public func checkInvariants() -> [String] {
+    package func checkInvariants() -> [String] {
         var out: [String] = []
         var money: [String: Decimal] = [:]
         var oi: [String: Decimal] = [:]
@@ -184,7 +185,7 @@ extension EngineCore {
     }
 
     /// The violations the live engine recorded since it opened (``checkInvariants()``'s third part).
-    public var ledgerViolations: [String] { ledgerAudit.violations }
+    package var ledgerViolations: [String] { ledgerAudit.violations }
 
     /// Runs the full ledger check (``checkInvariants()``, O(accounts × positions)) and records what fails as pending,
     /// so that the next ``liquidationActions()`` journals it as an alert that halts liquidation: for the driver to
@@ -192,7 +193,7 @@ extension EngineCore {
     /// whose alert was not journaled before a crash is found again here).
     /// - Returns: the violations found.
     @discardableResult
-    public func auditLedger() -> [String] {
+    package func auditLedger() -> [String] {
         let found = checkInvariants().filter { !ledgerAudit.violations.contains($0) }
         for v in found { ledgerAudit.record("at sequence \(state.sequence): \(v)") }
         return found

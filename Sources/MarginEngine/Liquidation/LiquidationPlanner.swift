@@ -1,3 +1,4 @@
+import MarginLedger
 import Foundation
 import MarginCore
 
@@ -24,7 +25,7 @@ extension EngineCore {
     /// A pending invariant violation is returned alone as an `alert` (which halts liquidation), pending uncovered
     /// losses as `alert`s of kind `uncoveredLoss` (liquidation goes on); nothing while liquidation is halted or
     /// disabled. Accounts whose risk is unavailable are left alone (fail closed).
-    public func liquidationActions(untilFirstOrder: Bool = false) -> [EngineEvent] {
+    package func liquidationActions(untilFirstOrder: Bool = false) -> [EngineEvent] {
         if let violation = ledgerAudit.pending, state.liquidationHalt == nil {
             return [.alert(LiquidationAlert(reason: violation, time: state.time))]
         }
@@ -38,7 +39,7 @@ extension EngineCore {
     }
 
     /// The accounts being liquidated (a margin call journaled, not yet restored or taken over), by name.
-    public var liquidatingAccounts: [String] { state.liquidations.keys.sorted() }
+    package var liquidatingAccounts: [String] { state.liquidations.keys.sorted() }
 }
 
 /// Plans liquidation actions on a scratch copy of the state (``EngineState/apply(_:)`` after each), computing every
@@ -181,10 +182,6 @@ struct LiquidationPlanner {
         return margin(name)
     }
 
-    func meetsTarget(_ m: AccountMargin) -> Bool {
-        m.equity >= m.maintenanceMargin * (1 + buffer)
-    }
-
     /// Plans `name`'s actions: its margin call if its liquidation is not open yet; then, while its round has steps
     /// left and the target is not met, its next step (only one when ``untilFirstOrder``); its end once the target is
     /// met; its takeover in `takeover` health or when no step is possible.
@@ -198,7 +195,7 @@ struct LiquidationPlanner {
                                         shortfall: m.maintenanceMargin - m.equity, time: now)))
         }
         while let episode = scratch.liquidations[name] {
-            if meetsTarget(m) {
+            if m.meetsLiquidationTarget(buffer: buffer) {
                 emit(.liquidationEnd(LiquidationEnd(account: name, equity: m.equity,
                                                     maintenanceMargin: m.maintenanceMargin, time: now)))
                 return

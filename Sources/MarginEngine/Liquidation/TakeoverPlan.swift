@@ -1,3 +1,4 @@
+import MarginLedger
 import Foundation
 import MarginCore
 
@@ -43,13 +44,7 @@ extension LiquidationPlanner {
         var other = AccountState()
         for x in transfers {
             guard let instrument = scratch.instruments[x.instrument] else { continue }
-            if x.quantity > 0 {
-                Ledger.trade(quantity: x.quantity, price: x.price, instrumentId: x.instrument, instrument: instrument,
-                             buyer: &other, seller: &after)
-            } else {
-                Ledger.trade(quantity: -x.quantity, price: x.price, instrumentId: x.instrument, instrument: instrument,
-                             buyer: &after, seller: &other)
-            }
+            Ledger.transfer(x, instrument: instrument, from: &after, to: &other)
         }
         return -book.hypothetical(after).equity
     }
@@ -130,13 +125,7 @@ extension LiquidationPlanner {
         var other = AccountState()
         for x in transfers {
             guard let instrument = scratch.instruments[x.instrument] else { return false }
-            if x.quantity > 0 {
-                Ledger.trade(quantity: x.quantity, price: x.price, instrumentId: x.instrument, instrument: instrument,
-                             buyer: &after, seller: &other)
-            } else {
-                Ledger.trade(quantity: -x.quantity, price: x.price, instrumentId: x.instrument, instrument: instrument,
-                             buyer: &other, seller: &after)
-            }
+            Ledger.transfer(x, instrument: instrument, from: &other, to: &after)
         }
         let mb = book.hypothetical(before)
         let ma = book.hypothetical(after)

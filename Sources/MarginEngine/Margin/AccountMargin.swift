@@ -1,3 +1,4 @@
+import MarginLedger
 import MarginCore
 
 /// An account's margin figures, USD, and the health they imply (MARGIN_MODEL.md "Account requirement").
@@ -42,6 +43,13 @@ public struct AccountMargin: Hashable, Sendable {
     /// Equity, IM and MM as the pre-trade rule reads them (USD).
     public var figures: MarginFigures {
         MarginFigures(equity: equity, initialMargin: initialMargin, maintenanceMargin: maintenanceMargin)
+    }
+
+    /// Whether partial reduction has restored the account (docs/LIQUIDATION.md, "The target"): its risk is available
+    /// and `equity ≥ MM × (1 + buffer)`, `buffer` a fraction (``LiquidationSettings/buffer``). The one test of the
+    /// target, for the planner and the validation of a `liquidationEnd` alike.
+    func meetsLiquidationTarget(buffer: Double) -> Bool {
+        isRiskAvailable && equity >= maintenanceMargin * (1 + buffer)
     }
 
     public static let empty = AccountMargin(equity: 0, maintenanceMargin: 0, initialMargin: 0, health: .healthy)

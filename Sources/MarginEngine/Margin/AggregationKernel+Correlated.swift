@@ -1,3 +1,4 @@
+import MarginLedger
 import MarginCore
 
 /// What `correlated` mode's combination needs beyond the components: the scenario layout of a price-loss curve

@@ -1,3 +1,4 @@
+import MarginLedger
 import CVectorMath
 import MarginCore
 
@@ -104,8 +105,8 @@ struct AggregationKernel: @unchecked Sendable {
                     if isOption[slot] {
                         s.value += size * value[slot]
                     } else if !p.entry.isNaN {
-                        let f = forward[slot]
-                        s.value += isLinear[slot] ? size * (f - p.entry) : size * (1 / p.entry - 1 / f) * idx
+                        s.value += Equity.future(size: size, entry: p.entry, forward: forward[slot], index: idx,
+                                                 linear: isLinear[slot])
                     }
                     rows[n] = pnl + slot &* rowStride
                     sizes[n] = size
@@ -186,37 +187,50 @@ struct AggregationKernel: @unchecked Sendable {
                                  exposed: holds[idx], underlying: u)
     }
 
-    /// `sum` mode: MM, IM, equity and health from the cached summaries, in ``MarginCalculator``'s order
-    /// (underlyings by name; core, then rolls, then liquidation costs). Not for `correlated` mode. An account holding
-    /// an instrument without a valid array gets ``AccountMargin/unavailable(instrument:health:)``.
+    /// `sum` mode for account `a`: ``combineSum(_:stable:health:)`` of its cached summaries.
     @inline(__always)
     func combineSum(_ a: Int) -> AccountMargin {
-        let base = a &* underlyingCount
-        var equity = stable[a]
+        combineSum(summaries + a &* underlyingCount, stable: stable[a], health: journaledHealth[a])
+    }
+
+    /// `sum` mode: MM, IM, equity and health (USD) of one account's summaries (`underlyingCount` of them, by
+    /// underlying slot) and its stablecoin balances `stable`, in ``MarginCalculator``'s order (underlyings by name;
+    /// core `max(scan, extreme, SOM)`, then rolls, then liquidation costs; equity the balances plus each
+    /// underlying's value). The engine's one combination in `sum` mode: the book's accounts, hypothetical ledgers
+    /// and the planner's screen all come here. An account holding an instrument without a valid array gets
+    /// ``AccountMargin/unavailable(instrument:health:)`` with `health` (fail closed: never counted as zero).
+    @inline(__always)
+    func combineSum(_ s: UnsafePointer<UnderlyingSummary>, stable: Double, health: Health) -> AccountMargin {
+        Self.combineSum(s, sortedUnderlyings: sortedUnderlyings, underlyingCount: underlyingCount, stable: stable,
+                        health: health, initialToMaintenance: initialToMaintenance, takeoverRatio: takeoverRatio,
+                        instrumentIds: instrumentIds)
+    }
+
+    /// ``combineSum(_:stable:health:)`` given the few book arrays and parameters it reads (callers outside a
+    /// kernel: ``RiskBook/combineSum(_:stable:health:)``).
+    @inline(__always)
+    static func combineSum(_ s: UnsafePointer<UnderlyingSummary>, sortedUnderlyings: UnsafePointer<Int>,
+                           underlyingCount: Int, stable: Double, health: Health, initialToMaintenance: Double,
+                           takeoverRatio: Double, instrumentIds: UnsafePointer<String>) -> AccountMargin {
+        var equity = stable
         var core = 0.0
         var unpriced: Int32 = -1
         for k in 0..<underlyingCount {
-            let s = summaries[base + sortedUnderlyings[k]]
-            if s.exposed {
-                core += max(s.scan, s.extreme, s.som)
-                if s.unpriced >= 0, unpriced < 0 { unpriced = s.unpriced }
+            let x = s[sortedUnderlyings[k]]
+            if x.exposed {
+                core += max(x.scan, x.extreme, x.som)
+                if x.unpriced >= 0, unpriced < 0 { unpriced = x.unpriced }
             }
         }
-        if unpriced >= 0 { return unavailable(a, slot: unpriced) }
+        if unpriced >= 0 { return .unavailable(instrument: instrumentIds[Int(unpriced)], health: health) }
         var mm = core
-        for k in 0..<underlyingCount {
-            let s = summaries[base + sortedUnderlyings[k]]
-            if s.exposed { mm += s.roll }
+        for k in 0..<underlyingCount where s[sortedUnderlyings[k]].exposed { mm += s[sortedUnderlyings[k]].roll }
+        for k in 0..<underlyingCount where s[sortedUnderlyings[k]].exposed {
+            mm += s[sortedUnderlyings[k]].liquidationCost
         }
-        for k in 0..<underlyingCount {
-            let s = summaries[base + sortedUnderlyings[k]]
-            if s.exposed { mm += s.liquidationCost }
-        }
-        for k in 0..<underlyingCount {
-            let s = summaries[base + sortedUnderlyings[k]]
-            if s.exposed { equity += s.value }
-        }
+        for k in 0..<underlyingCount where s[sortedUnderlyings[k]].exposed { equity += s[sortedUnderlyings[k]].value }
         let im = initialToMaintenance * mm
+        assert(mm >= 0 && !mm.isNaN, "AggregationKernel: a negative or NaN maintenance margin")
         return AccountMargin(equity: equity, maintenanceMargin: mm, initialMargin: im,
                              health: Health(equity: equity, initialMargin: im, maintenanceMargin: mm,
                                             takeoverRatio: takeoverRatio))

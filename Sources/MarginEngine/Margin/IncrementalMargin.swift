@@ -1,3 +1,4 @@
+import MarginLedger
 import MarginCore
 
 /// One account's margin kept in a form that re-margins a change of one position (and of coin balances) in
@@ -8,7 +9,7 @@ import MarginCore
 /// Σ size·row`, as ``AggregationKernel`` sums it) and its components. A candidate adds `Δsize·row` (and
 /// `Δcoin·spot`) to the row, patches the liquidation cost and SOM, reduces the row with the kernel's own
 /// ``AggregationKernel/reduceScenarios(_:lowestRegular:extremeEnd:regular:rollOffset:coverage:into:)`` and combines
-/// with ``RiskBook/combineSum(_:sorted:stable:health:parameters:instrumentIds:)``.
+/// with ``RiskBook/combineSum(_:stable:health:)``.
 ///
 /// **Not bit-identical** to ``RiskBook/hypothetical(_:)``: the change is added to the total instead of the
 /// positions being summed again in instrument-id order, so the MM differs from the exact one by floating-point
@@ -115,8 +116,7 @@ struct IncrementalMargin {
             }
             sums[v] = s
         }
-        let m = RiskBook.combineSum(sums, sorted: book.sortedUnderlyings, stable: stable, health: health,
-                                    parameters: book.calculator.parameters, instrumentIds: book.instrumentIds)
+        let m = book.combineSum(sums, stable: stable, health: health)
         return m.isRiskAvailable ? m.maintenanceMargin : nil
     }
 }

@@ -1,3 +1,4 @@
+import MarginLedger
 import CThreadPlacement
 import Foundation
 import Synchronization

@@ -1,3 +1,5 @@
+import MarginLedger
+
 /// Where the wall-clock time of the engine's last re-margining pass went (seconds), for benchmarks and metrics.
 ///
 /// A pass follows a market update (or a batch of them): the accounts nearest liquidation first, then every other

@@ -1,3 +1,4 @@
+import MarginLedger
 import MarginCore
 
 extension RiskBook {
@@ -85,27 +86,7 @@ extension RiskBook {
             gridMemo = memo
             return m
         }
-        let p = calculator.parameters
-        let uc = underlyingCount
-        let base = a * uc
-        for u in sortedUnderlyings where summaries[base + u].exposed && summaries[base + u].unpriced >= 0 {
-            let slot = Int(summaries[base + u].unpriced)
-            return .unavailable(instrument: instrumentIds[slot], health: journaledHealth[a])
-        }
-        var equity = stable[a]
-        var core = 0.0
-        for u in sortedUnderlyings where summaries[base + u].exposed {
-            let s = summaries[base + u]
-            core += max(s.scan, s.extreme, s.som)
-        }
-        var mm = core
-        for u in sortedUnderlyings where summaries[base + u].exposed { mm += summaries[base + u].roll }
-        for u in sortedUnderlyings where summaries[base + u].exposed { mm += summaries[base + u].liquidationCost }
-        for u in sortedUnderlyings where summaries[base + u].exposed { equity += summaries[base + u].value }
-        let im = p.initialToMaintenance * mm
-        return AccountMargin(equity: equity, maintenanceMargin: mm, initialMargin: im,
-                             health: Health(equity: equity, initialMargin: im, maintenanceMargin: mm,
-                                            takeoverRatio: p.takeoverRatio))
+        return withKernel { k in k.combineSum(a) }
     }
 
     /// Re-aggregates account `a` in underlying `u` only and recombines; returns the new margin.
@@ -135,8 +116,10 @@ extension RiskBook {
             }
             gridMemo = memo
         } else {
-            withKernel { k in for u in us { k.resummarize(ai, u) } }
-            m = combine(ai)
+            m = withKernel { k in
+                for u in us { k.resummarize(ai, u) }
+                return k.combineSum(ai)
+            }
         }
         margins[ai] = m
         return m
@@ -182,8 +165,7 @@ extension RiskBook {
                     }
                 }
             }
-            return Self.combineSum(sums, sorted: sortedUnderlyings, stable: stable, health: health,
-                                   parameters: calculator.parameters, instrumentIds: instrumentIds)
+            return sums.withUnsafeBufferPointer { k.combineSum(base($0), stable: stable, health: health) }
         }
         gridMemo = memo
         return m
@@ -205,134 +187,30 @@ extension RiskBook {
         return (coinsByU, exposed)
     }
 
-    /// `sum` mode's combination of one account's summaries (``combine(_:)``'s order), for ``hypothetical(_:)``.
-    static func combineSum(_ sums: [UnderlyingSummary], sorted: [Int], stable: Double, health: Health,
-                                   parameters p: RiskParameters, instrumentIds: [String]) -> AccountMargin {
-        for u in sorted where sums[u].exposed && sums[u].unpriced >= 0 {
-            return .unavailable(instrument: instrumentIds[Int(sums[u].unpriced)], health: health)
-        }
-        var equity = stable
-        var core = 0.0
-        for u in sorted where sums[u].exposed { core += max(sums[u].scan, sums[u].extreme, sums[u].som) }
-        var mm = core
-        for u in sorted where sums[u].exposed { mm += sums[u].roll }
-        for u in sorted where sums[u].exposed { mm += sums[u].liquidationCost }
-        for u in sorted where sums[u].exposed { equity += sums[u].value }
-        let im = p.initialToMaintenance * mm
-        return AccountMargin(equity: equity, maintenanceMargin: mm, initialMargin: im,
-                             health: Health(equity: equity, initialMargin: im, maintenanceMargin: mm,
-                                            takeoverRatio: p.takeoverRatio))
-    }
-}
-
-extension RiskBook {
-    /// The scalar reference of ``AggregationKernel/summary(_:count:coin:exposed:underlying:)`` (the engine's
-    /// original loop, kept to prove the kernel bit-identical): the components of one account in underlying `u`, the
-    /// quantity-weighted sum of its instruments' cached arrays plus its coin balance, reduced to scan, extreme,
-    /// roll, SOM and liquidation cost (MARGIN_MODEL.md), in the core's summation order (balance first, then
-    /// positions by instrument id).
-    ///
-    /// - Parameter curve: where to write the row's price-loss curve (`correlated` mode's check), by the core's
-    ///   loop (`RiskArray.priceLossCurve`); zeros when nothing is aggregated (no exposure or no market).
-    func referenceSummary<C: Collection>(_ ps: C, coin: Double, exposed: Bool, underlying u: Int,
-                                         curve: UnsafeMutablePointer<Double>? = nil)
-        -> UnderlyingSummary where C.Element == PositionSlot
-    {
-        var s = UnderlyingSummary()
-        s.exposed = exposed
-        let u32 = Int32(u)
-        let g = calculator.scenarios.priceMoves.count
-        if let curve, !(exposed && markets[u] != nil) { curve.initialize(repeating: 0, count: g) }
-        guard exposed else { return s }
-        guard markets[u] != nil else {
-            s.unpriced = ps.first { $0.underlying == u32 && $0.size != 0 }?.instrument ?? -1
-            return s
-        }
-        let index = indexOf[u]
-        for p in ps where p.underlying == u32 { ensureFresh(Int(p.instrument)) }
-        let n = stride
-        let sc = calculator.scenarios
-        let regular = sc.regularCount
-        let extremeEnd = sc.rollOffset
-        let rollOffset = sc.rollOffset
-        let coverage = calculator.parameters.extremeCoverage
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { acc -> UnderlyingSummary in
-            guard let accBase = acc.baseAddress else { return s }
-            accBase.initialize(repeating: 0, count: n)
-            spotTable.withUnsafeBufferPointer { table in
-                let spot = table.baseAddress! + u * rowStride
-                for i in 0..<n { accBase[i] += coin * spot[i] }
-            }
-            s.value += coin * index
-            pnl.withUnsafeBufferPointer { table in
-            liquidationPerUnit.withUnsafeBufferPointer { liq in
-            somPerUnit.withUnsafeBufferPointer { som in
-            valuePerUnit.withUnsafeBufferPointer { value in
-            forward.withUnsafeBufferPointer { fwd in
-            isOption.withUnsafeBufferPointer { option in
-            isLinear.withUnsafeBufferPointer { linear in
-            invalid.withUnsafeBufferPointer { bad in
-                guard let tableBase = table.baseAddress else { return }
-                for p in ps where p.underlying == u32 {
-                    let slot = Int(p.instrument)
-                    let size = p.size
-                    if bad[slot] {
-                        if size != 0, s.unpriced < 0 { s.unpriced = p.instrument }
-                        continue
-                    }
-                    let src = tableBase + slot * rowStride
-                    for i in 0..<n { accBase[i] += size * src[i] }
-                    s.liquidationCost += abs(size) * liq[slot]
-                    if size < 0 { s.som += -size * som[slot] }
-                    if option[slot] {
-                        s.value += size * value[slot]
-                    } else if !p.entry.isNaN {
-                        let f = fwd[slot]
-                        s.value += linear[slot] ? size * (f - p.entry) : size * (1 / p.entry - 1 / f) * index
-                    }
+    /// `sum` mode's combination of one account's summaries (one per underlying slot), by the kernel's one rule
+    /// (``AggregationKernel/combineSum(_:stable:health:)``).
+    func combineSum(_ sums: [UnderlyingSummary], stable: Double, health: Health) -> AccountMargin {
+        precondition(sums.count == underlyingCount, "one summary per underlying")
+        let p = calculator.parameters
+        return sums.withUnsafeBufferPointer { s in
+            sortedUnderlyings.withUnsafeBufferPointer { sorted in
+                instrumentIds.withUnsafeBufferPointer { ids in
+                    AggregationKernel.combineSum(base(s), sortedUnderlyings: base(sorted),
+                                                 underlyingCount: underlyingCount, stable: stable, health: health,
+                                                 initialToMaintenance: p.initialToMaintenance,
+                                                 takeoverRatio: p.takeoverRatio, instrumentIds: base(ids))
                 }
             }
-            }
-            }
-            }
-            }
-            }
-            }
-            }
-            // Largest loss = −(smallest P&L); a plain compare-and-select loop vectorizes (Swift.max does not).
-            var lowest = Double.infinity
-            for i in 0..<regular {
-                let x = accBase[i]
-                lowest = x < lowest ? x : lowest
-            }
-            s.scan = max(0, -lowest)
-            var lowestExtreme = Double.infinity
-            for i in regular..<extremeEnd {
-                let x = accBase[i]
-                lowestExtreme = x < lowestExtreme ? x : lowestExtreme
-            }
-            s.extreme = coverage * max(0, -lowestExtreme)
-            s.roll = max(0, -accBase[rollOffset], -accBase[rollOffset + 1])
-            if let curve {
-                let block = sc.volCount * sc.timeCount
-                for i in 0..<g {
-                    var worst = -Double.infinity
-                    for k in 0..<block { worst = max(worst, -accBase[i * block + k]) }
-                    curve[i] = worst
-                }
-            }
-            return s
         }
     }
-
 }
 
 @inline(__always)
-private func base<T>(_ b: UnsafeBufferPointer<T>) -> UnsafePointer<T> {
+func base<T>(_ b: UnsafeBufferPointer<T>) -> UnsafePointer<T> {
     b.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<T>.alignment)!
 }
 
 @inline(__always)
-private func mutableBase<T>(_ b: UnsafeMutableBufferPointer<T>) -> UnsafeMutablePointer<T> {
+func mutableBase<T>(_ b: UnsafeMutableBufferPointer<T>) -> UnsafeMutablePointer<T> {
     b.baseAddress ?? UnsafeMutablePointer(bitPattern: MemoryLayout<T>.alignment)!
 }

@@ -1,3 +1,4 @@
+import MarginLedger
 import MarginCore
 
 /// Fail closed (docs/ENGINE.md): what the book can and cannot price, for validation and for the engine's reads.

@@ -1,3 +1,4 @@
+import MarginLedger
 import MarginCore
 
 /// The two parts of a pass that run on up to ``RiskBook/threads`` threads: pricing stale instrument arrays and the

@@ -1,5 +1,6 @@
 import Foundation
 import MarginEngine
+import MarginLedger
 import Synchronization
 
 /// Why a request was not authenticated (logged and counted with every denial).
@@ -8,7 +9,7 @@ public enum AuthFailure: String, Error, Sendable {
 }
 
 /// The keys the service accepts: the admin key (from the admin key file, never journaled) and every journaled key
-/// (``ServiceState/keys``), mirrored here so that authenticating a request never waits for the engine. The
+/// (``ServiceRecords/keys(in:)``), mirrored here so that authenticating a request never waits for the engine. The
 /// service is the journal's one writer, so the mirror is updated right after each key event is durable.
 public final class KeyRing: Sendable {
     struct Entry: Sendable {
@@ -31,11 +32,12 @@ public final class KeyRing: Sendable {
         sealer = KeySealer(adminKey: adminKey)
     }
 
-    /// Loads the journaled keys (at start, from the recovered state).
-    public func load(_ service: ServiceState) {
+    /// Loads the journaled keys (at start, from the recovered state's front-end records).
+    public func load(_ records: FrontEndRecords) {
+        let keys = ServiceRecords.keys(in: records)
         entries.withLock { e in
             e = [:]
-            for (id, k) in service.keys { if let entry = Self.entry(k) { e[id] = entry } }
+            for (id, k) in keys { if let entry = Self.entry(k) { e[id] = entry } }
         }
     }
 

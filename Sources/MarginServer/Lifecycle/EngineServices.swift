@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MarginApp
 import MarginEngine
+import MarginLedger
 import ServiceLifecycle
 
 /// Opens the engine on the journal (recovery; `/readyz` answers `recovering` meanwhile), hands it to the server,

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import MarginApp
 import MarginEngine
+import MarginLedger
 import Metrics
 import ServiceLifecycle
 import UnixSignals

@@ -2,6 +2,7 @@ import CoreMetrics
 import Foundation
 import MarginCore
 import MarginEngine
+import MarginLedger
 import Metrics
 import Prometheus
 import Synchronization

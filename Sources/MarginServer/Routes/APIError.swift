@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import MarginCore
 import MarginEngine
+import MarginLedger
 
 /// An error answered as JSON: `{"error": code, "message": …, "field"?: JSON path}` with its status (and headers,
 /// e.g. `Retry-After`, `WWW-Authenticate`).

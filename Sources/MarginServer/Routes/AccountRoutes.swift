@@ -3,6 +3,7 @@ import Hummingbird
 import MarginApp
 import MarginCore
 import MarginEngine
+import MarginLedger
 
 extension MarginServer {
     /// Reading accounts, their margin (the shape of `margin compute --format json`), what-ifs on the one pre-trade

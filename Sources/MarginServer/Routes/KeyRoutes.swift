@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import MarginCore
 import MarginEngine
+import MarginLedger
 
 extension MarginServer {
     /// `POST /v1/keys`, `GET /v1/keys`, `DELETE /v1/keys/{id}` (admins).
@@ -33,7 +34,13 @@ extension MarginServer {
                 let id = key.flatMap(APIKey.parse)?.id
                 return [("id", id.map(JSONValue.string) ?? .null), ("key", key.map(JSONValue.string) ?? .null)]
             }
-            let response = try await write(.service(.apiKey(record)), request: request, context: context, answer: answer)
+            let response = try await write(.frontEnd(record.frontEndRecord), request: request, context: context,
+                                           answer: answer, check: { (records) throws(EngineError) in
+                                               try record.validate()
+                                               guard ServiceRecords.key(record.id, in: records) == nil else {
+                                                   throw .invalid(field: "id", reason: "key \"\(record.id)\" exists")
+                                               }
+                                           })
             if let engine, let journaled = await engine.serviceKey(id) { keys.add(journaled) }
             return response
         }
@@ -51,7 +58,16 @@ extension MarginServer {
             }
             guard await engine.serviceKey(id) != nil else { throw APIError.notFound("unknown key \"\(id)\"") }
             let revocation = APIKeyRevocation(id: id, by: try context.caller.keyID, time: Self.now())
-            let response = try await write(.service(.apiKeyRevoked(revocation)), request: request, context: context)
+            let response = try await write(.frontEnd(revocation.frontEndRecord), request: request, context: context,
+                                           check: { (records) throws(EngineError) in
+                                               try revocation.validate()
+                                               guard let k = ServiceRecords.key(id, in: records) else {
+                                                   throw .invalid(field: "id", reason: "unknown key \"\(id)\"")
+                                               }
+                                               guard k.revoked == nil else {
+                                                   throw .invalid(field: "id", reason: "key \"\(id)\" is already revoked")
+                                               }
+                                           })
             if await engine.serviceKey(id)?.revoked != nil { keys.revoke(id) }
             return response
         }

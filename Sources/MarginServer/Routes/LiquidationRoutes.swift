@@ -3,6 +3,7 @@ import Hummingbird
 import MarginApp
 import MarginCore
 import MarginEngine
+import MarginLedger
 
 extension MarginServer {
     /// `POST /v1/trades` (the trading back-end), `POST /v1/books` (the feeder), `GET /v1/liquidations` (the

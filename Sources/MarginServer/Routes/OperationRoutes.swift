@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import MarginCore
 import MarginEngine
+import MarginLedger
 
 extension MarginServer {
     /// `GET /healthz`, `/readyz`, `/metrics`, `/openapi.json` and the dashboard at `/`: public (put `/metrics`

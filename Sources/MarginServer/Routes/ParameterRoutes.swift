@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import MarginCore
 import MarginEngine
+import MarginLedger
 
 extension MarginServer {
     /// `GET /v1/parameters` (every role) and `PUT /v1/parameters` (admins): the parameter file's format, strict

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import MarginCore
 import MarginEngine
+import MarginLedger
 
 /// The shape of a strict API body: every object's keys must be known (unlike market and portfolio files, API
 /// bodies are strict), so that a misspelt field is a 400 naming it instead of being silently ignored.

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import MarginCore
 import MarginEngine
+import MarginLedger
 
 extension HTTPField.Name {
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
@@ -23,15 +24,18 @@ struct WriteAnswer: Sendable {
 extension MarginServer {
     /// Submits a write through ``RiskEngine/submit(_:answering:)`` under its `Idempotency-Key` (required: a write
     /// without one is a 400 and changes nothing), so that a retry (same API key, same key) returns the first answer
-    /// and applies nothing again — a different method, path or body under the same key is a 422.
-    func write(_ event: EngineEvent, request: Request, context: Context, answer: WriteAnswer = WriteAnswer())
-        async throws -> Response
+    /// and applies nothing again — a different method, path or body under the same key is a 422. `check` runs in
+    /// the engine's turn on the kept records (a refusal is answered and recorded like a rejection).
+    func write(_ event: EngineEvent, request: Request, context: Context, answer: WriteAnswer = WriteAnswer(),
+               check: (@Sendable (FrontEndRecords) throws(EngineError) -> Void)? = nil) async throws -> Response
     {
         let engine = try readyEngine()
         let caller = try context.caller
         let pending = try pendingRequest(request, context: context, caller: caller, answer: answer)
-        let outcome: RequestOutcome
-        do { outcome = try await engine.submit(event, answering: pending) } catch { throw APIError.engine(error) }
+        let outcome: FrontEndOutcome
+        do { outcome = try await engine.submit(event, answering: pending.answer(check: check)) } catch {
+            throw APIError.engine(error)
+        }
         return try answerOutcome(outcome, pending: pending, answer: answer)
     }
 
@@ -40,17 +44,20 @@ extension MarginServer {
         let engine = try readyEngine()
         let caller = try context.caller
         let pending = try pendingRequest(request, context: context, caller: caller, answer: WriteAnswer())
-        let outcome: RequestOutcome
-        do { outcome = try await engine.submitMarkets(updates, answering: pending) } catch {
+        let outcome: FrontEndOutcome
+        do { outcome = try await engine.submitMarkets(updates, answering: pending.answer()) } catch {
             throw APIError.engine(error)
         }
         return try answerOutcome(outcome, pending: pending, answer: WriteAnswer())
     }
 
-    private func answerOutcome(_ outcome: RequestOutcome, pending: PendingRequest, answer: WriteAnswer) throws
+    private func answerOutcome(_ outcome: FrontEndOutcome, pending: PendingRequest, answer: WriteAnswer) throws
         -> Response
     {
-        let record = outcome.record
+        let record: RequestRecord
+        do { record = try RequestRecord(body: outcome.record.body) } catch {
+            throw APIError(.internalServerError, "internal", "the request's journaled answer does not decode: \(error)")
+        }
         if case .replayed = outcome {
             guard record.fingerprint == pending.fingerprint else {
                 throw APIError(.unprocessableContent, "idempotency_key_reused",
@@ -79,8 +86,7 @@ extension MarginServer {
         hash.update(data: Array("\(request.method.rawValue)\n\(request.uri.path)\n".utf8))
         hash.update(data: context.bodyBytes)
         return PendingRequest(scope: caller.keyID, key: key, fingerprint: APIKey.hex(Array(hash.finalize())),
-                              time: Self.now(), acceptedStatus: Int(answer.acceptedStatus.code), detail: answer.detail,
-                              rejectionStatus: { APIError.status(of: $0) })
+                              time: Self.now(), acceptedStatus: Int(answer.acceptedStatus.code), detail: answer.detail)
     }
 
     /// The answer a record gives (the first time and on every retry).
@@ -102,5 +108,39 @@ extension MarginServer {
 
     static func now() -> Instant {
         Instant(nanosecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1e9))
+    }
+}
+
+/// An idempotent write as the service hands it to the engine: who sent it (`scope`, an API key id), its
+/// `Idempotency-Key`, a fingerprint of what it asked, and what its answers record.
+struct PendingRequest: Sendable {
+    var scope: String
+    var key: String
+    var fingerprint: String
+    /// Wall-clock time of the request (retention: ``RequestRecord/retention``).
+    var time: Instant
+    /// The status recorded when the event is accepted.
+    var acceptedStatus: Int
+    /// Sealed data recorded with an accepted request (a created key).
+    var detail: String?
+
+    /// The engine's view: the kept answer to look up (kind `request`, the scope's key) and the records answering
+    /// an acceptance or a rejection (its status from ``APIError/status(of:)``).
+    func answer(check: (@Sendable (FrontEndRecords) throws(EngineError) -> Void)? = nil) -> FrontEndAnswer {
+        let pending = self
+        return FrontEndAnswer(
+            kind: ServiceRecords.request, id: FrontEndRecord.requestID(scope: scope, key: key), check: check,
+            accepted: { sequence in
+                pending.record(status: pending.acceptedStatus, sequence: sequence, detail: pending.detail)
+                    .frontEndRecord
+            },
+            rejected: { error in
+                pending.record(status: APIError.status(of: error), error: error.description).frontEndRecord
+            })
+    }
+
+    func record(status: Int, sequence: UInt64? = nil, error: String? = nil, detail: String? = nil) -> RequestRecord {
+        RequestRecord(scope: scope, key: key, fingerprint: fingerprint, status: status, sequence: sequence,
+                      error: error, detail: detail, time: time)
     }
 }

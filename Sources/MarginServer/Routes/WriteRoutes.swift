@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import MarginCore
 import MarginEngine
+import MarginLedger
 
 extension MarginServer {
     /// Deposits, withdrawals and market data. Every body is strict (unknown keys are a 400 naming them); the

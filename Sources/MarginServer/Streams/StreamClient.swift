@@ -2,6 +2,7 @@ import CoreMetrics
 import Foundation
 import MarginCore
 import MarginEngine
+import MarginLedger
 import Synchronization
 
 /// One WebSocket subscriber's outbox: discrete events (health transitions, liquidation events) in a bounded queue,

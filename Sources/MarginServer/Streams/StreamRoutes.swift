@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import MarginCore
 import MarginEngine
+import MarginLedger
 import NIOCore
 import NIOWebSocket
 

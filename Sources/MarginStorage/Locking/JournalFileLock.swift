@@ -1,5 +1,5 @@
 import Foundation
-import MarginEngine
+import MarginLedger
 import Synchronization
 
 /// The one-writer lock of a SQLite journal: an exclusive, non-blocking `flock(2)` on a sidecar file

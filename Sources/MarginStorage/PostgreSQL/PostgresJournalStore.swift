@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import MarginEngine
+import MarginLedger
 import NIOCore
 import PostgresNIO
 import Synchronization

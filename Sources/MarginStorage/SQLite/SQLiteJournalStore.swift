@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import MarginEngine
+import MarginLedger
 import Synchronization
 
 /// The engine's journal and snapshots in an embedded SQLite database (GRDB `DatabasePool`: WAL mode), with

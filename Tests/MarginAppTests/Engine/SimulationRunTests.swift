@@ -1,6 +1,7 @@
 import Foundation
 import MarginApp
 import MarginEngine
+import MarginLedger
 import MarginTestSupport
 import Synchronization
 import Testing

@@ -2,6 +2,7 @@ import Foundation
 import MarginApp
 import MarginCore
 import MarginEngine
+import MarginLedger
 import MarginSimulation
 import MarginTestSupport
 import Testing

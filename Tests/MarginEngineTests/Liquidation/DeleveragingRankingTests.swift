@@ -1,4 +1,5 @@
 import MarginEngine
+import MarginLedger
 import Testing
 
 /// BitMEX's ADL rank on hand-worked positions.

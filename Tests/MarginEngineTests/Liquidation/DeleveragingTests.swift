@@ -3,6 +3,7 @@ import MarginCore
 import MarginTestSupport
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// Issue item 6: when the insurance fund cannot cover a loss, opposite-side positions ranked by BitMEX's rule are
 /// closed at the bankruptcy price until it is covered; an account with no position never shares a loss.

@@ -4,6 +4,7 @@ import MarginSimulation
 import MarginTestSupport
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// The liquidation planner and validation read an account's current margin from the book and its margin after a
 /// change from ``RiskBook/hypothetical(_:)``: both must be the same function of the ledger, bit for bit.

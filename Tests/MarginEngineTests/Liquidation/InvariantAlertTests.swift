@@ -3,6 +3,7 @@ import MarginCore
 import MarginTestSupport
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// Issue item 7: the invariants are code; a violation halts liquidation and raises an alert, never silently
 /// continues.

@@ -5,6 +5,7 @@ import MarginTestSupport
 import PropertyBased
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// Issue item 1: every trade has two sides, open interest nets to zero, and the ledger's money sums (Σ balance −
 /// linear cost per USD, Σ balance + inverse cost per coin) change only by deposits and withdrawals, exactly.

@@ -5,6 +5,7 @@ import MarginTestSupport
 import PropertyBased
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// Issue item 7: the three invariants after every step of random populations on random price paths, and the
 /// insurance fund running dry with auto-deleveraging covering the rest.

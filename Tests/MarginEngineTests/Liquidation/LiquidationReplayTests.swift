@@ -4,6 +4,7 @@ import MarginSimulation
 import MarginTestSupport
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// Acceptance: every liquidation action is a journaled event; replaying the journal reproduces the same
 /// liquidations and the same digest, without planning anything again.

@@ -4,6 +4,7 @@ import MarginTestSupport
 import Synchronization
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// Hand-built genesis states for the liquidation tests: BTC and ETH without vol surfaces (perpetuals marked at the
 /// index, rate 0), the linear perpetuals `BTC-PERP` and `ETH-PERP`, the inverse `BTC-PERP-INV`, accounts with

@@ -3,6 +3,7 @@ import MarginCore
 import MarginTestSupport
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// Issue item 3: on the transition to liquidation, a margin-call event (account, equity, MM, shortfall, time),
 /// journaled and published.

@@ -4,6 +4,7 @@ import MarginSimulation
 import MarginTestSupport
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// Issue item 4: partial reduction against the book, within the impact limit, ranked by MM removed per unit of
 /// execution cost, with the liquidation fee to the insurance fund, until equity ≥ MM × (1 + buffer).

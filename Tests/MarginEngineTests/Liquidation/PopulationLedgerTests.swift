@@ -4,6 +4,7 @@ import MarginSimulation
 import MarginTestSupport
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// The simulated population as a ledger: every position has a counterparty, the system accounts exist, books are
 /// synthetic ladders around the marks, and the trade flow trades against the liquidity providers.

@@ -3,6 +3,7 @@ import MarginCore
 import MarginTestSupport
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// Issue item 5: the whole portfolio to the backstops in proportion to their remaining capacity, each only as far as
 /// it stays above its IM, at mark minus the discount; the rest to the insurance fund; the account flat at zero

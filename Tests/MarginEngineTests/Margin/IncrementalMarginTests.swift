@@ -4,6 +4,7 @@ import MarginSimulation
 import MarginTestSupport
 import Testing
 @testable import MarginEngine
+@testable import MarginLedger
 
 /// The liquidation planner's screen (``IncrementalMargin``, through ``BaseLedger``) against the exact re-margin of
 /// the same change (``BaseLedger/maintenanceMargin(changing:to:balances:)``, i.e. ``RiskBook/hypothetical(_:)``).
