@@ -37,18 +37,43 @@ public final class MarketConflator: Sendable {
             s.offered += 1
             if var p = s.pending[update.underlying] {
                 s.superseded += 1
-                var merged = update
-                if merged.index == nil { merged.index = p.update.index }
-                if merged.rate == nil { merged.rate = p.update.rate }
-                if merged.forwards == nil { merged.forwards = p.update.forwards }
-                if merged.perpetualPrice == nil { merged.perpetualPrice = p.update.perpetualPrice }
-                if merged.surface == nil { merged.surface = p.update.surface }
-                if merged.time < p.update.time { merged.time = p.update.time }
-                p.update = merged
+                p.update = Self.merge(update, over: p.update)
                 p.ticks += 1
                 s.pending[update.underlying] = p
             } else {
                 s.pending[update.underlying] = Pending(update: update, firstArrival: arrival, ticks: 1)
+            }
+        }
+        bell.yield()
+    }
+
+    /// The conflation rule: `later` over `earlier` (same underlying): each field of the later tick wins, a field it
+    /// omits keeps the earlier tick's, and the time is the later of the two.
+    public static func merge(_ later: MarketUpdate, over earlier: MarketUpdate) -> MarketUpdate {
+        var merged = later
+        if merged.index == nil { merged.index = earlier.index }
+        if merged.rate == nil { merged.rate = earlier.rate }
+        if merged.forwards == nil { merged.forwards = earlier.forwards }
+        if merged.perpetualPrice == nil { merged.perpetualPrice = earlier.perpetualPrice }
+        if merged.surface == nil { merged.surface = earlier.surface }
+        if merged.time < earlier.time { merged.time = earlier.time }
+        return merged
+    }
+
+    /// Puts drained updates back (a turn that could not apply them): each under any tick offered since (which
+    /// wins, by ``merge(_:over:)``), keeping the older first arrival.
+    public func restore(_ drained: [Pending]) {
+        guard !drained.isEmpty else { return }
+        storage.withLock { s in
+            for d in drained {
+                if var newer = s.pending[d.update.underlying] {
+                    newer.update = Self.merge(newer.update, over: d.update)
+                    newer.firstArrival = min(newer.firstArrival, d.firstArrival)
+                    newer.ticks += d.ticks
+                    s.pending[d.update.underlying] = newer
+                } else {
+                    s.pending[d.update.underlying] = d
+                }
             }
         }
         bell.yield()

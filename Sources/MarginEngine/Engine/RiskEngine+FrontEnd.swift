@@ -25,15 +25,20 @@ extension RiskEngine {
         }
     }
 
-    /// ``submitMarkets(_:)`` answered idempotently, all or nothing: when any update is refused, none is applied
-    /// and the first refusal is answered; otherwise the batch and its record are one atomic append and one pass.
-    /// The acceptance's record is given the batch's last sequence.
+    /// ``submitMarkets(_:)`` answered idempotently, all or nothing, through the feed's own entry
+    /// (``applyMarketsInTurn(request:answer:)``): the updates join the conflated ticks pending now (each merged over
+    /// its underlying's pending tick by the conflation rule) in one pass; when any of the request's is refused, none
+    /// is applied and the first refusal is answered (the pending ticks stay pending); otherwise the batch and the
+    /// record are one atomic append. The acceptance's record is given the batch's last sequence.
     public func submitMarkets(_ updates: [MarketUpdate], answering answer: FrontEndAnswer) async throws(EngineError)
         -> FrontEndOutcome
     {
         try await takeSubmitTurn()
         defer { passTurn() }
-        switch try await runTurn(.markets(updates, allOrNothing: true), answer: answer) {
+        guard let outcome = try await applyMarketsInTurn(request: updates, answer: answer) else {
+            preconditionFailure("a market turn with a front-end answer always runs")
+        }
+        switch outcome {
         case .replayed(let kept): return .replayed(kept)
         case .rejected(let error, let record): return .rejected(error, record)
         case .done(let result):

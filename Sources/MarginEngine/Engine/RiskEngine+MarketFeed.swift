@@ -38,26 +38,58 @@ extension RiskEngine {
         await takeTurn()
         defer { passTurn() }
         guard status.isReady else { return }
-        let pending = conflator.drain()
-        guard !pending.isEmpty else { return }
-        let priority = PriorityStamp()
-        do {
-            let ack = try await submitMarketsInTurn(pending.map(\.update), reportAfter: 100,
-                                                    onPriorityDone: { priority.mark() })
-            let now = ContinuousClock.now
-            stats.rejected += ack.rejected.count
-            let rejected = Set(ack.rejected.map(\.update.underlying))
-            for p in pending where !rejected.contains(p.update.underlying) {
-                stats.updates += 1
-                stats.superseded += p.ticks - 1
-                if stats.staleness.count < 1_000_000 {
-                    stats.staleness.append(now - p.firstArrival)
-                    stats.priorityLatency.append((priority.instant ?? now) - p.firstArrival)
-                }
-            }
-        } catch {
-            stats.storageFaults += pending.count
+        _ = try? await applyMarketsInTurn()
+    }
+
+    /// The one entry for market data into the journal, in the caller's turn: every conflated update pending now
+    /// and, for an idempotent request (``submitMarkets(_:answering:)``), the request's updates, each merged over
+    /// its underlying's pending tick by the conflation rule (``MarketConflator/merge(_:over:)``), in one pass
+    /// (``runTurn(_:answer:reportAfter:onPriorityDone:)``). The request's updates must all be accepted; the feed's
+    /// may be refused one by one. Measures the feed's staleness (``MarketStats``). When the request is replayed or
+    /// refused, the drained ticks go back to the conflator; on a storage fault they are lost, as any
+    /// unacknowledged update (counted in ``MarketStats/storageFaults``).
+    ///
+    /// - Returns: the turn's outcome, `nil` when there was nothing to apply (no pending tick, no request).
+    /// - Throws: a storage fault (nothing acknowledged).
+    @discardableResult
+    func applyMarketsInTurn(request: [MarketUpdate] = [], answer: FrontEndAnswer? = nil) async throws(EngineError)
+        -> TurnOutcome?
+    {
+        let required = Set(request.map(\.underlying))
+        guard required.count == request.count else {
+            // Refused by the turn's own check ("one update per underlying") before anything is drained.
+            return try await runTurn(.markets(request, required: required), answer: answer)
         }
+        let drained = conflator.drain()
+        var updates: [String: MarketUpdate] = [:]
+        for p in drained { updates[p.update.underlying] = p.update }
+        for r in request { updates[r.underlying] = updates[r.underlying].map { MarketConflator.merge(r, over: $0) } ?? r }
+        guard !updates.isEmpty || answer != nil else { return nil }
+        let priority = PriorityStamp()
+        let outcome: TurnOutcome
+        do {
+            outcome = try await runTurn(.markets(updates.keys.sorted().compactMap { updates[$0] }, required: required),
+                                        answer: answer, reportAfter: 100, onPriorityDone: { priority.mark() })
+        } catch {
+            stats.storageFaults += drained.count
+            throw error
+        }
+        guard case .done(let result) = outcome else {
+            conflator.restore(drained)
+            return outcome
+        }
+        let now = ContinuousClock.now
+        stats.rejected += result.rejected.count
+        let rejected = Set(result.rejected.map(\.update.underlying))
+        for p in drained where !rejected.contains(p.update.underlying) {
+            stats.updates += 1
+            stats.superseded += p.ticks - 1 + (required.contains(p.update.underlying) ? 1 : 0)
+            if stats.staleness.count < 1_000_000 {
+                stats.staleness.append(now - p.firstArrival)
+                stats.priorityLatency.append((priority.instant ?? now) - p.firstArrival)
+            }
+        }
+        return outcome
     }
 
     /// Returns and resets the market statistics.

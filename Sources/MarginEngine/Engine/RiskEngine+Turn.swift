@@ -4,9 +4,9 @@ import MarginLedger
 /// What a turn journals first: one submitted event, or market updates of distinct underlyings (one pass).
 enum TurnInput {
     case event(EngineEvent)
-    /// `allOrNothing`: one refused update refuses the batch (an idempotent request); otherwise the refused ones are
-    /// reported and the rest applied (the conflated feed).
-    case markets([MarketUpdate], allOrNothing: Bool)
+    /// `required`: the underlyings whose updates must all be accepted, or the batch is refused (an idempotent
+    /// request's); the others' refused updates are reported and the rest applied (the conflated feed's).
+    case markets([MarketUpdate], required: Set<String>)
 
     /// The events the input journals, as committed (a market batch's accepted updates).
     func events(accepted batch: PreparedBatch) -> [EngineEvent] {
@@ -91,14 +91,14 @@ extension RiskEngine {
                 count { $0.rejected += 1 }
                 throw error
             }
-        case .markets(let updates, let allOrNothing):
+        case .markets(let updates, let required):
             guard Set(updates.map(\.underlying)).count == updates.count else {
                 count { $0.rejected += 1 }
                 throw EngineError.invalid(field: "underlyings", reason: "one update per underlying")
             }
             let batch = core.prepareMarkets(updates)
             count { $0.rejected += batch.rejected.count }
-            if allOrNothing, let first = batch.rejected.first { throw first.error }
+            if let first = batch.rejected.first(where: { required.contains($0.update.underlying) }) { throw first.error }
             return batch
         }
     }

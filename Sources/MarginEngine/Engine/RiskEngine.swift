@@ -259,7 +259,7 @@ public actor RiskEngine {
             }
             return out
         }
-        let result = try await runTurn(.markets(updates, allOrNothing: false), reportAfter: reportAfter,
+        let result = try await runTurn(.markets(updates, required: []), reportAfter: reportAfter,
                                        onPriorityDone: onPriorityDone).result
         out.sequences = result.sequences
         out.rejected = result.rejected

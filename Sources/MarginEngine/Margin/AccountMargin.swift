@@ -45,7 +45,7 @@ public struct AccountMargin: Hashable, Sendable {
         MarginFigures(equity: equity, initialMargin: initialMargin, maintenanceMargin: maintenanceMargin)
     }
 
-    /// Whether partial reduction has restored the account (docs/LIQUIDATION.md, "The target"): its risk is available
+    /// Whether partial reduction has restored the account (docs/LIQUIDATION.md, partial reduction): its risk is available
     /// and `equity ≥ MM × (1 + buffer)`, `buffer` a fraction (``LiquidationSettings/buffer``). The one test of the
     /// target, for the planner and the validation of a `liquidationEnd` alike.
     func meetsLiquidationTarget(buffer: Double) -> Bool {

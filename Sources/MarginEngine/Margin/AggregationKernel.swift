@@ -28,6 +28,10 @@ struct AggregationKernel: @unchecked Sendable {
     let initialToMaintenance: Double
     let takeoverRatio: Double
     let underlyingCount: Int
+    /// Bounds of the arrays behind the pointers (checked by the debug builds' internal assertions only).
+    let instrumentCount: Int
+    let accountCount: Int
+    let slabCount: Int
 
     // Per instrument
     let pnl: UnsafePointer<Double>
@@ -74,6 +78,7 @@ struct AggregationKernel: @unchecked Sendable {
     func summary(_ ps: UnsafePointer<PositionSlot>, count: Int, coin: Double, exposed: Bool, underlying u: Int)
         -> UnderlyingSummary
     {
+        assert(u >= 0 && u < underlyingCount && count >= 0, "AggregationKernel.summary: underlying or count out of range")
         var s = UnderlyingSummary()
         s.exposed = exposed
         guard exposed else { return s }
@@ -96,6 +101,8 @@ struct AggregationKernel: @unchecked Sendable {
                     let p = ps[k]
                     let slot = Int(p.instrument)
                     let size = p.size
+                    assert(slot >= 0 && slot < instrumentCount && Int(p.underlying) == u,
+                           "AggregationKernel.summary: a position outside the instrument table or its underlying")
                     if invalid[slot] {
                         if size != 0, s.unpriced < 0 { s.unpriced = p.instrument }
                         continue
@@ -115,6 +122,8 @@ struct AggregationKernel: @unchecked Sendable {
                 // One sweep over the scenarios in C (`vm_accumulate_rows`, AVX2/AVX-512 chosen at run time): per
                 // scenario acc = 0 + coin·spot, then + size·row for each position in order (the reference's order
                 // of additions, each a separate multiply and add), with the scan minimum taken on the way.
+                assert(n <= count && regular <= extremeEnd && rollOffset + 1 < rowStride,
+                       "AggregationKernel.summary: scenario layout out of the row")
                 let lowest = vm_accumulate_rows(isa, rows.baseAddress, sizes.baseAddress, n, spot + u &* rowStride,
                                                 coin, rowStride, regular, scratch)
                 Self.reduceScenarios(UnsafePointer(scratch), lowestRegular: lowest, extremeEnd: extremeEnd,
@@ -183,6 +192,9 @@ struct AggregationKernel: @unchecked Sendable {
     @inline(__always)
     func resummarize(_ a: Int, _ u: Int) {
         let idx = a &* underlyingCount &+ u
+        assert(a >= 0 && a < accountCount && u >= 0 && u < underlyingCount, "AggregationKernel: account out of range")
+        assert(rangeStart[idx] >= 0 && Int(rangeStart[idx]) + Int(rangeCount[idx]) <= slabCount,
+               "AggregationKernel: an account's position range outside the slab")
         summaries[idx] = summary(slab + Int(rangeStart[idx]), count: Int(rangeCount[idx]), coin: coins[idx],
                                  exposed: holds[idx], underlying: u)
     }

@@ -40,6 +40,7 @@ extension RiskBook {
                 rowStride: rs, regular: sc.regularCount, extremeEnd: sc.rollOffset,
                 rollOffset: sc.rollOffset, coverage: p.extremeCoverage, correlated: p.correlationMode == .correlated,
                 initialToMaintenance: p.initialToMaintenance, takeoverRatio: p.takeoverRatio, underlyingCount: uc,
+                instrumentCount: ids.count, accountCount: stable.count, slabCount: slab.count,
                 pnl: base(pnl), liquidation: base(liq), som: base(som), value: base(value), forward: base(fwd),
                 isOption: base(option), isLinear: base(linear), invalid: base(bad), instrumentIds: base(ids),
                 spot: base(spot),

@@ -82,6 +82,8 @@ public enum Ledger {
     /// exact on the ledger and in `Double` in the planner's screen.
     package static func booking<T: BookingArithmetic>(quantity q: T, cost: T, delta: T, price: T, value: T,
                                               of terms: BookingTerms) -> (quantity: T, cost: T, cash: T?) {
+        assert(delta != 0 && (value == 0 || (value > 0) == (delta > 0)),
+               "Ledger.booking: the side's value must carry the trade's sign (+ buyer, − seller)")
         var cost = cost
         var cash: T? = terms.isOption ? -value : nil
         if q == 0 || (q > 0) == (delta > 0) {
@@ -103,18 +105,38 @@ public enum Ledger {
         }
         cost -= removed
         if closing < abs(delta) { cost += openingValue }
+        assert(closing <= abs(q) && closing <= abs(delta), "Ledger.booking: closed more than the position or the trade")
+        assert(q + delta != 0 || cost == 0, "Ledger.booking: a closed position keeps a cost")
         return (q + delta, cost, cash)
     }
 
     /// Books a trade of `quantity` (> 0) at `price` between `buyer` and `seller` (no fees): one value, two sides.
     public static func trade(quantity: Decimal, price: Decimal, instrumentId: String, instrument: Instrument,
                              buyer: inout AccountState, seller: inout AccountState) {
+        assert(quantity > 0 && price >= 0, "Ledger.trade: a trade of a positive quantity at a price ≥ 0")
+        #if DEBUG
+        let before = conservedSum(buyer, instrumentId, instrument) + conservedSum(seller, instrumentId, instrument)
+        #endif
         let value = tradeValue(quantity: quantity, price: price, of: instrument)
         book(delta: quantity, price: price, value: value, instrumentId: instrumentId, instrument: instrument,
              into: &buyer)
         book(delta: -quantity, price: price, value: -value, instrumentId: instrumentId, instrument: instrument,
              into: &seller)
+        #if DEBUG
+        let after = conservedSum(buyer, instrumentId, instrument) + conservedSum(seller, instrumentId, instrument)
+        assert(before == after, "Ledger.trade: the two sides' conserved sum changed by \(after - before)")
+        #endif
     }
+
+    #if DEBUG
+    /// The terms of an account's conserved sum (``contribution(of:instruments:currencies:)``) a trade in `id` can
+    /// change: its settlement-currency balance and, for a future or perpetual, that position's signed cost.
+    private static func conservedSum(_ account: AccountState, _ id: String, _ instrument: Instrument) -> Decimal {
+        let balance = account.balances[settlementCurrency(of: instrument)] ?? 0
+        guard instrument.option == nil, let cost = account.positions[id]?.cost else { return balance }
+        return instrument.settlement == .linear ? balance - cost : balance + cost
+    }
+    #endif
 
     /// Books a takeover's transfer (``Takeover/Transfer``): the receiver takes the account's position of signed
     /// `quantity` (> 0: the account was long, so the receiver buys it) at the transfer's price, one trade with two
