@@ -102,8 +102,9 @@ import Testing
                     body[key] = nil
                     let bytes = try JSONSerialization.data(withJSONObject: body, options: .sortedKeys)
                     let r = try await c.call(spec.method, path, body: String(decoding: bytes, as: UTF8.self))
-                    #expect(r.status == .badRequest, "\(spec.method) \(path) without \(key): \(r.status.code) \(r.text)")
-                    #expect(r.json?["field"] as? String == "$.\(key)", "\(spec.method) \(path) without \(key): \(r.text)")
+                    let call = "\(spec.method) \(path) without \(key)"
+                    #expect(r.status == .badRequest, "\(call): \(r.status.code) \(r.text)")
+                    #expect(r.json?["field"] as? String == "$.\(key)", "\(call): \(r.text)")
                 }
             }
         }

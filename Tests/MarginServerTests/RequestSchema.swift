@@ -83,6 +83,17 @@ indirect enum RequestSchema: Equatable, CustomStringConvertible {
         }
     }
 
+    /// The JSON kind: `object`, `array`, `value`, `oneOf` or `any`.
+    var kind: String {
+        switch self {
+        case .object: return "object"
+        case .array: return "array"
+        case .value: return "value"
+        case .oneOf: return "oneOf"
+        case .any: return "any"
+        }
+    }
+
     var description: String {
         switch self {
         case .object(let fields, let strict):
@@ -98,7 +109,7 @@ indirect enum RequestSchema: Equatable, CustomStringConvertible {
 
     /// Every difference between this schema (the shape's) and `document`'s, each naming its JSON path (`[]` for
     /// an array's elements): fields missing on either side, required on one side only, strictness, types, nesting.
-    /// `oneOf` alternatives are compared in any order.
+    /// `oneOf` alternatives are compared in any order (an unequal one against the closest).
     func differences(from document: RequestSchema, at path: String = "$") -> [String] {
         switch (self, document) {
         case (.object(let mine, let myStrictness), .object(let theirs, let theirStrictness)):
@@ -110,7 +121,8 @@ indirect enum RequestSchema: Equatable, CustomStringConvertible {
                 switch (mine[name], theirs[name]) {
                 case (let m?, let t?):
                     if m.isRequired != t.isRequired {
-                        out.append("\(path).\(name): required \(m.isRequired) in the shape, \(t.isRequired) in the document")
+                        out.append("\(path).\(name): required \(m.isRequired) in the shape, "
+                                   + "\(t.isRequired) in the document")
                     }
                     out += m.schema.differences(from: t.schema, at: "\(path).\(name)")
                 case (.some, nil): out.append("\(path).\(name): in the shape, not in the document")
@@ -122,14 +134,26 @@ indirect enum RequestSchema: Equatable, CustomStringConvertible {
         case (.array(let mine), .array(let theirs)):
             return mine.differences(from: theirs, at: "\(path)[]")
         case (.oneOf(let mine), .oneOf(let theirs)):
+            // Equal alternatives pair first; each other one is reported against the closest one left.
             var unmatched = theirs
-            var out: [String] = []
+            var different: [RequestSchema] = []
             for alternative in mine {
                 if let i = unmatched.firstIndex(where: { alternative.differences(from: $0, at: path).isEmpty }) {
                     unmatched.remove(at: i)
                 } else {
-                    out.append("\(path): the shape's alternative \(alternative) is not in the document")
+                    different.append(alternative)
                 }
+            }
+            var out: [String] = []
+            for alternative in different {
+                let candidates = unmatched.indices.filter { unmatched[$0].kind == alternative.kind }
+                    .map { ($0, alternative.differences(from: unmatched[$0], at: path)) }
+                guard let closest = candidates.min(by: { $0.1.count < $1.1.count }) else {
+                    out.append("\(path): the shape's alternative \(alternative) is not in the document")
+                    continue
+                }
+                out += closest.1
+                unmatched.remove(at: closest.0)
             }
             return out + unmatched.map { "\(path): the document's alternative \($0) is not in the shape" }
         case (.any, .any):
