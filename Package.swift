@@ -119,7 +119,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
-            resources: [.copy("OpenAPI/openapi.json")],
+            resources: [
+                .copy("OpenAPI/openapi.json"), .copy("Dashboard/dashboard.html"), .copy("Dashboard/dashboard.css"),
+                .copy("Dashboard/dashboard.js"),
+            ],
             swiftSettings: strictSwift
         ),
         // The `margin` command-line tool: argument parsing and printing over MarginApp.

@@ -4,9 +4,5 @@ import Foundation
 /// `GET /openapi.json`. `OpenAPITests` checks that its paths and methods are exactly the router's and that
 /// responses validate against its schemas.
 public enum OpenAPIDocument {
-    public static let text: String = {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"),
-              let text = try? String(contentsOf: url, encoding: .utf8) else { return "{}" }
-        return text
-    }()
+    public static let text: String = (try? BundledResource("openapi", "json").text()) ?? "{}"
 }

@@ -61,9 +61,8 @@ extension MarginServer {
             return JSONResponse.make(report.presetJSON)
         }
         route(router, RouteSpec(.post, "/v1/accounts/{id}/what-if", scope: .accountRead, accountBound: true,
-                                heavy: true)) { [self] _, context in
-            let node = try Self.legsNode(context.bodyBytes)
-            let legs = try StrictBody.decode { () throws(InputError) in try TradeLeg.legs(json: node) }
+                                heavy: true, body: .whatIf)) { [self] _, context, body in
+            let legs = try StrictBody.decode { () throws(InputError) in try TradeLeg.legs(json: body.node) }
             let inputs = try await inputs(context)
             let check = try StrictBody.unprocessable { () throws(InputError) in
                 try WhatIf.evaluate(inputs, legs: legs, tradeLabel: "body")
@@ -86,19 +85,6 @@ extension MarginServer {
         let id = try context.parameters.require("id")
         guard let inputs = await engine.accountInputs(of: id) else { throw APIError.notFound("unknown account \"\(id)\"") }
         return inputs
-    }
-
-    /// A what-if body: the trade-file format (one leg, an array of legs, or `{"positions": [...]}`), strict.
-    static func legsNode(_ bytes: [UInt8]) throws(APIError) -> JSONNode {
-        let node = try StrictBody.parse(bytes, shape: .any)
-        let shape: BodyShape
-        switch node.value {
-        case .array: shape = .legs
-        case .object(let pairs) where pairs.contains(where: { $0.key == "positions" }): shape = .legsObject
-        default: shape = .leg
-        }
-        do throws(InputError) { try shape.check(node) } catch { throw APIError.badRequest(error) }
-        return node
     }
 
     static func marginFields(_ m: AccountMargin) -> [(String, JSONValue)] {

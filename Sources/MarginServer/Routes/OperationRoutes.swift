@@ -41,7 +41,11 @@ extension MarginServer {
             JSONResponse.text(OpenAPIDocument.text, contentType: "application/json; charset=utf-8")
         }
         route(router, RouteSpec(.get, "/", scope: nil)) { _, _ in
-            var response = JSONResponse.text(DashboardPage.html, contentType: "text/html; charset=utf-8")
+            let page: String
+            do { page = try DashboardPage.html.get() } catch {
+                throw APIError(.internalServerError, "internal", "the dashboard cannot be served: \(error)")
+            }
+            var response = JSONResponse.text(page, contentType: "text/html; charset=utf-8")
             response.headers[.contentSecurityPolicy] =
                 "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:"
             response.headers[.cacheControl] = "no-store"

@@ -12,9 +12,9 @@ extension MarginServer {
             let engine = try readyEngine()
             return JSONResponse.make(await engine.riskParameters().json)
         }
-        route(router, RouteSpec(.put, "/v1/parameters", scope: .parametersReadWrite)) { [self] request, context in
-            let node = try StrictBody.parse(context.bodyBytes, shape: .any)
-            let parameters = try StrictBody.decode { () throws(InputError) in try RiskParameters(json: node) }
+        route(router, RouteSpec(.put, "/v1/parameters", scope: .parametersReadWrite, body: .parameters)) {
+            [self] request, context, body in
+            let parameters = try StrictBody.decode { () throws(InputError) in try RiskParameters(json: body.node) }
             return try await write(.parameters(parameters), request: request, context: context)
         }
     }

@@ -3,13 +3,16 @@ import Synchronization
 
 /// One route of the API: method, path (Hummingbird's `{name}` parameters, as the OpenAPI document writes them),
 /// the scope it needs (`nil`: public), whether an owner's account binding applies (the account is the path's
-/// `{id}` or the `account` query parameter), and whether it is a heavy computation (rate-limit cost).
+/// `{id}` or the `account` query parameter), whether it is a heavy computation (rate-limit cost), and the shape of
+/// its JSON body (`nil`: it takes none).
 public struct RouteSpec: Hashable, Sendable {
     public var method: HTTPRequest.Method
     public var path: String
     public var scope: Scope?
     public var accountBound: Bool
     public var heavy: Bool
+    /// The request body's one description: the strict check, the journal form and the OpenAPI request schema.
+    var body: BodyShape?
 
     public init(_ method: HTTPRequest.Method, _ path: String, scope: Scope?, accountBound: Bool = false,
                 heavy: Bool = false) {
@@ -18,6 +21,13 @@ public struct RouteSpec: Hashable, Sendable {
         self.scope = scope
         self.accountBound = accountBound
         self.heavy = heavy
+    }
+
+    /// A route that takes a JSON body of `body`'s shape.
+    init(_ method: HTTPRequest.Method, _ path: String, scope: Scope?, accountBound: Bool = false, heavy: Bool = false,
+         body: BodyShape) {
+        self.init(method, path, scope: scope, accountBound: accountBound, heavy: heavy)
+        self.body = body
     }
 
     public var isWrite: Bool { method == .post || method == .put || method == .delete || method == .patch }
@@ -39,6 +49,17 @@ public final class RouteTable: Sendable {
         table.withLock { t in
             t.specs[Key(method: spec.method, path: spec.path)] = spec
             t.order.append(spec)
+        }
+    }
+
+    /// Gives the registered route `method path` the body `shape` (for a route registered without one).
+    func describeBody(_ shape: BodyShape, method: HTTPRequest.Method, path: String) {
+        table.withLock { t in
+            let key = Key(method: method, path: path)
+            t.specs[key]?.body = shape
+            for i in t.order.indices where Key(method: t.order[i].method, path: t.order[i].path) == key {
+                t.order[i].body = shape
+            }
         }
     }
 
