@@ -86,9 +86,6 @@ public final class MarginServer: Sendable {
         router.middlewares.add(BodyMiddleware(maxBytes: configuration.maxBodyBytes))
         addOperationRoutes(router)
         addKeyRoutes(router)
-        // `KeyRoutes.swift` registers `POST /v1/keys` without its body's shape (it parses `.key` itself); named here
-        // so the route table describes every body until that file's RouteSpec says `body: .key`.
-        routes.describeBody(.key, method: .post, path: "/v1/keys")
         addAccountRoutes(router)
         addWriteRoutes(router)
         addLiquidationRoutes(router)

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import MarginCore
 import MarginEngine
+import MarginLedger
 
 extension MarginServer {
     /// An API body read by the engine's own journal decoder as an event of `type`, so the API and the journal accept

@@ -7,8 +7,8 @@ import MarginLedger
 extension MarginServer {
     /// `POST /v1/keys`, `GET /v1/keys`, `DELETE /v1/keys/{id}` (admins).
     func addKeyRoutes(_ router: Router<Context>) {
-        route(router, RouteSpec(.post, "/v1/keys", scope: .keysReadWrite)) { [self] request, context in
-            let node = try StrictBody.parse(context.bodyBytes, shape: .key)
+        route(router, RouteSpec(.post, "/v1/keys", scope: .keysReadWrite, body: .key)) { [self] request, context, body in
+            let node = body.node
             let (role, account) = try StrictBody.decode { () throws(InputError) -> (Role, String?) in
                 let role = try node.required("role").enumeration(Role.self)
                 let account = try node.optional("account")?.string()

@@ -52,17 +52,6 @@ public final class RouteTable: Sendable {
         }
     }
 
-    /// Gives the registered route `method path` the body `shape` (for a route registered without one).
-    func describeBody(_ shape: BodyShape, method: HTTPRequest.Method, path: String) {
-        table.withLock { t in
-            let key = Key(method: method, path: path)
-            t.specs[key]?.body = shape
-            for i in t.order.indices where Key(method: t.order[i].method, path: t.order[i].path) == key {
-                t.order[i].body = shape
-            }
-        }
-    }
-
     /// The spec of a matched route (Hummingbird's endpoint path, e.g. `/v1/accounts/{id}`).
     func spec(method: HTTPRequest.Method, path: String) -> RouteSpec? {
         table.withLock { $0.specs[Key(method: method, path: path)] }
