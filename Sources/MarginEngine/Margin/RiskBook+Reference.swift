@@ -35,65 +35,43 @@ extension RiskBook {
         let extremeEnd = sc.rollOffset
         let rollOffset = sc.rollOffset
         let coverage = calculator.parameters.extremeCoverage
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { acc -> UnderlyingSummary in
-            guard let accBase = acc.baseAddress else { return s }
-            accBase.initialize(repeating: 0, count: n)
-            spotTable.withUnsafeBufferPointer { table in
-                let spot = table.baseAddress! + u * rowStride
-                for i in 0..<n { accBase[i] += coin * spot[i] }
+        // The row as a plain array, indexed (bounds-checked): the reference trades speed for being obviously right.
+        var row = [Double](repeating: 0, count: n)
+        let spotBase = u * rowStride
+        for i in 0..<n { row[i] += coin * spotTable[spotBase + i] }
+        s.value += coin * index
+        for p in ps where p.underlying == u32 {
+            let slot = Int(p.instrument)
+            let size = p.size
+            if invalid[slot] {
+                if size != 0, s.unpriced < 0 { s.unpriced = p.instrument }
+                continue
             }
-            s.value += coin * index
-            pnl.withUnsafeBufferPointer { table in
-            liquidationPerUnit.withUnsafeBufferPointer { liq in
-            somPerUnit.withUnsafeBufferPointer { som in
-            valuePerUnit.withUnsafeBufferPointer { value in
-            forward.withUnsafeBufferPointer { fwd in
-            isOption.withUnsafeBufferPointer { option in
-            isLinear.withUnsafeBufferPointer { linear in
-            invalid.withUnsafeBufferPointer { bad in
-                guard let tableBase = table.baseAddress else { return }
-                for p in ps where p.underlying == u32 {
-                    let slot = Int(p.instrument)
-                    let size = p.size
-                    if bad[slot] {
-                        if size != 0, s.unpriced < 0 { s.unpriced = p.instrument }
-                        continue
-                    }
-                    let src = tableBase + slot * rowStride
-                    for i in 0..<n { accBase[i] += size * src[i] }
-                    s.liquidationCost += abs(size) * liq[slot]
-                    if size < 0 { s.som += -size * som[slot] }
-                    if option[slot] {
-                        s.value += size * value[slot]
-                    } else if !p.entry.isNaN {
-                        let f = fwd[slot]
-                        s.value += linear[slot] ? size * (f - p.entry) : size * (1 / p.entry - 1 / f) * index
-                    }
-                }
+            let rowBase = slot * rowStride
+            for i in 0..<n { row[i] += size * pnl[rowBase + i] }
+            s.liquidationCost += abs(size) * liquidationPerUnit[slot]
+            if size < 0 { s.som += -size * somPerUnit[slot] }
+            if isOption[slot] {
+                s.value += size * valuePerUnit[slot]
+            } else if !p.entry.isNaN {
+                let f = forward[slot]
+                s.value += isLinear[slot] ? size * (f - p.entry) : size * (1 / p.entry - 1 / f) * index
             }
-            }
-            }
-            }
-            }
-            }
-            }
-            }
-            // MARGIN_MODEL.md's components, read off the row as the specification states them (largest loss =
-            // −(smallest P&L)), independently of the kernel's reduction (``AggregationKernel/reduceScenarios``).
-            let row = UnsafeBufferPointer(start: accBase, count: n)
-            s.scan = max(0, -(row[0..<regular].min() ?? .infinity))
-            s.extreme = coverage * max(0, -(row[regular..<extremeEnd].min() ?? .infinity))
-            s.roll = max(0, -row[rollOffset], -row[rollOffset + 1])
-            if let curve {
-                let block = sc.volCount * sc.timeCount
-                for i in 0..<g {
-                    var worst = -Double.infinity
-                    for k in 0..<block { worst = max(worst, -accBase[i * block + k]) }
-                    curve[i] = worst
-                }
-            }
-            return s
         }
+        // MARGIN_MODEL.md's components, read off the row as the specification states them (largest loss =
+        // −(smallest P&L)), independently of the kernel's reduction (``AggregationKernel/reduceScenarios``).
+        s.scan = max(0, -(row[0..<regular].min() ?? .infinity))
+        s.extreme = coverage * max(0, -(row[regular..<extremeEnd].min() ?? .infinity))
+        s.roll = max(0, -row[rollOffset], -row[rollOffset + 1])
+        if let curve {
+            let block = sc.volCount * sc.timeCount
+            for i in 0..<g {
+                var worst = -Double.infinity
+                for k in 0..<block { worst = max(worst, -row[i * block + k]) }
+                curve[i] = worst
+            }
+        }
+        return s
     }
 
     /// The scalar reference of `sum` mode's combination (``AggregationKernel/combineSum(_:stable:health:)``) for
