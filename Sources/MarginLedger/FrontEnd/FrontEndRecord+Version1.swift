@@ -1,6 +1,6 @@
 import MarginCore
 
-// Journals and snapshots written before front-end records were an envelope (format 1) held the HTTP service's
+// Journals and snapshots written before front-end records were an envelope (format 1) held the service's
 // records as events of their own: `apiKey`, `apiKeyRevoked` and `request`, and a snapshot's `service` object
 // (`{"keys": {id: fields}, "requests": [fields]}`). They are read here as the envelopes the service writes now, with
 // the same kinds and, as body, the old record's fields (canonical JSON, without `"type"`), so that an existing

@@ -1,6 +1,6 @@
 import MarginCore
 
-/// A front end's record (the HTTP service's API keys and the answers to its idempotent requests), journaled in the
+/// A front end's record (e.g. a service's API keys and the answers to its idempotent requests), journaled in the
 /// same atomic append as the event it accompanies, or alone, and kept in ``EngineState/frontEnd`` so that the front
 /// end reads it back after a restart.
 ///
