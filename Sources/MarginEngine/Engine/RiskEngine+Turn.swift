@@ -60,8 +60,13 @@ extension RiskEngine {
             return .replayed(kept)
         }
         let batch: PreparedBatch
-        do {
-            try answer?.check?(core.state.frontEnd)
+        do throws(EngineError) {
+            if let check = answer?.check {
+                do throws(EngineError) { try check(core.state.frontEnd) } catch {
+                    count { $0.rejected += 1 }
+                    throw error
+                }
+            }
             batch = try prepare(input)
         } catch {
             guard let answer else { throw error }
