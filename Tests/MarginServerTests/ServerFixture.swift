@@ -7,6 +7,7 @@ import MarginCore
 import MarginEngine
 import MarginServer
 import MarginSimulation
+import MarginTestSupport
 import MarginStorage
 import NIOCore
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import MarginEngine
 import MarginSimulation
+import MarginTestSupport
 import MarginStorage
 import Synchronization
 import Testing

@@ -3,6 +3,7 @@ import Synchronization
 import MarginCore
 import MarginEngine
 import MarginSimulation
+import MarginTestSupport
 import Testing
 
 /// The journal-store contract, run against every implementation (SQLite and PostgreSQL) by the suites below.

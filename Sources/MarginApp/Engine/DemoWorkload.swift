@@ -21,7 +21,7 @@ public struct DemoWorkload: Sendable {
     /// The genesis of a new journal: the simulated market, its listings and the generated accounts.
     public func genesis() -> EngineState {
         Population.genesis(market: SimulatedMarket(seed: seed), optionsPerUnderlying: options, accounts: accounts,
-                           positionsPerAccount: positions, seed: seed &+ 1)
+                           positionsPerAccount: positions, seed: seed &+ 1, margins: { $0.accountRequirements() })
     }
 
     /// On a new journal, journals ρ between the first two underlyings (as `margin engine run` does).

@@ -100,7 +100,8 @@ public enum SimulationRun {
         parameters.correlationMode = c.correlation ?? .sum
         let genesis = empty
             ? Population.genesis(market: market, optionsPerUnderlying: c.options, accounts: c.accounts,
-                                 positionsPerAccount: c.positions, seed: c.seed &+ 1, parameters: parameters)
+                                 positionsPerAccount: c.positions, seed: c.seed &+ 1, parameters: parameters,
+                                 margins: { $0.accountRequirements() })
             : EngineState()
         let engine = try await RiskEngine.open(store: store, genesis: genesis, faultPolicy: c.faultPolicy)
         // Subscribed before anything is journaled: the run's outcome counts every liquidation action.
