@@ -91,7 +91,7 @@ let package = Package(
         // A simulated market and account population (seeded, deterministic): for `engine run`, benchmarks and tests.
         .target(
             name: "MarginSimulation",
-            dependencies: ["MarginLedger", "MarginCore", "MarginEngine"], // TEMP-SIM
+            dependencies: ["MarginLedger", "MarginCore"],
             swiftSettings: strictSwift
         ),
         // Use-cases shared by the front ends (CLI, server): loading inputs, the what-if check, comparisons, summaries,
@@ -211,7 +211,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MarginSimulationTests",
-            dependencies: ["MarginSimulation", "MarginCore"],
+            dependencies: ["MarginSimulation", "MarginLedger", "MarginCore"],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -43,7 +43,8 @@ struct BenchEngineCommand: AsyncParsableCommand {
         let t0 = ContinuousClock.now
         var market = SimulatedMarket(seed: 42)
         let genesis = Population.genesis(market: market, optionsPerUnderlying: options, accounts: accounts,
-                                         positionsPerAccount: positions, seed: 43)
+                                         positionsPerAccount: positions, seed: 43,
+                                         margins: { $0.accountRequirements() })
         let engine = try await RiskEngine.open(store: InMemoryJournal(), genesis: genesis, snapshotGenesis: false)
         await engine.setPriorityCount(priorityCount)
         let rss1 = residentBytes()

@@ -63,7 +63,8 @@ struct BenchLiquidationCommand: AsyncParsableCommand {
         var breachJSON: [JSONValue] = []
         for others in background {
             let genesis = CrashPopulation.genesis(market: SimulatedMarket(seed: 7), accounts: others, optionsPerUnderlying: 200, seed: 8,
-                                                  insuranceFund: 1_000_000, largeAccountPositions: positions)
+                                                  insuranceFund: 1_000_000, largeAccountPositions: positions,
+                                                  margins: { $0.accountRequirements() })
             guard let held = genesis.accounts["large"]?.positions.count, held == positions else {
                 throw BenchFailure(message: "the population holds \(genesis.accounts["large"]?.positions.count ?? 0) "
                                    + "positions in the large account, not \(positions) (too few options listed?)")

@@ -65,7 +65,7 @@ struct BenchServeCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
 
-        var workload = DemoWorkload()
+        var workload = SimulationDriver.demo
         workload.accounts = accounts
         workload.rate = tickRate
         workload.trades = 0  // the benchmark drives the trades

@@ -39,7 +39,8 @@ guard let path else {
 /// Runs the workload; the engine stops at the first storage fault.
 func crashRun(path: String, seed: UInt64, events: Int) async throws(EngineError) {
     let store = try SQLiteJournalStore(path: path)
-    let engine = try await RiskEngine.open(store: store, genesis: CrashWorkload.genesis(), faultPolicy: .stop)
+    let genesis = CrashWorkload.genesis { $0.accountRequirements() }
+    let engine = try await RiskEngine.open(store: store, genesis: genesis, faultPolicy: .stop)
     try await engine.journalHealthChanges()
     emit("READY \(await engine.sequence) \(await engine.digest)")
     for step in 0..<events {

@@ -1,7 +1,6 @@
 import Foundation
 import MarginCore
 import MarginLedger
-import MarginEngine // TEMP-SIM
 
 /// The population of a crash replay (`margin simulate`): the kinds of accounts a venue has when a crash comes, each
 /// opened through a liquidity provider so that open interest nets to zero per instrument.
@@ -24,29 +23,25 @@ import MarginEngine // TEMP-SIM
 /// takes it below MM): the account of the liquidation latency benchmark (`margin-bench liquidation`).
 public enum CrashPopulation {
     /// A genesis state on `market`'s underlyings and listings.
+    ///
+    /// - Parameter margins: the margin pass the accounts are funded from (``GenesisFunding``): the engine's model.
     public static func genesis(market: SimulatedMarket, accounts: Int, optionsPerUnderlying: Int = 40, seed: UInt64,
                                insuranceFund: Decimal, liquidityProviders: Int = 4, backstops: Int = 2,
                                largeAccountPositions: Int = 0,
-                               parameters: RiskParameters = .reference) -> EngineState {
-        var state = EngineState(parameters: parameters)
-        for i in market.underlyings.indices {
-            if case .market(let m) = market.marketEvent(i) { state.apply(.market(m)) }
-        }
-        let listings = market.listings(optionsPerUnderlying: optionsPerUnderlying)
-        for l in listings { state.apply(.listing(l)) }
+                               parameters: RiskParameters = .reference,
+                               margins: MarginPass) -> EngineState {
+        let start = market.genesisState(optionsPerUnderlying: optionsPerUnderlying, parameters: parameters)
+        var state = start.state
+        let listings = start.listings
         var rng = SplitMix64(seed: seed)
-        let providers = (0..<max(1, liquidityProviders)).map { "lp-\($0)" }
+        let providers = Population.providers(liquidityProviders)
         var providerBooks = [AccountState](repeating: AccountState(), count: providers.count)
         var serial = 0
         var funding: [String: (Double, Double)] = [:]  // trader → (IM multiple range)
         let width = String(accounts).count
         func open(_ quantity: Decimal, _ l: Listing, entry: Decimal?, into account: inout AccountState) {
             guard quantity != 0 else { return }
-            let opened = entry.map { PositionState(quantity: quantity, entryPrice: $0, of: l.instrument) }
-                ?? PositionState(quantity: quantity)
-            Population.add(opened, l.id, l.instrument, to: &account)
-            Population.add(PositionState(quantity: -opened.quantity, cost: -opened.cost), l.id, l.instrument,
-                           to: &providerBooks[serial % providers.count])
+            Population.open(quantity, l, entry: entry, in: &account, against: &providerBooks[serial % providers.count])
             serial += 1
         }
         let byId = Dictionary(uniqueKeysWithValues: listings.map { ($0.id, $0) })
@@ -129,40 +124,20 @@ public enum CrashPopulation {
             funding["large"] = (1.02, 1.02)
         }
         for (i, name) in providers.enumerated() { state.accounts[name] = providerBooks[i] }
-        let backstopNames = (0..<max(0, backstops)).map { "backstop-\($0)" }
-        var settings = LiquidationSettings()
-        settings.backstops = backstopNames
-        state.liquidation = settings
-        var totalMM = 0.0
-        for (name, m) in state.accountMargins() {
-            if let range = funding[name] {
-                let multiple = range.0 + (range.1 - range.0) * rng.unit()
-                let target = max(m.initialMargin, 100) * multiple - m.equity
-                state.accounts[name]?.balances["USD", default: 0] += Decimal(Int64((target * 100).rounded(.up))) / 100
-                totalMM += m.maintenanceMargin
-            } else if providers.contains(name) {
-                let target = max(0, 3 * m.initialMargin - m.equity) + 1_000_000
-                state.accounts[name]?.balances["USD", default: 0] += Decimal(Int64((target * 100).rounded(.up))) / 100
-            }
+        // Each trader to a random multiple of its initial margin in its kind's range (in whole cents, rounded up);
+        // health from a pass once all are funded (every trader starts at or above IM).
+        let fundingRule = GenesisFunding(providers: providers, backstops: backstops, insuranceFund: insuranceFund,
+                                         books: true, health: .passAfterFunding)
+        fundingRule.fund(&state, margins: margins) { name in
+            guard let range = funding[name] else { return nil }
+            return GenesisFunding.Target(basis: .initialMargin, multiple: range.0 + (range.1 - range.0) * rng.unit(),
+                                         rounding: .up)
         }
-        let backstopFunding = Decimal(Int64(max(1_000_000, 0.02 * totalMM).rounded(.up)))
-        for name in backstopNames { state.accounts[name] = AccountState(balances: ["USD": backstopFunding]) }
-        state.accounts[settings.insuranceFund] = AccountState(balances: insuranceFund > 0 ? ["USD": insuranceFund] : [:])
-        state.accounts[settings.feeAccount] = AccountState()
-        state.books = SyntheticBook.books(for: state, owners: providers)
-        for account in state.accounts.values {
-            for (currency, amount) in Ledger.contribution(of: account, instruments: state.instruments) {
-                if amount > 0 { state.deposits[currency, default: 0] += amount }
-                if amount < 0 { state.withdrawals[currency, default: 0] -= amount }
-            }
-        }
-        // Health as computed (every trader starts at or above IM).
-        for (name, m) in state.accountMargins() { state.accounts[name]?.health = m.health }
         return state
     }
 
     /// The liquidity providers' names for `count` providers (the book owners).
-    public static func providers(_ count: Int = 4) -> [String] { (0..<max(1, count)).map { "lp-\($0)" } }
+    public static func providers(_ count: Int = 4) -> [String] { Population.providers(count) }
 
     /// Whether `name` is one of the population's traders (not a provider, backstop or system account).
     public static func isTrader(_ name: String) -> Bool {

@@ -6,10 +6,11 @@ import MarginLedger
 /// moves, deposits, withdrawals, trades against the liquidity providers, snapshots), continued from whatever
 /// sequence the journal recovered to.
 public enum CrashWorkload {
-    /// The genesis state: 20 accounts × 4 positions on the simulated BTC/ETH market with 20 options each.
-    public static func genesis() -> EngineState {
+    /// The genesis state: 20 accounts × 4 positions on the simulated BTC/ETH market with 20 options each, funded
+    /// from `margins` (the engine's margin pass).
+    public static func genesis(margins: MarginPass) -> EngineState {
         Population.genesis(market: SimulatedMarket(seed: 3), optionsPerUnderlying: 20, accounts: 20,
-                           positionsPerAccount: 4, seed: 5)
+                           positionsPerAccount: 4, seed: 5, margins: margins)
     }
 
     /// What to do next.

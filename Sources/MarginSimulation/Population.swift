@@ -1,7 +1,6 @@
 import Foundation
 import MarginCore
 import MarginLedger
-import MarginEngine // TEMP-SIM
 
 /// Generates a population of accounts as a genesis ``EngineState`` (the first snapshot), for the demo, the
 /// benchmarks, the tests and the crash replays.
@@ -19,25 +18,26 @@ import MarginEngine // TEMP-SIM
 /// is more), the insurance fund (`insurance-fund`, funded with `insuranceFund` USD) and the fee account (`fees`),
 /// named in the state's ``LiquidationSettings``. Each account's ledger sums at genesis (``Ledger``: its balances, less
 /// its linear futures' cost, plus its inverse ones') count as its deposits (negative ones as withdrawals), so the
-/// money invariant holds from the first sequence.
+/// money invariant holds from the first sequence. The funding is ``GenesisFunding``'s, from the margin pass the
+/// caller hands in (the engine's model: the simulation does not margin accounts itself).
 public enum Population {
     /// A state with the simulated market's underlyings and listings and `accounts` generated accounts, their
     /// counterparties, the backstops, the insurance fund and the fee account.
+    ///
+    /// - Parameter margins: the margin pass the accounts are funded from (``GenesisFunding``): the engine's model.
     public static func genesis(market: SimulatedMarket, optionsPerUnderlying: Int, accounts: Int,
                                positionsPerAccount: Int, seed: UInt64,
                                parameters: RiskParameters = .reference,
                                liquidityProviders: Int = 4, backstops: Int = 2,
-                               insuranceFund: Decimal = 1_000_000, books: Bool = true) -> EngineState {
-        var state = EngineState(parameters: parameters)
-        for i in market.underlyings.indices {
-            if case .market(let m) = market.marketEvent(i) { state.apply(.market(m)) }
-        }
-        let listings = market.listings(optionsPerUnderlying: optionsPerUnderlying)
-        for l in listings { state.apply(.listing(l)) }
+                               insuranceFund: Decimal = 1_000_000, books: Bool = true,
+                               margins: MarginPass) -> EngineState {
+        let start = market.genesisState(optionsPerUnderlying: optionsPerUnderlying, parameters: parameters)
+        var state = start.state
+        let listings = start.listings
         var byUnderlying: [String: [Listing]] = [:]
         for l in listings { byUnderlying[l.instrument.underlying, default: []].append(l) }
         let names = market.underlyings.map(\.name)
-        let providers = (0..<max(1, liquidityProviders)).map { "lp-\($0)" }
+        let providers = Self.providers(liquidityProviders)
         var providerBooks = [AccountState](repeating: AccountState(), count: providers.count)
         var rng = SplitMix64(seed: seed)
         let width = String(accounts).count
@@ -62,11 +62,7 @@ public enum Population {
                     quantity = sign * Decimal(1 + Int(rng.next() % 20)) / 10
                     entry = Decimal(Int((index * (0.97 + 0.06 * rng.unit())).rounded()))
                 }
-                let opened = entry.map { PositionState(quantity: quantity, entryPrice: $0, of: l.instrument) }
-                    ?? PositionState(quantity: quantity)
-                Self.add(opened, l.id, l.instrument, to: &account)
-                Self.add(PositionState(quantity: -opened.quantity, cost: -opened.cost), l.id, l.instrument,
-                         to: &providerBooks[serial % providers.count])
+                Self.open(quantity, l, entry: entry, in: &account, against: &providerBooks[serial % providers.count])
                 serial += 1
             }
             let padded = String(repeating: "0", count: width - String(n).count) + String(n)
@@ -74,48 +70,35 @@ public enum Population {
             generated.insert("acct-\(padded)")
         }
         for (i, name) in providers.enumerated() { state.accounts[name] = providerBooks[i] }
-        let backstopNames = (0..<max(0, backstops)).map { "backstop-\($0)" }
-        var settings = LiquidationSettings()
-        settings.backstops = backstopNames
-        state.liquidation = settings
-        // Fund each generated account to a random multiple of its maintenance margin, each provider to 3 × IM
-        // + 1,000,000 USD (one margin pass: USD balances do not change MM).
-        var totalMM = 0.0
-        for (name, m) in state.accountMargins() {
-            if generated.contains(name) {
-                let x = rng.unit()
-                let ratio: Double = x < 0.90 ? 1.35 + 2.5 * rng.unit()
-                    : x < 0.95 ? 1.02 + 0.26 * rng.unit()
-                    : x < 0.99 ? 0.55 + 0.43 * rng.unit()
-                    : 0.1 + 0.35 * rng.unit()
-                let target = max(m.maintenanceMargin, 100) * ratio - m.equity
-                let cents = Decimal(Int64((target * 100).rounded())) / 100
-                state.accounts[name]?.balances["USD", default: 0] += cents
-                let health = Health(equity: m.equity + Money.double(cents), initialMargin: m.initialMargin,
-                                    maintenanceMargin: m.maintenanceMargin, takeoverRatio: parameters.takeoverRatio)
-                state.accounts[name]?.health = health
-                totalMM += m.maintenanceMargin
-            } else if providers.contains(name) {
-                let target = max(0, 3 * m.initialMargin - m.equity) + 1_000_000
-                state.accounts[name]?.balances["USD", default: 0] += Decimal(Int64((target * 100).rounded(.up))) / 100
-            }
-        }
-        let backstopFunding = Decimal(Int64(max(1_000_000, 0.02 * totalMM).rounded(.up)))
-        for name in backstopNames { state.accounts[name] = AccountState(balances: ["USD": backstopFunding]) }
-        state.accounts[settings.insuranceFund] = AccountState(balances: insuranceFund > 0 ? ["USD": insuranceFund]
-                                                                                           : [:])
-        state.accounts[settings.feeAccount] = AccountState()
-        if books { state.books = SyntheticBook.books(for: state, owners: providers) }
-        // Each account's ledger sums (its balances, minus its linear futures' cost, plus its inverse ones') as what it
-        // deposited (or withdrew, when negative): the money invariant's totals. (Σ cost is not 0 where a position
-        // netted to zero and was realized into the balance.)
-        for account in state.accounts.values {
-            for (currency, amount) in Ledger.contribution(of: account, instruments: state.instruments) {
-                if amount > 0 { state.deposits[currency, default: 0] += amount }
-                if amount < 0 { state.withdrawals[currency, default: 0] -= amount }
-            }
+        // Each generated account to a random multiple of its maintenance margin (in whole cents, to the nearest).
+        let funding = GenesisFunding(providers: providers, backstops: backstops, insuranceFund: insuranceFund,
+                                     books: books, health: .fundingPass)
+        funding.fund(&state, margins: margins) { name in
+            guard generated.contains(name) else { return nil }
+            let x = rng.unit()
+            let ratio: Double = x < 0.90 ? 1.35 + 2.5 * rng.unit()
+                : x < 0.95 ? 1.02 + 0.26 * rng.unit()
+                : x < 0.99 ? 0.55 + 0.43 * rng.unit()
+                : 0.1 + 0.35 * rng.unit()
+            return GenesisFunding.Target(basis: .maintenanceMargin, multiple: ratio, rounding: .toNearestOrAwayFromZero)
         }
         return state
+    }
+
+    /// The liquidity providers' names for `count` providers (`lp-0`, …; at least one): the counterparties of every
+    /// generated position and the owners of the synthetic books.
+    public static func providers(_ count: Int = 4) -> [String] { (0..<max(1, count)).map { "lp-\($0)" } }
+
+    /// Opens `quantity` of `listing` in `account` at `entry` (per ``PositionState/init(quantity:entryPrice:of:)``;
+    /// no cost basis when `nil`, as for an option), and the opposite, at the same cost basis negated, in
+    /// `counterparty`: open interest stays zero.
+    static func open(_ quantity: Decimal, _ listing: Listing, entry: Decimal?, in account: inout AccountState,
+                     against counterparty: inout AccountState) {
+        let opened = entry.map { PositionState(quantity: quantity, entryPrice: $0, of: listing.instrument) }
+            ?? PositionState(quantity: quantity)
+        add(opened, listing.id, listing.instrument, to: &account)
+        add(PositionState(quantity: -opened.quantity, cost: -opened.cost), listing.id, listing.instrument,
+            to: &counterparty)
     }
 
     /// Adds `position` to the account's position in `id`: sizes and costs add; a future or perpetual netting to 0

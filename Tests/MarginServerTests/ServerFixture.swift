@@ -8,6 +8,7 @@ import MarginEngine
 import MarginLedger
 import MarginServer
 import MarginSimulation
+import MarginTestSupport
 import MarginStorage
 import NIOCore
 import Testing

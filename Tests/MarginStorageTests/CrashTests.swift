@@ -2,6 +2,7 @@ import Foundation
 import MarginEngine
 import MarginLedger
 import MarginSimulation
+import MarginTestSupport
 import MarginStorage
 import Testing
 

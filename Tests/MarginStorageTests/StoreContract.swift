@@ -4,6 +4,7 @@ import MarginCore
 import MarginEngine
 import MarginLedger
 import MarginSimulation
+import MarginTestSupport
 import Testing
 
 /// The journal-store contract, run against every implementation (SQLite and PostgreSQL) by the suites below.

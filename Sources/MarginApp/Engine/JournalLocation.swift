@@ -18,6 +18,26 @@ public enum JournalLocation: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Creates a new journal for writing at `location` (a crash replay writes one from its genesis), or one in memory
+    /// when `location` is `nil`.
+    ///
+    /// - Throws: ``Exists`` when a SQLite file is already at the path (a PostgreSQL journal that is not empty is
+    ///   refused by its writer, e.g. ``CrashReplay/run(_:store:legacy:progress:)``); ``EngineError`` when it cannot
+    ///   open.
+    public static func createNew(_ location: JournalLocation?) async throws -> any JournalStore {
+        guard let location else { return InMemoryJournal() }
+        if case .sqlite(let path) = location, FileManager.default.fileExists(atPath: path) {
+            throw Exists(location: location)
+        }
+        return try await location.openForWriting()
+    }
+
+    /// A new journal was asked for where one exists.
+    public struct Exists: Error, CustomStringConvertible {
+        public var location: JournalLocation
+        public var description: String { "\(location): exists" }
+    }
+
     /// Opens an existing journal for reading (replay): no writer lock, nothing created; a missing journal is an
     /// error.
     public func openForReading() async throws(EngineError) -> any JournalStore {

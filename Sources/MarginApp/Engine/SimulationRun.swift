@@ -8,7 +8,8 @@ import Synchronization
 /// `margin engine run`: the engine (``RiskEngine``) on a durable journal with a simulated market and generated
 /// accounts, for a number of seconds or until interrupted.
 ///
-/// A producer thread offers index ticks (random walk with jumps; the surface moves every 10th tick) at `rate` per
+/// The ``SimulationDriver`` (`driver`: the generated population on a new journal, the ticks, the trades) offers
+/// index ticks from a producer thread (random walk with jumps; the surface moves every 10th tick) at `rate` per
 /// second into the engine's conflator; the engine's market loop drains it (latest per underlying wins), journals
 /// and applies each batch and re-margins the exposed accounts nearest liquidation first, then journals the
 /// liquidation actions the batch made due (the driver's follow-ups: margin calls, steps against the synthetic books,
@@ -25,18 +26,10 @@ import Synchronization
 /// exit non-zero.
 public enum SimulationRun {
     public struct Configuration: Sendable {
-        /// Generated accounts, positions per account and listed options per underlying (on a new journal).
-        public var accounts = 10_000
-        public var positions = 10
-        public var options = 1_000
-        /// Index ticks offered per second (all underlyings), simulated trades and deposits per second.
-        public var rate = 200.0
-        public var trades = 20.0
+        /// The population (on a new journal), the ticks, the trades and the seed.
+        public var driver = SimulationDriver()
         /// Seconds to run (0 = until interrupted).
         public var seconds = 10.0
-        public var seed: UInt64 = 1
-        /// ρ(BTC, ETH), journaled at genesis.
-        public var rho = 0.8
         /// The aggregation mode: a new journal's genesis parameters take it; on an existing journal a different
         /// mode is journaled as a `parameters` event; `nil` keeps the journal's (sum on a new one).
         public var correlation: RiskParameters.CorrelationMode?
@@ -95,24 +88,16 @@ public enum SimulationRun {
         let journaled = try await store.lastSequence()
         let snapshot = try await store.latestSnapshot()
         let empty = journaled == 0 && snapshot == nil
-        var market = SimulatedMarket(seed: c.seed)
         let setup = ContinuousClock.now
         var parameters = RiskParameters.reference
         parameters.correlationMode = c.correlation ?? .sum
-        let genesis = empty
-            ? Population.genesis(market: market, optionsPerUnderlying: c.options, accounts: c.accounts,
-                                 positionsPerAccount: c.positions, seed: c.seed &+ 1, parameters: parameters)
-            : EngineState()
+        let genesis = empty ? c.driver.genesis(parameters: parameters) : EngineState()
         let engine = try await RiskEngine.open(store: store, genesis: genesis, faultPolicy: c.faultPolicy)
         // Subscribed before anything is journaled: the run's outcome counts every liquidation action.
         let notices = await engine.liquidationNotices()
         do throws(EngineError) {
-            if empty {
-                // A new journal starts with the correlation table (the recovered state already carries it).
-                var correlations = CorrelationTable()
-                correlations.set(market.underlyings[0].name, market.underlyings[1].name, rho: c.rho)
-                try await engine.submit(EngineEvent.correlations(correlations))
-            }
+            // A new journal starts with the correlation table (the recovered state already carries it).
+            if empty { try await c.driver.journalCorrelations(engine) }
             // A mode asked for on an existing journal that has another one is journaled as parameters.
             var current = await engine.state.parameters
             if let mode = c.correlation, current.correlationMode != mode {
@@ -127,33 +112,13 @@ public enum SimulationRun {
             throw error
         }
         let state = await engine.state
-        // Continue the walk from the recovered market.
-        for i in market.underlyings.indices {
-            if let m = state.markets[market.underlyings[i].name] {
-                market.underlyings[i].index = m.index
-                market.time = max(market.time, m.time)
-            }
-        }
         report(.ready("engine ready: \(state.accounts.count) accounts, \(state.instruments.count) instruments, "
                       + "sequence \(state.sequence), \(String(format: "%.1f", (ContinuousClock.now - setup).secondsValue)) s, "
                       + "RSS \(residentBytes() >> 20) MiB"))
 
+        // The walk continues from the recovered market.
         let stop = StopFlag()
-        let producer = Thread { [market] in
-            var market = market
-            let interval = 1 / c.rate
-            var next = ContinuousClock.now
-            var k = 0
-            while !stop.isSet {
-                let i = k % market.underlyings.count
-                engine.offer(market.step(i, seconds: interval, withSurface: k % 10 == 0))
-                k += 1
-                next = next.advanced(by: .seconds(interval))
-                let wait = next - ContinuousClock.now
-                if wait > .zero { Thread.sleep(forTimeInterval: wait.secondsValue) }
-            }
-        }
-        producer.start()
+        c.driver.startTicks(into: engine, continuing: state.markets, until: stop)
         let marketLoop = Task { await engine.runMarketLoop() }
         let noticeLoop = Task {
             var kinds: [String: Int] = [:]
@@ -162,7 +127,8 @@ public enum SimulationRun {
         }
         let trades = TradeTally()
         let tradeLoop = Task {
-            await submitTrades(to: engine, state: state, configuration: c, stop: stop, tally: trades)
+            await c.driver.submitTrades(to: engine, state: state, faultPause: .milliseconds(50),
+                                        until: { stop.isSet }, refused: trades.record)
         }
 
         let snapshotNotes = Mutex<[String]>([])
@@ -251,36 +217,6 @@ public enum SimulationRun {
             try? await Task.sleep(for: .milliseconds(10))
         }
         await waiter.value
-    }
-
-    /// Submits simulated deposits and two-sided trades (``TradeFlow``: a generated account against a liquidity
-    /// provider, at the engine's current marks) at `configuration.trades` per second until `stop`.
-    private static func submitTrades(to engine: RiskEngine, state: EngineState, configuration c: Configuration,
-                                     stop: StopFlag, tally: TradeTally) async {
-        let flow = TradeFlow(state: state)
-        guard c.trades > 0, !flow.traders.isEmpty else { return }
-        var rng = SplitMix64(seed: c.seed &+ 99)
-        var next = ContinuousClock.now
-        while !stop.isSet {
-            next = next.advanced(by: .seconds(1 / c.trades))
-            if next > .now { try? await Task.sleep(until: next, clock: .continuous) }
-            let event: EngineEvent
-            if rng.unit() < 0.3 {
-                let account = flow.traders[Int(rng.next() % UInt64(flow.traders.count))]
-                let amount = Decimal(Int(rng.next() % 10_000) + 1)
-                event = .deposit(Transfer(account: account, currency: "USD", amount: amount))
-            } else {
-                guard let trade = flow.trade(markets: await engine.markets, rng: &rng) else { continue }
-                event = trade
-            }
-            do {
-                try await engine.submit(event)
-            } catch {
-                tally.record(error)
-                // While the engine is faulted, submits fail fast: do not spin.
-                if error.isStorageFault { try? await Task.sleep(for: .milliseconds(50)) }
-            }
-        }
     }
 
     private static func note(_ result: Result<SnapshotReport, EngineError>) -> String {

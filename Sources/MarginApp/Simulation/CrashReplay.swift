@@ -92,7 +92,8 @@ public enum CrashReplay {
         let market = SimulatedMarket(seed: c.seed)
         let genesis = CrashPopulation.genesis(market: market, accounts: c.accounts,
                                               optionsPerUnderlying: c.optionsPerUnderlying, seed: c.seed &+ 1,
-                                              insuranceFund: c.insuranceFund)
+                                              insuranceFund: c.insuranceFund,
+                                              margins: { $0.accountRequirements() })
         let engine = try await RiskEngine.open(store: store, genesis: genesis, faultPolicy: .stop)
         let start = ContinuousClock.now
         var result = Result(scenario: c.path.name, summary: c.path.summary, accounts: c.accounts, points: [])

@@ -59,14 +59,14 @@ struct EngineRunCommand: AsyncParsableCommand {
 
     func run() async throws {
         var configuration = SimulationRun.Configuration()
-        configuration.accounts = accounts
-        configuration.positions = positions
-        configuration.options = options
-        configuration.rate = rate
-        configuration.trades = trades
+        configuration.driver.accounts = accounts
+        configuration.driver.positions = positions
+        configuration.driver.options = options
+        configuration.driver.rate = rate
+        configuration.driver.trades = trades
+        configuration.driver.seed = seed
+        configuration.driver.rho = rho
         configuration.seconds = seconds
-        configuration.seed = seed
-        configuration.rho = rho
         configuration.snapshotEvery = snapshotEvery
         configuration.correlation = correlation
         switch onStorageFault {

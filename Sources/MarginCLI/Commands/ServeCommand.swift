@@ -58,7 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.server.rateLimit = RateLimit(creditsPerSecond: rateCredits, burst: rateBurst)
         options.snapshotEvery = snapshotEvery
         if demo {
-            var workload = DemoWorkload()
+            var workload = SimulationDriver.demo
             workload.accounts = accounts
             workload.rate = tickRate
             workload.trades = tradeRate

@@ -5,7 +5,6 @@ import MarginCore
 import MarginEngine
 import MarginLedger
 import MarginSimulation
-import MarginStorage
 
 /// `margin simulate`: a crash replay: a population through a price path with the engine, the books and the
 /// liquidation engine live, on a journal.
@@ -57,14 +56,9 @@ struct SimulateCommand: AsyncParsableCommand {
         configuration.seed = seed
         let store: any JournalStore
         do {
-            if let db {
-                guard !FileManager.default.fileExists(atPath: db) else {
-                    throw CommandFailure(message: "--db \(db): exists; a replay writes a new journal")
-                }
-                store = try SQLiteJournalStore(path: db)
-            } else {
-                store = InMemoryJournal()
-            }
+            store = try await JournalLocation.createNew(db.map { .sqlite(path: $0) })
+        } catch is JournalLocation.Exists {
+            throw CommandFailure(message: "--db \(db ?? ""): exists; a replay writes a new journal")
         }
         let tty = isatty(2) != 0
         let result = try await CrashReplay.run(configuration, store: store) { line in

@@ -10,4 +10,13 @@ extension EngineState {
         book.rebuild(from: self)
         return book.accountNames.enumerated().map { ($1, book.margins[$0]) }
     }
+
+    /// Every account's equity and margins, USD, from one pass of the engine's model (``accountMargins()``), in its
+    /// order: the ``MarginPass`` a generated population is funded from.
+    package func accountRequirements() -> [(account: String, requirement: AccountRequirement)] {
+        accountMargins().map { name, m in
+            (name, AccountRequirement(equity: m.equity, initialMargin: m.initialMargin,
+                                      maintenanceMargin: m.maintenanceMargin, health: m.health))
+        }
+    }
 }

@@ -14,7 +14,7 @@ struct EngineService: Service {
     let server: MarginServer
     let store: any JournalStore
     let genesis: EngineState
-    let demo: DemoWorkload?
+    let demo: SimulationDriver?
     let logger: Logger
 
     func run() async throws {
@@ -23,7 +23,8 @@ struct EngineService: Service {
         let empty = last == 0 && snapshot == nil
         let engine = try await RiskEngine.open(store: store, genesis: empty ? genesis : EngineState())
         do {
-            try await demo?.start(engine, newJournal: empty)
+            // A new journal starts with the demo's correlation table.
+            if empty { try await demo?.journalCorrelations(engine) }
         } catch {
             await engine.close()
             throw error
@@ -112,7 +113,7 @@ struct StreamService: Service {
 /// `--demo`: simulated ticks and trades while the service runs.
 struct DemoService: Service {
     let server: MarginServer
-    let demo: DemoWorkload
+    let demo: SimulationDriver
 
     func run() async throws {
         guard let engine = await attachedEngine(server) else { return }

@@ -13,8 +13,8 @@ public struct ServeOptions: Sendable {
     public var journal: JournalLocation = .sqlite(path: "margin.sqlite")
     public var adminKeyFile = "margin-admin.key"
     public var server = ServerConfiguration()
-    /// A generated population and a simulated market (``DemoWorkload``).
-    public var demo: DemoWorkload?
+    /// A generated population and a simulated market (``SimulationDriver/demo``).
+    public var demo: SimulationDriver?
     /// Seconds between background snapshots (0: only the last one, at shutdown).
     public var snapshotEvery = 60.0
 

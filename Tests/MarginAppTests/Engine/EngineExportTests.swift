@@ -14,7 +14,8 @@ import Testing
     /// follow-ups), on an in-memory journal.
     static func engine(store: InMemoryJournal) async throws -> RiskEngine {
         let genesis = Population.genesis(market: SimulatedMarket(seed: 3), optionsPerUnderlying: 10, accounts: 20,
-                                         positionsPerAccount: 3, seed: 5, insuranceFund: 500)
+                                         positionsPerAccount: 3, seed: 5, insuranceFund: 500,
+                                         margins: { $0.accountRequirements() })
         let engine = try await RiskEngine.open(store: store, genesis: genesis)
         var liquidated = 0
         for u in ["BTC", "ETH"] {

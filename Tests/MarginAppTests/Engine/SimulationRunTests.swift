@@ -11,11 +11,11 @@ import Testing
 @Suite struct SimulationRunTests {
     static func configuration(seconds: Double, policy: StorageFaultPolicy) -> SimulationRun.Configuration {
         var c = SimulationRun.Configuration()
-        c.accounts = 40
-        c.positions = 4
-        c.options = 10
-        c.rate = 50
-        c.trades = 50
+        c.driver.accounts = 40
+        c.driver.positions = 4
+        c.driver.options = 10
+        c.driver.rate = 50
+        c.driver.trades = 50
         c.seconds = seconds
         c.snapshotEvery = 0
         c.faultPolicy = policy
@@ -98,7 +98,7 @@ import Testing
         let journal = InMemoryJournal()
         let reports = Reports()
         var c = Self.configuration(seconds: 2, policy: .retry())
-        c.accounts = 200
+        c.driver.accounts = 200
         let outcome = try await SimulationRun.run(c, store: journal, interrupted: StopFlag(), report: reports.add)
         let calls = outcome.liquidationActions["marginCall"] ?? 0
         #expect(calls > 0, "\(outcome.summary)")
