@@ -60,6 +60,7 @@ extension RiskEngine {
             return .replayed(kept)
         }
         let batch: PreparedBatch
+        var result = TurnResult()
         do throws(EngineError) {
             if let check = answer?.check {
                 do throws(EngineError) { try check(core.state.frontEnd) } catch {
@@ -68,15 +69,18 @@ extension RiskEngine {
                 }
             }
             batch = try prepare(input)
+            // The answer is journaled as it is: an envelope the journal could not read back refuses the event.
+            result.answer = answer?.accepted(batch.lastSequence)
+            try result.answer?.validate()
         } catch {
             guard let answer else { throw error }
             let record = answer.rejected(error)
+            try record.validate()
             try await journalStep(PreparedBatch.empty(after: core.state.sequence), events: [], origin: .submitted,
                                   trailer: record)
             return .rejected(error, record)
         }
-        var result = TurnResult(rejected: batch.rejected)
-        result.answer = answer?.accepted(batch.lastSequence)
+        result.rejected = batch.rejected
         let events = input.events(accepted: batch)
         result.sequences = try await journalStep(batch, events: events, origin: .submitted, trailer: result.answer,
                                                  reportAfter: reportAfter, onPriorityDone: onPriorityDone)
