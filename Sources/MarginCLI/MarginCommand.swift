@@ -9,7 +9,7 @@ struct MarginCommand: AsyncParsableCommand {
         commandName: "margin",
         abstract: "Portfolio-margin risk engine for crypto derivatives.",
         subcommands: [PriceCommand.self, ComputeCommand.self, CompareCommand.self, WhatIfCommand.self, ReportCommand.self,
-                      SpanCommand.self, LiquidationPriceCommand.self, CorrelationCommand.self,
+                      SpanCommand.self, LiquidationPriceCommand.self, CorrelationCommand.self, BacktestCommand.self,
                       EngineCommand.self, SimulateCommand.self, ServeCommand.self])
 }
 

@@ -6,8 +6,9 @@ struct CommandFailure: Error {
     var exitCode: Int32 = 2
 }
 
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+/// Writes `text` to stderr, followed by a newline unless `newline` is false (a progress line rewritten in place).
+func printError(_ text: String, newline: Bool = true) {
+    FileHandle.standardError.write(Data((newline ? text + "\n" : text).utf8))
 }
 
 

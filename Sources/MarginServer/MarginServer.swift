@@ -90,6 +90,7 @@ public final class MarginServer: Sendable {
         addWriteRoutes(router)
         addLiquidationRoutes(router)
         addParameterRoutes(router)
+        addBacktestRoutes(router)
         addStreamRoutes(router)
         return router
     }

@@ -16,6 +16,8 @@ public enum Scope: String, CaseIterable, Sendable {
     case streamRead = "stream:read"
     /// Creating, listing and revoking keys.
     case keysReadWrite = "keys:read_write"
+    /// Margin backtests on a history sent with the request (`POST /v1/backtest`).
+    case backtestRun = "backtest:run"
 }
 
 /// A key's role: a fixed set of scopes (docs/SERVICE.md has the matrix).
@@ -28,7 +30,7 @@ public enum Role: String, CaseIterable, Sendable {
     case trader
     /// The market-data feeder: posts market data and order books.
     case feeder
-    /// Read-only (the dashboard, risk staff): every account, the streams, the liquidation feed.
+    /// Read-only (the dashboard, risk staff): every account, the streams, the liquidation feed, backtests.
     case viewer
 
     public var scopes: Set<Scope> {
@@ -37,7 +39,7 @@ public enum Role: String, CaseIterable, Sendable {
         case .owner: return [.accountRead, .streamRead, .parametersRead]
         case .trader: return [.accountRead, .tradeReadWrite, .parametersRead, .liquidationRead]
         case .feeder: return [.marketReadWrite, .parametersRead]
-        case .viewer: return [.accountRead, .streamRead, .parametersRead, .liquidationRead]
+        case .viewer: return [.accountRead, .streamRead, .parametersRead, .liquidationRead, .backtestRun]
         }
     }
 

@@ -67,4 +67,13 @@ extension BodyShape {
 
     /// The parameter file (`Parameters`), checked key by key by its own strict decoder.
     static let parameters = BodyShape.any
+
+    /// `POST /v1/backtest` (`BacktestRequest`): the history as CSV text, the book template and the parameter file as
+    /// JSON (each checked by its own decoder), the horizon, coverage and models.
+    static let backtest = BodyShape.object([
+        .required("history", .value(.string)), .optional("underlying", .value(.string)),
+        .optional("carryForward", .value(.boolean)), .required("book", .any),
+        .optional("parameters", .any), .optional("horizonDays", .value(.integer)),
+        .optional("coverage", .value(.number)), .optional("models", .array(.value(.string))),
+    ])
 }
