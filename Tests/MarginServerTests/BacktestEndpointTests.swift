@@ -43,6 +43,20 @@ import Testing
         }
     }
 
+    /// Schemathesis found it: a coverage of 5e-324 passed `(0, 1)`, made `p = 1 − C` exactly 1 and trapped in the
+    /// binomial CDF. Coverage is in [0.5, 0.999999] now, refused otherwise naming the field.
+    @Test(arguments: ["5e-324", "0.4", "1", "0.9999999"])
+    func aCoverageOutsideItsDomainIsRefusedNamingTheField(coverage: String) async throws {
+        let f = try await ServerFixture.open()
+        try await f.run { c in
+            let body = Self.body(Self.csv).replacingOccurrences(of: #""models":"#, with: #""coverage":\#(coverage),"models":"#)
+            let reply = try await c.call(.post, "/v1/backtest", body: body)
+            #expect(reply.status == .badRequest, "\(reply.text)")
+            #expect(reply.text.contains("$.coverage"), "\(reply.text)")
+            #expect(try await c.call(.get, "/healthz", key: nil).status == .ok, "the server is still up")
+        }
+    }
+
     @Test func aBadHistoryIsRefusedNamingItsLine() async throws {
         let f = try await ServerFixture.open()
         try await f.run { c in

@@ -25,7 +25,7 @@ struct BacktestCommand: ParsableCommand {
     var book: String
     @Option(help: "Parameter file (reference fields, and deribit/span/okx sections).") var parameters: String?
     @Option(help: "H, days between the margin and the revaluation.") var horizonDays: Int = 1
-    @Option(help: "C, the coverage tested (0.99).") var coverage: Double = 0.99
+    @Option(help: "C, the coverage tested, in [0.5, 0.999999] (0.99).") var coverage: Double = 0.99
     @Option(help: "Comma-separated models: portfolio,fixedPercentage,standardCross,deribit,span,okx (and isolated).")
     var models: String = BacktestModels.defaults.joined(separator: ",")
     @Option(help: "priceRange: the smallest scan range at which the portfolio model reaches the coverage.")

@@ -24,8 +24,9 @@ public struct Backtest: Sendable {
 
     /// The domain of `--horizon-days`.
     public static let horizonDomain = 1...365
-    /// The domain of `--coverage`.
-    public static let coverageDomain = NumberDomain.open(0, 1, text: "a coverage in (0, 1)")
+    /// The domain of `--coverage`: a margin's coverage from 50% to 99.9999%, so that the exception probability
+    /// `p = 1 − C` is a binary number in [10⁻⁶, 0.5] (a coverage of 5·10⁻³²⁴ would make `p` exactly 1).
+    public static let coverageDomain = NumberDomain.closed(0.5, 0.999_999, text: "a coverage in [0.5, 0.999999]")
 
     /// - Throws: ``InputError`` at `--horizon-days` or `--coverage` out of range; at `$.positions[i].underlying` or
     ///   `$.balances.X` for an underlying the history has no column for; at `--history` when no day has a date H
