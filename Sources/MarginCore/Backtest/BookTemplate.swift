@@ -11,7 +11,7 @@
 public struct BookTemplate: Hashable, Sendable {
     /// One position of the template.
     public struct Leg: Hashable, Sendable {
-        /// The position; its strike and expiry are placeholders where ``moneyness`` or ``tenorDays`` is given.
+        /// The position; its strike and expiry are stand-ins where ``moneyness`` or ``tenorDays`` is given.
         public var position: Position
         /// Strike / index on the day (> 0), options only.
         public var moneyness: Double?

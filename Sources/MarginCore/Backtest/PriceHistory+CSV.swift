@@ -16,16 +16,7 @@ extension PriceHistory {
     public init(csv text: String, underlying: String? = nil, carryForward: Bool = false) throws(InputError) {
         var layout: PriceHistoryLayout?
         var rows: PriceHistoryRows?
-        var lineNumber = 0
-        for rawLine in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            var bytes = rawLine[...]
-            if bytes.last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
-            let fields = bytes.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).map {
-                PriceHistory.trimmed(String(decoding: $0, as: UTF8.self))
-            }
-            if fields.count == 1 && fields[0].isEmpty { continue }
-            let line = lineNumber
+        for (line, fields) in CSVRecords.records(text) {
             let at = { (column: Int) in "line \(line), column \(column)" }
             guard let current = layout else {
                 let parsed = try PriceHistoryLayout(header: fields, underlying: underlying, line: line)
@@ -82,13 +73,6 @@ extension PriceHistory {
                                      reason: "has \(rows.dates.count) rows; at least 2 are needed")
         }
         self.init(rows)
-    }
-
-    static func trimmed(_ s: String) -> String {
-        var sub = Substring(s)
-        while let c = sub.first, c == " " || c == "\t" { sub = sub.dropFirst() }
-        while let c = sub.last, c == " " || c == "\t" { sub = sub.dropLast() }
-        return String(sub)
     }
 }
 

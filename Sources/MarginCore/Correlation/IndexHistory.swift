@@ -28,16 +28,8 @@ public struct IndexHistory: Hashable, Sendable {
     public init(csv text: String) throws(InputError) {
         var names: [String] = []
         var rows: [Row] = []
-        var lineNumber = 0
         var sawHeader = false
-        for rawLine in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            var bytes = rawLine[...]
-            if bytes.last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
-            let fields = bytes.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).map {
-                IndexHistory.trimmed(String(decoding: $0, as: UTF8.self))
-            }
-            if fields.count == 1 && fields[0].isEmpty { continue }
+        for (lineNumber, fields) in CSVRecords.records(text) {
             let at = { (column: Int) in "line \(lineNumber), column \(column)" }
             if !sawHeader {
                 sawHeader = true
@@ -90,13 +82,6 @@ public struct IndexHistory: Hashable, Sendable {
         }
         self.names = names
         self.rows = rows
-    }
-
-    private static func trimmed(_ s: String) -> String {
-        var sub = Substring(s)
-        while let c = sub.first, c == " " || c == "\t" { sub = sub.dropFirst() }
-        while let c = sub.last, c == " " || c == "\t" { sub = sub.dropLast() }
-        return String(sub)
     }
 }
 

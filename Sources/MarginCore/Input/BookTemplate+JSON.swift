@@ -1,6 +1,6 @@
 extension BookTemplate {
-    /// The placeholder expiry of a leg whose expiry is a tenor.
-    static let placeholderExpiry = Instant(secondsSinceEpoch: 4_102_444_800)  // 2100-01-01T00:00:00Z
+    /// The stand-in expiry of a leg whose expiry is a tenor (replaced on each day by the day plus the tenor).
+    static let standInExpiry = Instant(secondsSinceEpoch: 4_102_444_800)  // 2100-01-01T00:00:00Z
 
     /// Decodes a book template: the portfolio format (``Portfolio/init(json:)``), where an option may give
     /// `moneyness` (> 0, < 100) instead of `strike` and `tenorDays` (> 0, ≤ 36,500) instead of `expiry`, and a dated
@@ -9,12 +9,7 @@ extension BookTemplate {
     /// - Throws: ``InputError`` naming the field: both `strike` and `moneyness` (or `expiry` and `tenorDays`),
     ///   `moneyness` on a future or perpetual, `tenorDays` on a perpetual, or any error of the portfolio format.
     public init(json root: JSONNode) throws(InputError) {
-        let account = try root.optional("account")?.string() ?? "account"
-        var balances: [String: Double] = [:]
-        for (currency, node) in try root.optional("balances")?.object() ?? [] {
-            guard !currency.isEmpty else { throw InputError.invalid(path: node.path, reason: "empty currency code") }
-            balances[currency] = try node.double(where: { abs($0) < 1e15 }, "a finite amount")
-        }
+        let (account, balances) = try Portfolio.accountAndBalances(json: root)
         var legs: [Leg] = []
         for node in try root.optional("positions")?.array() ?? [] {
             legs.append(try Leg(json: node))
@@ -55,13 +50,13 @@ extension BookTemplate.Leg {
             }
             try exclusive("tenorDays", "expiry")
         }
-        // The portfolio format's decoder reads the rest, with placeholders where the template is relative.
+        // The portfolio format's decoder reads the rest, with stand-ins where the template is relative.
         guard case .object(var pairs) = node.value else {
             throw InputError.wrongType(path: node.path, expected: "an object", found: node.value.typeName)
         }
         pairs.removeAll { $0.key == "moneyness" || $0.key == "tenorDays" }
         if moneyness != nil { pairs.append((key: "strike", value: .double(1))) }
-        if tenorDays != nil { pairs.append((key: "expiry", value: .instant(BookTemplate.placeholderExpiry))) }
+        if tenorDays != nil { pairs.append((key: "expiry", value: .instant(BookTemplate.standInExpiry))) }
         let position = try Position(json: JSONNode(.object(pairs), path: node.path))
         self.init(position: position, moneyness: moneyness, tenorDays: tenorDays)
     }

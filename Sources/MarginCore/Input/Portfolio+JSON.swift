@@ -7,12 +7,7 @@ extension Portfolio {
     /// Checks against a market (known underlying, not expired, vol surface present) are in
     /// ``validate(against:)``.
     public init(json root: JSONNode) throws(InputError) {
-        let account = try root.optional("account")?.string() ?? "account"
-        var balances: [String: Double] = [:]
-        for (currency, node) in try root.optional("balances")?.object() ?? [] {
-            guard !currency.isEmpty else { throw InputError.invalid(path: node.path, reason: "empty currency code") }
-            balances[currency] = try node.double(where: { abs($0) < 1e15 }, "a finite amount")
-        }
+        let (account, balances) = try Self.accountAndBalances(json: root)
         var positions: [Position] = []
         for node in try root.optional("positions")?.array() ?? [] {
             positions.append(try Position(json: node))
@@ -22,6 +17,18 @@ extension Portfolio {
 
     /// Decodes an account from JSON text.
     public init(jsonText: String) throws(InputError) { try self.init(json: JSONNode.parse(jsonText)) }
+
+    /// An account file's `account` (default `"account"`) and `balances` (currency → amount, finite, |amount| < 10¹⁵):
+    /// the part the portfolio and the book-template formats share.
+    static func accountAndBalances(json root: JSONNode) throws(InputError) -> (String, [String: Double]) {
+        let account = try root.optional("account")?.string() ?? "account"
+        var balances: [String: Double] = [:]
+        for (currency, node) in try root.optional("balances")?.object() ?? [] {
+            guard !currency.isEmpty else { throw InputError.invalid(path: node.path, reason: "empty currency code") }
+            balances[currency] = try node.double(where: { abs($0) < 1e15 }, "a finite amount")
+        }
+        return (account, balances)
+    }
 
     /// Checks every position and balance against `market`: known underlyings and currencies, positions not expired
     /// at valuation time, a vol surface for every option. Errors name `$.positions[i].field`.
