@@ -14,6 +14,9 @@ import MarginStorage
 /// 2. Priority latency: the same update → the 100 accounts nearest liquidation re-margined, p50/p99.
 /// 3. Sustained: a producer thread offers ticks at increasing rates for a few seconds each; the writer drains the
 ///    conflator; reported: applied updates/s and staleness p50/p99/max (tick arrival → all accounts re-margined).
+/// 3b. Mass breach: a BTC tick that pushes ≥ 5% of the accounts below maintenance margin at once, then ticks at
+///    1,000/s and 10,000/s: staleness, liquidation actions/s, and the time until each breached account's first order
+///    (``MassBreachStage``). Each stage continues the walk from the latest tick offered.
 /// 4. Journal appends/s on SQLite with fsync (synchronous=FULL), one event per transaction and 100 per transaction.
 /// 5. Memory: resident set size before and after building the population.
 ///
@@ -32,6 +35,12 @@ struct BenchEngineCommand: AsyncParsableCommand {
     @Option(help: "Repetitions of the single-update measurements.") var repetitions: Int = 31
     @Option(help: "Seconds per sustained-rate step.") var sustainSeconds: Double = 3
     @Option(help: "Offered tick rates for the sustained test, per second.") var rates: [Double] = [20, 100, 1_000, 10_000]
+    @Option(help: "Offered tick rates of the mass-breach stages (each starts with its own breaching tick).")
+    var breachRates: [Double] = [1_000, 10_000]
+    @Option(help: "Share of the accounts a mass-breach tick must push below maintenance margin at once.")
+    var breachFraction: Double = 0.05
+    @Option(help: "Seconds a mass-breach stage waits, after its ticks stop, for every breached account's first order.")
+    var breachPatience: Double = 30
     @Option(help: "SQLite appends measured.") var appends: Int = 2_000
     @Option(help: "Accounts per underlying ranked and re-margined first.") var priorityCount: Int = 256
     @Option(help: "Directory of the temporary SQLite file (use a real disk to measure fsync).") var tmp: String = "."
@@ -109,8 +118,26 @@ struct BenchEngineCommand: AsyncParsableCommand {
         let marketLoop = Task { await engine.runMarketLoop() }
         for rate in rates {
             let r = await sustained(engine: engine, market: &market, rate: rate)
-            print(String(format: "sustained: offered %.0f ticks/s → applied %.0f updates/s, staleness p50 %.1f ms, p99 %.1f ms, max %.1f ms",
-                         rate, r.applied, r.p50 * 1e3, r.p99 * 1e3, r.max * 1e3))
+            print(String(format: "sustained: offered %.0f ticks/s → applied %.0f updates/s, %d rejected, staleness p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                         rate, r.applied, r.rejected, r.p50 * 1e3, r.p99 * 1e3, r.max * 1e3))
+        }
+
+        // 3b: mass breach, through the same loop, while ticks keep coming.
+        for rate in breachRates {
+            let shock = MassBreachStage.probe(state: await engine.state, fraction: breachFraction)
+            let r = await MassBreachStage.run(engine: engine, market: &market, shock: shock, rate: rate,
+                                              seconds: sustainSeconds, patience: breachPatience)
+            let stale = r.staleness
+            print(String(format: "mass breach: BTC %+.0f%% breached %d accounts (%.1f%%; probed in %.1f s), offered %.0f ticks/s → "
+                         + "applied %.0f updates/s, %d rejected, staleness p50 %.1f ms, p99 %.1f ms, max %.1f ms; "
+                         + "%d liquidation actions in %.1f s (%.0f/s); first order of the breached: p50 %.0f ms, p99 %.0f ms, "
+                         + "max %.0f ms, %d without an order after %.0f s",
+                         shock.move * 100, shock.breached.count, 100 * Double(shock.breached.count) / Double(accounts),
+                         shock.probeSeconds, rate, r.applied, r.rejected, quantile(stale, 0.5) * 1e3,
+                         quantile(stale, 0.99) * 1e3, (stale.max() ?? .nan) * 1e3, r.actions, r.actionSeconds,
+                         Double(r.actions) / max(r.actionSeconds, 1e-9), quantile(r.firstOrder, 0.5) * 1e3,
+                         quantile(r.firstOrder, 0.99) * 1e3, (r.firstOrder.max() ?? .nan) * 1e3, r.withoutOrder,
+                         sustainSeconds + breachPatience))
         }
 
         await engine.shutdown()
@@ -184,39 +211,18 @@ struct BenchEngineCommand: AsyncParsableCommand {
     }
 
     private func sustained(engine: RiskEngine, market: inout SimulatedMarket, rate: Double) async
-        -> (applied: Double, p50: Double, p99: Double, max: Double)
+        -> (applied: Double, rejected: Int, p50: Double, p99: Double, max: Double)
     {
-        let stop = StopFlag()
-        let producerMarket = market
         _ = await engine.takeStats()
-        let producer = Thread {
-            var m = producerMarket
-            let interval = 1 / rate
-            var next = ContinuousClock.now
-            var k = 0
-            while !stop.isSet {
-                engine.offer(m.step(k % 2, seconds: interval, withSurface: false))
-                k += 1
-                next = next.advanced(by: .seconds(interval))
-                let wait = next - ContinuousClock.now
-                if wait > .zero { Thread.sleep(forTimeInterval: wait.secondsValue) }
-            }
-        }
-        producer.start()
+        let producer = TickProducer.run(engine: engine, market: market, rate: rate)
         try? await Task.sleep(for: .seconds(sustainSeconds))
-        stop.set()
+        // The next stage continues from the latest tick offered (not from the last one applied).
+        market = producer.stop()
         try? await Task.sleep(for: .milliseconds(100))
         let stats = await engine.takeStats()
         let stale = stats.staleness.map(\.secondsValue)
-        // Continue the walk where the engine is.
-        let state = await engine.state
-        for i in market.underlyings.indices {
-            if let m = state.markets[market.underlyings[i].name] {
-                market.underlyings[i].index = m.index
-                market.time = max(market.time, m.time)
-            }
-        }
-        return (Double(stats.updates) / sustainSeconds, quantile(stale, 0.5), quantile(stale, 0.99), stale.max() ?? .nan)
+        return (Double(stats.updates) / sustainSeconds, stats.rejected, quantile(stale, 0.5), quantile(stale, 0.99),
+                stale.max() ?? .nan)
     }
 
     private func median(_ xs: [Double]) -> Double { quantile(xs, 0.5) }

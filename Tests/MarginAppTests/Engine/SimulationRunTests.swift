@@ -143,6 +143,10 @@ import Testing
         #expect(replay.sequence == outcome.sequence)
         #expect(replay.marginDigest == outcome.marginDigest)
         #expect(replay.lines.contains { $0.hasPrefix("margin digest \(outcome.marginDigest)  state digest ") })
+        // Every record of the journal is counted by kind, market updates among them.
+        #expect(UInt64(replay.events.total) == outcome.sequence)
+        #expect((replay.events.counts["market"] ?? 0) > 0)
+        #expect(replay.lines.contains(replay.events.line))
         // The run closed its store: the journal can be opened for writing again.
         await (try await location.openForWriting()).close()
     }
