@@ -88,6 +88,14 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // Verifiable risk: RFC 8785 canonical JSON, Ed25519 signatures (swift-crypto), signed risk statements, the
+        // Merkle-sum commitment over every account and its inclusion proofs. Pure: bytes in, bytes out; no I/O but the
+        // venue key's file.
+        .target(
+            name: "MarginStatements",
+            dependencies: ["MarginCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSwift
+        ),
         // A simulated market and account population (seeded, deterministic): for `engine run`, benchmarks and tests.
         .target(
             name: "MarginSimulation",
@@ -98,7 +106,8 @@ let package = Package(
         // reports (tables, JSON, HTML), opening and running the engine on a store.
         .target(
             name: "MarginApp",
-            dependencies: ["MarginCore", "MarginVenues", "MarginEngine", "MarginLedger", "MarginStorage", "MarginSimulation"],
+            dependencies: ["MarginCore", "MarginVenues", "MarginEngine", "MarginLedger", "MarginStorage", "MarginSimulation",
+                           "MarginStatements"],
             swiftSettings: strictSwift
         ),
         // The HTTP and WebSocket service (Hummingbird 2): routes, keys and roles, idempotency, limits, streams,
@@ -207,6 +216,11 @@ let package = Package(
         .testTarget(
             name: "MarginStorageTests",
             dependencies: ["MarginStorage", "MarginEngine", "MarginLedger", "MarginCore", "MarginSimulation", "MarginTestSupport"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "MarginStatementsTests",
+            dependencies: ["MarginStatements", "MarginCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -87,3 +87,28 @@ extension Position {
         }
     }
 }
+
+extension Portfolio {
+    /// The account in the format ``init(json:)`` reads, keys sorted: `{"account", "balances": {currency: amount},
+    /// "positions": [{instrument fields…, "quantity" | "notionalUSD", "entryPrice"?}]}`, positions in their order.
+    /// Reads back to an equal value.
+    public var json: JSONValue {
+        .sortedObject([
+            ("account", .string(account)),
+            ("balances", .sortedObject(balances.map { ($0.key, .double($0.value)) })),
+            ("positions", .array(positions.map(\.json))),
+        ])
+    }
+}
+
+extension Position {
+    /// The position in a portfolio file's format: the instrument's fields (``Instrument/json``), its size as
+    /// `quantity` (coins) or `notionalUSD` (inverse futures and perpetuals), and `entryPrice` when it has one.
+    public var json: JSONValue {
+        guard case .object(let fields) = instrument.json else { return instrument.json }
+        var pairs = fields.map { ($0.key, $0.value) }
+        pairs.append((instrument.isSizedByNotional ? "notionalUSD" : "quantity", .double(size)))
+        if let entryPrice { pairs.append(("entryPrice", .double(entryPrice))) }
+        return .sortedObject(pairs)
+    }
+}
