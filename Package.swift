@@ -144,7 +144,7 @@ let package = Package(
                 "MarginVenues",
                 "MarginEngine", "MarginLedger",
                 "MarginStorage",
-                "MarginSimulation",
+                "MarginSimulation", "MarginStatements",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -230,7 +230,8 @@ let package = Package(
         ),
         .testTarget(
             name: "MarginAppTests",
-            dependencies: ["MarginApp", "MarginCore", "MarginVenues", "MarginEngine", "MarginLedger", "MarginTestSupport"],
+            dependencies: ["MarginApp", "MarginCore", "MarginVenues", "MarginEngine", "MarginLedger", "MarginTestSupport",
+                           "MarginSimulation", "MarginStatements"],
             swiftSettings: strictSwift
         ),
         // The service over real loopback connections (HummingbirdTesting `.live`, a real WebSocket client).

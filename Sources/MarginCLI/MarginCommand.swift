@@ -10,7 +10,8 @@ struct MarginCommand: AsyncParsableCommand {
         abstract: "Portfolio-margin risk engine for crypto derivatives.",
         subcommands: [PriceCommand.self, ComputeCommand.self, CompareCommand.self, WhatIfCommand.self, ReportCommand.self,
                       SpanCommand.self, LiquidationPriceCommand.self, CorrelationCommand.self, BacktestCommand.self,
-                      EngineCommand.self, SimulateCommand.self, ServeCommand.self])
+                      EngineCommand.self, SimulateCommand.self, ServeCommand.self, KeysCommand.self, StatementCommand.self,
+                      VerifyCommand.self, AggregateCommand.self])
 }
 
 /// Runs the command; every usage or input error exits with status 2 and a message naming the field.

@@ -9,7 +9,8 @@ struct EngineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "engine",
         abstract: "Real-time risk engine: durable journal, incremental re-margining, health transitions.",
-        subcommands: [EngineRunCommand.self, EngineReplayCommand.self, EngineExportCommand.self])
+        subcommands: [EngineRunCommand.self, EngineReplayCommand.self, EngineExportCommand.self,
+                      EngineStatementCommand.self, EngineCommitCommand.self, EngineProofCommand.self])
 }
 
 /// Where the journal lives: SQLite by default, PostgreSQL when `--postgres URL` is given.

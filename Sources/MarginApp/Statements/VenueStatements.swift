@@ -1,0 +1,99 @@
+import Foundation
+import MarginCore
+import MarginEngine
+import MarginLedger
+import MarginStatements
+
+/// The venue's verifiable outputs (docs/STATEMENTS.md), shared by `margin statement`, `margin engine
+/// statement|commit|proof` and the service: a signed risk statement of a book or of a journaled account, and the
+/// signed Merkle-sum commitment over every account of a journal with each account's inclusion proof.
+public enum VenueStatements {
+    /// The statement of a book given as files (market, portfolio, optional parameter file; the reference model).
+    ///
+    /// - Throws: ``InputError`` naming the option and field; ``StatementError`` when the book cannot be stated.
+    public static func statement(market: String, portfolio: String, parameters: String?, venue: String,
+                                 key: VenueKey, sequence: UInt64 = 0) throws -> JSONValue {
+        let inputs = try AccountInputs.load(market: market, portfolio: portfolio, params: parameters)
+        return try RiskStatement.make(venue: venue, sequence: sequence, valuationTime: inputs.market.valuationTime,
+                                      market: inputs.market.json, parameters: inputs.parameters.json,
+                                      portfolio: inputs.portfolio, key: key)
+    }
+
+    /// The statement of `account` in `state` (its balances and positions as the engine margins them, the state's
+    /// market and parameters), at the state's sequence.
+    ///
+    /// - Throws: ``StatementFailure/unknownAccount(_:)``; ``StatementError`` when it cannot be stated (fail closed).
+    public static func statement(of account: String, in state: EngineState, venue: String, key: VenueKey) throws
+        -> JSONValue
+    {
+        guard let portfolio = state.portfolio(of: account) else { throw StatementFailure.unknownAccount(account) }
+        let market = state.marketSnapshot()
+        return try RiskStatement.make(venue: venue, sequence: state.sequence, valuationTime: market.valuationTime,
+                                      market: market.json, parameters: state.parameters.json, portfolio: portfolio,
+                                      key: key)
+    }
+
+    /// The commitment over every account of `state` (the engine's own margins: one pass of its model) and its
+    /// tree, for proofs.
+    ///
+    /// - Throws: ``StatementError`` naming the account whose figures cannot be committed (not finite, too large).
+    public static func commitment(of state: EngineState, venue: String, key: VenueKey) throws -> EngineCommitment {
+        var accounts: [(id: String, columns: CommitmentColumns)] = []
+        let margins = state.accountMargins()
+        accounts.reserveCapacity(margins.count)
+        for (name, m) in margins {
+            do {
+                accounts.append((name, try CommitmentColumns(equity: m.equity, maintenanceMargin: m.maintenanceMargin,
+                                                             initialMargin: m.initialMargin)))
+            } catch {
+                throw StatementFailure.uncommittable(account: name, error)
+            }
+        }
+        let tree = try MerkleSumTree(accounts: accounts, key: key)
+        let root = RiskCommitment(venue: venue, sequence: state.sequence, valuationTime: state.time.iso8601, tree: tree)
+        return EngineCommitment(tree: tree, root: root, signed: try root.signed(with: key))
+    }
+
+    /// The state at the end of the journal at `location`, opened read-only (beside a live engine).
+    public static func state(at location: JournalLocation) async throws -> EngineState {
+        let store = try await location.openForReading()
+        do {
+            let state = try await EngineState.recovered(from: store)
+            await store.close()
+            return state
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+}
+
+/// A commitment with its tree (for inclusion proofs) and its signed root object.
+public struct EngineCommitment: Sendable {
+    public var tree: MerkleSumTree
+    public var root: RiskCommitment
+    public var signed: JSONValue
+
+    /// `account`'s inclusion proof.
+    ///
+    /// - Throws: ``StatementFailure/unknownAccount(_:)``.
+    public func proof(of account: String) throws -> JSONValue {
+        guard let proof = InclusionProof(account: account, tree: tree, signedCommitment: signed) else {
+            throw StatementFailure.unknownAccount(account)
+        }
+        return proof.json
+    }
+}
+
+/// Why the venue could not state or commit.
+public enum StatementFailure: Error, CustomStringConvertible, Sendable {
+    case unknownAccount(String)
+    case uncommittable(account: String, StatementError)
+
+    public var description: String {
+        switch self {
+        case .unknownAccount(let a): return "account \(a) is not in the journal"
+        case .uncommittable(let a, let e): return "account \(a): \(e) (nothing committed: a risk that cannot be computed is never counted as zero)"
+        }
+    }
+}
