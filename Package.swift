@@ -160,7 +160,7 @@ let package = Package(
                 "MarginEngine", "MarginLedger",
                 "MarginStorage",
                 "MarginSimulation",
-                "MarginServer",
+                "MarginServer", "MarginStatements",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),

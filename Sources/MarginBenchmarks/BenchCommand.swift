@@ -12,7 +12,8 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "margin-bench",
         abstract: "Benchmarks (run a release build: swift run -c release margin-bench …).",
         subcommands: [BenchPricingCommand.self, BenchMarginCommand.self, BenchEngineCommand.self,
-                      BenchLiquidationCommand.self, BenchServeCommand.self, BenchBacktestCommand.self])
+                      BenchLiquidationCommand.self, BenchServeCommand.self, BenchBacktestCommand.self,
+                      BenchStatementsCommand.self])
 }
 
 /// A benchmark that cannot run (bad option, missing peer), with the message to print.
