@@ -65,5 +65,6 @@ public enum ServeCommandRun {
         let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        server.denials.flush(logger: logger, force: true)  // the last window of unauthenticated denials
     }
 }
