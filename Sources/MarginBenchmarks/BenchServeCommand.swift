@@ -31,6 +31,8 @@ import NIOPosix
 /// 2. **What-if latency.** `--what-ifs` sequential `POST /v1/accounts/{id}/what-if` with one BTC perpetual leg:
 ///    p50/p99 of the round trip, and the server's own time (the mean of `margin_http_request_duration_seconds`
 ///    for the route, from `/metrics`), beside Deribit's 2.3 ms of server time for its one-position `pme/simulate`.
+/// 3. **Slow clients and a flood** (``BenchFlood``): `--slow-clients` stalled partial requests, then `--flood`
+///    partial connections past the server's `--flood-cap`, with `/healthz` probed from fresh connections meanwhile.
 ///
 /// Client and server share the machine's cores: the figures are the service's floor on this machine, not a
 /// gateway's view.
@@ -46,6 +48,11 @@ struct BenchServeCommand: AsyncParsableCommand {
     @Option(help: "Generated accounts of the demo population.") var accounts: Int = 2_000
     @Option(help: "Simulated index ticks per second underneath (the demo market).") var tickRate: Double = 20
     @Option(help: "Sequential what-if requests.") var whatIfs: Int = 500
+    @Option(help: "Stalled partial requests held open (slow-client stage; 0: skip the edge stages).")
+    var slowClients: Int = 200
+    @Option(help: "Partial connections opened on top in the flood stage.") var flood: Int = 1_000
+    @Option(help: "The server's connection cap during the run (the flood goes past it).") var floodCap: Int = 512
+    @Option(help: "Sequential /healthz probes from fresh connections per edge stage.") var probes: Int = 100
     @Option(help: "table or json.") var format: OutputFormat = .table
 
     func validate() throws {
@@ -57,6 +64,10 @@ struct BenchServeCommand: AsyncParsableCommand {
         guard (1...100_000).contains(accounts) else { throw ValidationError("--accounts must be in 1...100000") }
         guard tickRate.isFinite, tickRate >= 0.1 else { throw ValidationError("--tick-rate must be ≥ 0.1") }
         guard (1...100_000).contains(whatIfs) else { throw ValidationError("--what-ifs must be in 1...100000") }
+        guard (0...10_000).contains(slowClients), (0...10_000).contains(flood), (16...10_000).contains(floodCap),
+              (1...10_000).contains(probes) else {
+            throw ValidationError("--slow-clients and --flood in 0...10000, --flood-cap in 16...10000, --probes in 1...10000")
+        }
     }
 
     func run() async throws {
@@ -74,6 +85,7 @@ struct BenchServeCommand: AsyncParsableCommand {
         options.adminKeyFile = directory + "/admin.key"
         options.server.port = 0
         options.server.rateLimit = RateLimit(creditsPerSecond: 1e9, burst: 1e9)
+        options.server.connections.maxConnections = floodCap
         options.snapshotEvery = 0
         options.demo = workload
         var logger = Logger(label: "margin-bench.serve")
@@ -110,18 +122,21 @@ struct BenchServeCommand: AsyncParsableCommand {
 
         let whatIf = try await BenchWhatIf.run(target: target, account: payloads.flow.traders.first ?? "acct-0",
                                                count: whatIfs)
+        let edge = slowClients > 0 || flood > 0
+            ? await BenchFlood.run(port: port, slow: slowClients, flood: flood, probes: probes) : []
         server.cancel()
         _ = await server.result
-        report(stages: stages, whatIf: whatIf)
+        report(stages: stages, whatIf: whatIf, edge: edge)
     }
 
-    private func report(stages: [BenchStageResult], whatIf: BenchWhatIfResult) {
+    private func report(stages: [BenchStageResult], whatIf: BenchWhatIfResult, edge: [BenchFlood.Result]) {
         switch format {
         case .json:
             let json = JSONValue.object([
                 ("stages", .array(stages.map(\.json))),
                 ("whatIf", whatIf.json),
                 ("deribitSimulateServerMs", .double(2.3)),
+                ("edge", .array(edge.map(\.json))),
             ])
             print(json.serialized(pretty: true))
         case .table:
@@ -137,6 +152,11 @@ struct BenchServeCommand: AsyncParsableCommand {
                          + "server time mean %.3f ms (Deribit pme/simulate: 2.3 ms server time)",
                          whatIf.count, whatIf.p50 * 1e3, whatIf.p99 * 1e3, whatIf.serverMean * 1e3)
                   + "; answers " + whatIf.statusSummary)
+            if !edge.isEmpty {
+                print("")
+                print("edge (server cap \(floodCap) connections):")
+                for e in edge { print("  " + e.line) }
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import MarginEngine
@@ -26,7 +27,13 @@ public final class MarginServer: Sendable {
     /// Every route as registered (the OpenAPI test compares it with the document).
     public let routes = RouteTable()
     let limiter: RateLimiter
+    /// Unauthenticated requests' buckets, per peer address.
+    let addressLimiter: RateLimiter
+    /// Unauthenticated denials, logged in aggregate.
+    let denials: DenialTally
     let hub: StreamHub
+    /// The open connections and their cap (``ConnectionLimits/maxConnections``).
+    let roster: ConnectionRoster
     private let slot = Mutex<RiskEngine?>(nil)
     private let port = Mutex<Int?>(nil)
     private let snapshotSequence = Atomic<UInt64>(0)
@@ -39,7 +46,10 @@ public final class MarginServer: Sendable {
         self.metrics = ServiceMetrics(factory: metrics.factory)
         self.logger = logger
         limiter = RateLimiter(configuration.rateLimit)
+        addressLimiter = RateLimiter(configuration.addressRateLimit)
+        denials = DenialTally(interval: configuration.denialLogInterval)
         hub = StreamHub(metrics: self.metrics)
+        roster = ConnectionRoster(cap: configuration.connections.maxConnections)
     }
 
     /// A server over an open engine.
@@ -81,8 +91,10 @@ public final class MarginServer: Sendable {
     public func makeRouter() -> Router<Context> {
         let router = Router(context: Context.self)
         router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
+        router.middlewares.add(MethodMiddleware(routes: routes))
         router.middlewares.add(GateMiddleware(routes: routes, keys: keys, limiter: limiter,
-                                              limit: configuration.rateLimit, metrics: metrics, logger: logger))
+                                              limit: configuration.rateLimit, metrics: metrics, logger: logger,
+                                              addresses: addressLimiter, tally: denials))
         router.middlewares.add(BodyMiddleware(maxBytes: configuration.maxBodyBytes))
         addOperationRoutes(router)
         addKeyRoutes(router)
@@ -95,17 +107,18 @@ public final class MarginServer: Sendable {
         return router
     }
 
-    /// The application: HTTP/1.1 with WebSocket upgrades on the same router, on the configured host and port.
+    /// The application: HTTP/1.1 with WebSocket upgrades on the same router, on the configured host and port,
+    /// every connection held to ``ServerConfiguration/connections`` (``GuardedHTTPChannel``).
     public func makeApplication(services: [any Service] = [],
                                 onRunning: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
         let router = makeRouter()
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: router,
-                                           configuration: WebSocketServerConfiguration(maxFrameSize: 1 << 16,
-                                                                                          closeTimeout: .seconds(2))),
+            server: GuardedHTTPChannel.builder(webSocketRouter: router, limits: configuration.connections,
+                                               roster: roster, maxFrameSize: 1 << 16, closeTimeout: .seconds(2)),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
-                                                    serverName: "margin"),
+                                                    serverName: "margin",
+                                                    availableConnectionsDelegate: ConnectionRoster.Admission(roster: roster)),
             services: services,
             onServerRunning: { [self] channel in
                 setPort(channel.localAddress?.port)

@@ -10,8 +10,14 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes = ServerConfiguration.defaultMaxBodyBytes
     /// The per-key token bucket (``RateLimit``).
     public var rateLimit = RateLimit()
+    /// Unauthenticated requests (401s) per peer address: each costs 1 credit; past the bucket they are 429.
+    public var addressRateLimit = RateLimit(creditsPerSecond: 20, burst: 200)
+    /// Unauthenticated denials are logged in one line per this interval (``DenialTally``).
+    public var denialLogInterval: Duration = .seconds(10)
     /// WebSocket streams: events (health, liquidation) buffered per client before it is dropped as too slow.
     public var streamBuffer = 1_024
+    /// Connections: their cap, timeouts, request-head limits and the shutdown grace.
+    public var connections = ConnectionLimits()
 
     public init() {}
 }

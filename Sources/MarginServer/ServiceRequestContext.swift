@@ -15,10 +15,13 @@ public struct ServiceRequestContext: RequestContext, WebSocketRequestContext {
     /// A WebSocket upgrade's refusal (401, 403, 404, 429), answered over the socket: a failed handshake reaches a
     /// browser as a bare close, and the upgrade machinery answers any refusal with a bare 400.
     public var refusal: APIError?
+    /// The peer's IP address (`nil` when unknown): the unauthenticated rate limit's key.
+    public let peerAddress: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)
         webSocket = .init()
+        peerAddress = source.channel.remoteAddress?.ipAddress
     }
 
     public var maxUploadSize: Int { ServerConfiguration.defaultMaxBodyBytes }

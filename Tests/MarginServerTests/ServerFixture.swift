@@ -43,6 +43,7 @@ struct ServerFixture: Sendable {
         var c = ServerConfiguration()
         c.port = 0
         c.rateLimit = RateLimit(creditsPerSecond: 100_000, burst: 100_000)
+        c.addressRateLimit = RateLimit(creditsPerSecond: 100_000, burst: 100_000)
         return c
     }
 

@@ -35,6 +35,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "--demo: index ticks per second.") var tickRate: Double = 20
     @Option(help: "--demo: simulated deposits and fills per second.") var tradeRate: Double = 5
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
+    @Option(help: "Open connections at most (default: ulimit -n less max(64, an eighth), at most 10000).")
+    var maxConnections: Int?
+    @Option(help: "Seconds a connection may sit idle between requests.") var idleTimeout: Double = 60
+    @Option(help: "Seconds from a request's first byte to its complete head (then 408).") var headerTimeout: Double = 10
+    @Option(help: "Seconds from a request's head to the end of its body.") var bodyTimeout: Double = 30
+    @Option(help: "Seconds a client may take no bytes of an answer before it is closed.") var writeTimeout: Double = 30
+    @Option(help: "Seconds requests in flight get to finish on SIGTERM/SIGINT before their connections are closed.")
+    var shutdownGrace: Double = 10
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
@@ -47,6 +55,15 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard snapshotEvery.isFinite, snapshotEvery >= 0 else { throw ValidationError("--snapshot-every must be ≥ 0") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level") }
+        if let maxConnections, !(1...1_000_000).contains(maxConnections) {
+            throw ValidationError("--max-connections must be in 1...1000000")
+        }
+        for (name, seconds) in [("--idle-timeout", idleTimeout), ("--header-timeout", headerTimeout),
+                                ("--body-timeout", bodyTimeout), ("--write-timeout", writeTimeout),
+                                ("--shutdown-grace", shutdownGrace)]
+        where !(seconds.isFinite && seconds >= 0.1 && seconds <= 86_400) {
+            throw ValidationError("\(name) must be in [0.1, 86400] seconds")
+        }
     }
 
     func run() async throws {
@@ -57,6 +74,12 @@ struct ServeCommand: AsyncParsableCommand {
         options.server.port = port
         options.server.rateLimit = RateLimit(creditsPerSecond: rateCredits, burst: rateBurst)
         options.snapshotEvery = snapshotEvery
+        if let maxConnections { options.server.connections.maxConnections = maxConnections }
+        options.server.connections.idleTimeout = .seconds(idleTimeout)
+        options.server.connections.headerTimeout = .seconds(headerTimeout)
+        options.server.connections.bodyTimeout = .seconds(bodyTimeout)
+        options.server.connections.writeTimeout = .seconds(writeTimeout)
+        options.server.connections.shutdownGrace = .seconds(shutdownGrace)
         if demo {
             var workload = SimulationDriver.demo
             workload.accounts = accounts
@@ -66,7 +89,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = LogfmtLogHandler(label: label)
             handler.logLevel = level
             return handler
         }

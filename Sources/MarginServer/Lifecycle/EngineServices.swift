@@ -74,6 +74,7 @@ struct BackgroundService: Service {
             var nextSnapshot = ContinuousClock.now.advanced(by: .seconds(snapshotEvery))
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
+                server.denials.flush(logger: server.logger)
                 let stats = await engine.takeStats()
                 for s in stats.staleness { server.metrics.remargin.recordNanoseconds(Self.nanoseconds(s)) }
                 for s in stats.priorityLatency { server.metrics.remarginPriority.recordNanoseconds(Self.nanoseconds(s)) }
@@ -123,5 +124,17 @@ struct DemoService: Service {
                 group.addTask { await demo.runTrades(engine) }
             }
         }
+    }
+}
+
+/// Ends every WebSocket stream as soon as graceful shutdown begins (run last in the group, it is shut down first,
+/// before the HTTP server waits for its connections), so that open streams close at once with a close frame
+/// instead of holding shutdown for the grace.
+struct StreamClosingService: Service {
+    let server: MarginServer
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        server.finishStreams()
     }
 }

@@ -23,8 +23,9 @@ public struct ServeOptions: Sendable {
 
 /// `margin serve`: the engine on its journal, the HTTP and WebSocket service, background snapshots, metrics, and
 /// with `--demo` the simulated market and population, as one `ServiceGroup` with graceful shutdown on SIGINT and
-/// SIGTERM (the HTTP server stops accepting and finishes its in-flight requests first; the engine is closed last,
-/// after a final snapshot, releasing the journal's lock).
+/// SIGTERM (streams are ended; the HTTP server stops accepting, closes idle connections at once and gives requests
+/// in flight ``ConnectionLimits/shutdownGrace`` before closing theirs; the engine is closed last, after a final
+/// snapshot, releasing the journal's lock).
 public enum ServeCommandRun {
     public enum Failure: Error, CustomStringConvertible {
         case adminKey(AdminKeyFile.Failure)
@@ -51,6 +52,7 @@ public enum ServeCommandRun {
             EngineService(server: server, store: store, genesis: genesis, demo: options.demo, logger: logger),
             StreamService(server: server),
             BackgroundService(server: server, snapshotEvery: options.snapshotEvery),
+            StorageFaultLogService(server: server),
         ]
         if let demo = options.demo { services.append(DemoService(server: server, demo: demo)) }
         let keyNote = admin.created ? "a new admin key was written to" : "admin key in"
@@ -59,8 +61,10 @@ public enum ServeCommandRun {
                   + "journal \(options.journal)")
         }
         services.append(app)
+        services.append(StreamClosingService(server: server))
         let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        server.denials.flush(logger: logger, force: true)  // the last window of unauthenticated denials
     }
 }

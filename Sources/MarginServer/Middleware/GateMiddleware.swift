@@ -7,7 +7,9 @@ import Logging
 /// ``RouteSpec``; a public route passes; otherwise the bearer key (`Authorization: Bearer KEY`, or on a WebSocket
 /// upgrade the subprotocol `bearer.KEY`, since browsers cannot set headers there) must authenticate (401), its
 /// role must have the route's scope and an owner's account must be the one addressed (403), and its bucket must
-/// hold the request's credits (429 with `Retry-After`). Every denial is logged (key id, route, reason) and counted.
+/// hold the request's credits (429 with `Retry-After`). Every denial is counted; a 403 or an authenticated 429 is
+/// logged (key id, route, reason), unauthenticated ones (401) in aggregate (``DenialTally``). Unauthenticated
+/// requests are also limited per peer address (``ServerConfiguration/addressRateLimit``): past it they are 429.
 struct GateMiddleware: RouterMiddleware {
     typealias Context = ServiceRequestContext
     let routes: RouteTable
@@ -16,6 +18,9 @@ struct GateMiddleware: RouterMiddleware {
     let limit: RateLimit
     let metrics: ServiceMetrics
     let logger: Logger
+    /// Buckets per peer address for unauthenticated requests.
+    let addresses: RateLimiter
+    let tally: DenialTally
 
     func handle(_ request: Request, context: Context,
                 next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -38,12 +43,12 @@ struct GateMiddleware: RouterMiddleware {
         guard let scope = spec.scope else { return try await next(request, context) }
         let route = "\(request.method) \(path)"
         guard let token = Self.bearer(request) else {
-            throw deny(route, key: nil, reason: AuthFailure.missing.rawValue, status: .unauthorized)
+            throw unauthenticated(route, reason: AuthFailure.missing.rawValue, address: context.peerAddress)
         }
         let principal: Principal
         switch keys.authenticate(token) {
         case .success(let p): principal = p
-        case .failure(let why): throw deny(route, key: APIKey.parse(token)?.id, reason: why.rawValue, status: .unauthorized)
+        case .failure(let why): throw unauthenticated(route, reason: why.rawValue, address: context.peerAddress)
         }
         guard principal.has(scope) else {
             throw deny(route, key: principal.keyID, reason: "scope \(scope.rawValue) not granted to \(principal.role)",
@@ -70,15 +75,26 @@ struct GateMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
+    /// A 403: counted and logged.
     private func deny(_ route: String, key: String?, reason: String, status: HTTPResponse.Status) -> APIError {
-        metrics.denied(route: route, reason: status == .unauthorized ? "unauthenticated" : "forbidden")
+        metrics.denied(route: route, reason: "forbidden")
         logger.notice("request denied", metadata: ["key": "\(key ?? "-")", "route": "\(route)", "reason": "\(reason)",
                                                    "status": "\(status.code)"])
-        if status == .unauthorized {
-            return APIError(.unauthorized, "unauthorized", "a valid API key is required (Authorization: Bearer KEY)",
-                            headers: [.wwwAuthenticate: "Bearer"])
-        }
         return APIError(.forbidden, "forbidden", reason)
+    }
+
+    /// A 401, or a 429 once the peer's address has spent its unauthenticated credits: counted and tallied.
+    private func unauthenticated(_ route: String, reason: String, address: String?) -> APIError {
+        metrics.denied(route: route, reason: "unauthenticated")
+        tally.record(reason: reason, address: address, logger: logger)
+        if let wait = addresses.take(1, key: address ?? "unknown") {
+            let seconds = max(1, Int(wait.rounded(.up)))
+            return APIError(.tooManyRequests, "rate_limited",
+                            "too many unauthenticated requests from this address; retry in \(seconds) s",
+                            headers: [.retryAfter: "\(seconds)"])
+        }
+        return APIError(.unauthorized, "unauthorized", "a valid API key is required (Authorization: Bearer KEY)",
+                        headers: [.wwwAuthenticate: "Bearer"])
     }
 
     /// The presented key: `Authorization: Bearer KEY`, or the WebSocket subprotocol `bearer.KEY`.

@@ -12,7 +12,15 @@ final class RateLimiter: Sendable {
     private let limit: RateLimit
     private let buckets = Mutex<[String: Bucket]>([:])
 
+    /// Buckets held at most before the full ones (a client quiet long enough) are dropped.
+    static let maxBuckets = 100_000
+
     init(_ limit: RateLimit) { self.limit = limit }
+
+    private func prune(_ b: inout [String: Bucket], now: ContinuousClock.Instant) {
+        let refill = limit.creditsPerSecond > 0 ? limit.burst / limit.creditsPerSecond : 3_600
+        b = b.filter { now - $0.value.updated < .seconds(refill) }
+    }
 
     /// Takes `cost` credits from `key`'s bucket, or tells how long to wait.
     func take(_ cost: Double, key: String, now: ContinuousClock.Instant = .now) -> Double? {
@@ -22,7 +30,10 @@ final class RateLimiter: Sendable {
                 + Double((now - bucket.updated).components.seconds)
             bucket.credits = min(limit.burst, bucket.credits + max(0, elapsed) * limit.creditsPerSecond)
             bucket.updated = now
-            defer { b[key] = bucket }
+            defer {
+                b[key] = bucket
+                if b.count > Self.maxBuckets { prune(&b, now: now) }
+            }
             guard bucket.credits >= cost else {
                 return limit.creditsPerSecond > 0 ? (cost - bucket.credits) / limit.creditsPerSecond : 3_600
             }

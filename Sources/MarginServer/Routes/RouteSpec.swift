@@ -57,6 +57,19 @@ public final class RouteTable: Sendable {
         table.withLock { $0.specs[Key(method: method, path: path)] }
     }
 
+    /// The methods of the routes whose path template (`{name}` matching one segment) matches `path`, sorted.
+    func methods(matching path: String) -> [HTTPRequest.Method] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        let matching = table.withLock { t in
+            t.order.filter { spec in
+                let template = spec.path.split(separator: "/", omittingEmptySubsequences: false)
+                return template.count == segments.count
+                    && zip(template, segments).allSatisfy { $0 == $1 || ($0.hasPrefix("{") && $0.hasSuffix("}")) }
+            }
+        }
+        return Set(matching.map(\.method)).sorted { $0.rawValue < $1.rawValue }
+    }
+
     /// Every route, in registration order.
     public var routes: [RouteSpec] { table.withLock { $0.order } }
 }
