@@ -49,6 +49,26 @@ struct BenchPayloads {
         return BenchRequest(method: .POST, path: "/v1/market", body: Self.body(.market(update)), idempotencyKey: key)
     }
 
+    /// Trade `k` of stage `stage` alone (the trade-only stages), or a market update when the flow has no trade.
+    mutating func trade(_ k: Int, stage: String) -> BenchRequest {
+        guard let trade = flow.trade(markets: markets, rng: &rng) else { return request(2 * k + 1, stage: 0) }
+        return BenchRequest(method: .POST, path: "/v1/trades", body: Self.body(trade),
+                            idempotencyKey: "bench-\(stage)-\(k)")
+    }
+
+    /// `count` trades of the batch endpoint and the ingest stream, each with its id (`bench-<stage>-<k>`), as JSON
+    /// objects' texts.
+    mutating func identifiedTrades(_ count: Int, stage: String, from first: Int) -> [String] {
+        (0..<count).compactMap { i in
+            guard let trade = flow.trade(markets: markets, rng: &rng), case .object(let pairs) = trade.json else {
+                return nil
+            }
+            let fields = [("id", JSONValue.string("bench-\(stage)-\(first + i)"))]
+                + pairs.filter { $0.key != "type" }.map { ($0.key, $0.value) }
+            return JSONValue.object(fields).serialized(pretty: false)
+        }
+    }
+
     /// The event's JSON without `type`, compact.
     static func body(_ event: EngineEvent) -> [UInt8] {
         guard case .object(let pairs) = event.json else { return Array(event.payload.utf8) }

@@ -101,6 +101,8 @@ public final class MarginServer: Sendable {
         addAccountRoutes(router)
         addWriteRoutes(router)
         addLiquidationRoutes(router)
+        addTradeBatchRoutes(router)
+        addIngestRoutes(router)
         addParameterRoutes(router)
         addBacktestRoutes(router)
         addStreamRoutes(router)

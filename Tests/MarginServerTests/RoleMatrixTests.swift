@@ -59,6 +59,12 @@ import Testing
                 (Call(method: .post, path: "/v1/trades",
                       body: #"{"buyer":"\#(trader)","seller":"\#(provider)","instrument":"\#(perp)","quantity":"1e9","price":"1"}"#,
                       allowed: [422]), ["admin", "trader"]),
+                // Per-trade results: the batch answers 200, the oversized trade is a per-trade 422.
+                (Call(method: .post, path: "/v1/trades/batch",
+                      body: #"{"trades":[{"id":"t-1","buyer":"\#(trader)","seller":"\#(provider)","instrument":"\#(perp)","quantity":"1e9","price":"1"}]}"#),
+                 ["admin", "trader"]),
+                // The ingest stream: a WebSocket (a plain GET is 426 for the roles that may open it).
+                (Call(method: .get, path: "/v1/ingest", allowed: [426]), ["admin", "trader"]),
                 (Call(method: .post, path: "/v1/books",
                       body: #"{"instrument":"\#(perp)","bids":[{"price":"1","size":"1","account":"\#(provider)"}]}"#),
                  ["admin", "feeder"]),

@@ -35,26 +35,26 @@ extension RiskEngine {
     /// portfolio (``EngineState/portfolio(of:)``), the engine's market (``EngineState/marketSnapshot()``) and
     /// the reference preset on the engine's parameters (correlation mode included). Built on the engine's thread
     /// (one account and the markets, no state copy escapes); the caller computes off it.
-    public func accountInputs(of name: String) -> AccountInputs? {
-        let state = self.state
+    public func accountInputs(of name: String) async -> AccountInputs? {
+        let state = await self.state
         guard let portfolio = state.portfolio(of: name) else { return nil }
         return AccountInputs(market: state.marketSnapshot(), portfolio: portfolio, preset: .reference(state.parameters))
     }
 
     /// The ledger and current margin of one account, or `nil` if unknown.
-    public func accountView(of name: String) -> EngineAccountView? {
-        let state = self.state
+    public func accountView(of name: String) async -> EngineAccountView? {
+        let state = await self.state
         guard let account = state.accounts[name] else { return nil }
         var instruments: [String: Instrument] = [:]
         for id in account.positions.keys { instruments[id] = state.instruments[id] }
-        return EngineAccountView(name: name, account: account, instruments: instruments, margin: margin(of: name),
-                                 sequence: state.sequence)
+        return EngineAccountView(name: name, account: account, instruments: instruments,
+                                 margin: await margin(of: name), sequence: state.sequence)
     }
 
     /// Up to `limit` accounts whose name sorts after `cursor` (from the first when `nil`), optionally only those
     /// whose journaled health is `health`. One scan of the account names (O(accounts) on the engine's thread).
-    public func accountPage(after cursor: String?, limit: Int, health: Health? = nil) -> EngineAccountPage {
-        let state = self.state
+    public func accountPage(after cursor: String?, limit: Int, health: Health? = nil) async -> EngineAccountPage {
+        let state = await self.state
         var names: [String] = []
         for (name, account) in state.accounts {
             if let cursor, name <= cursor { continue }
@@ -63,8 +63,10 @@ extension RiskEngine {
         }
         names.sort()
         let page = names.prefix(max(0, limit))
-        let items = page.map { name in
-            EngineAccountPage.Item(name: name, health: state.accounts[name]?.health ?? .healthy, margin: margin(of: name))
+        var items: [EngineAccountPage.Item] = []
+        for name in page {
+            items.append(EngineAccountPage.Item(name: name, health: state.accounts[name]?.health ?? .healthy,
+                                                margin: await margin(of: name)))
         }
         return EngineAccountPage(items: items, next: names.count > page.count ? page.last : nil)
     }

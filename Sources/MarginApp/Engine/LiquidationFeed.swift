@@ -76,9 +76,10 @@ public struct InsuranceFundView: Sendable {
 
 extension RiskEngine {
     /// The insurance fund now (one account and a few counters read on the engine's thread).
-    public func insuranceFund() -> InsuranceFundView {
+    public func insuranceFund() async -> InsuranceFundView {
+        let state = await self.state
         let settings = state.liquidation
-        return InsuranceFundView(account: settings.insuranceFund, view: accountView(of: settings.insuranceFund),
+        return InsuranceFundView(account: settings.insuranceFund, view: await accountView(of: settings.insuranceFund),
                                  liquidationsInProgress: state.liquidations.count, halted: state.liquidationHalt,
                                  sequence: state.sequence)
     }

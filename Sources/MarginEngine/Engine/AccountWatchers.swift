@@ -84,7 +84,9 @@ extension RiskEngine {
     /// The margin of `account` as it changes: the current one first (when the account exists), then each change
     /// after a commit, conflated (the stream keeps only the newest update: a slow consumer skips to the latest).
     /// Ends when the engine shuts down or the consumer stops iterating.
-    public func watch(account: String) -> AsyncStream<AccountUpdate> {
+    public func watch(account: String) async -> AsyncStream<AccountUpdate> {
+        await untilDurable()
+        let sequence = core.state.sequence
         let current = core.margin(of: account).map { AccountUpdate(account: account, sequence: sequence, margin: $0) }
         return watchers.watch(account, current: current)
     }

@@ -182,6 +182,62 @@ package final class EngineCore {
         }
     }
 
+    // MARK: Group commit
+
+    /// Starts a group-commit batch on the state as it is now (the last durable one): what ``rollBack(to:)`` needs.
+    package func markDurable() -> DurableMark {
+        DurableMark(sequence: state.sequence, deposits: state.deposits, withdrawals: state.withdrawals)
+    }
+
+    /// Commits a prepared client write (``ClientWrite/isGathered(_:)``: a deposit, withdrawal or trade) or a health
+    /// batch **ahead of its append**, so that the next write of the batch is validated against the state it leaves;
+    /// the pre-images of the accounts it changes go to `mark`. The caller appends the batch's records, then keeps
+    /// (``keepDeferred(_:)``) or rolls back (``rollBack(to:)``).
+    ///
+    /// - Returns: the sequences of the applied events.
+    @discardableResult
+    package func commitAhead(_ batch: PreparedBatch, mark: inout DurableMark) -> [UInt64] {
+        switch batch.content {
+        case .event(let event, _):
+            precondition(ClientWrite.isGathered(event), "only client writes are committed ahead of their append")
+            for name in mark.accountsChanged(by: event, feeAccount: state.liquidation.feeAccount) {
+                mark.note(name, state.accounts[name])
+            }
+        case .health(let changes):
+            for c in changes { mark.note(c.account, state.accounts[c.account]) }
+        case .markets:
+            preconditionFailure("market batches are committed after their append")
+        }
+        return commit(batch)
+    }
+
+    /// Reserves the next sequence for a front-end record journaled in a group-commit batch and returns its batch:
+    /// the record is kept in ``EngineState/frontEnd`` only once durable (``keepDeferred(_:)``), so nothing reads an
+    /// answer before its append.
+    package func reserveFrontEnd(_ record: FrontEndRecord, mark: inout DurableMark) -> PreparedBatch {
+        let batch = prepareFrontEnd(record, after: state.sequence)
+        state.sequence += 1
+        mark.keep(record)
+        return batch
+    }
+
+    /// The batch is durable: keeps its front-end records, in journal order.
+    package func keepDeferred(_ mark: DurableMark) {
+        for record in mark.frontEnd { state.frontEnd.apply(record) }
+    }
+
+    /// The batch's append failed for good: back to the last durable state, exactly. The accounts' pre-images, the
+    /// sequence and the deposit and withdrawal sums are restored, and every margin is derived again from that state
+    /// (``RiskBook/rebuild(from:)``: O(accounts), but only when the engine stops on a storage fault), so margins
+    /// and the health queue are those of the durable state, bit for bit.
+    package func rollBack(to mark: DurableMark) {
+        for (name, account) in mark.accounts { state.accounts[name] = account }
+        state.sequence = mark.sequence
+        state.deposits = mark.deposits
+        state.withdrawals = mark.withdrawals
+        book.rebuild(from: state)
+    }
+
     private func update(after event: EngineEvent, prepared: Prepared, reportAfter: Int,
                         onPriorityDone: (() -> Void)?) {
         switch event {

@@ -76,13 +76,30 @@ extension RiskEngine {
         }
     }
 
+    /// ``makeDurable(_:)`` for a batch committed ahead of its append (group commit): `rollingBack` runs as soon as
+    /// the first attempt fails, so that while the engine is faulted reads see the last durable state; `recommitting`
+    /// runs once a retry (or the ambiguous commit's check) found the batch durable. When it throws, the engine is
+    /// stopped and stays rolled back.
+    func makeDurable(_ records: [JournalRecord], rollingBack: () -> Void,
+                     recommitting: () -> Void) async throws(EngineError) {
+        guard let first = records.first, let last = records.last else { return }
+        do {
+            try await store.append(records)
+            return
+        } catch {
+            rollingBack()
+            try await resolveFailedAppend(records, before: first.sequence - 1, last: last.sequence, failure: error)
+            recommitting()
+        }
+    }
+
     private func resolveFailedAppend(_ records: [JournalRecord], before: UInt64, last: UInt64,
                                      failure: EngineError) async throws(EngineError) {
         var fault = StorageFault(reason: failure.reason)
         var latest = failure
         count { $0.faults += 1 }
         setStatus(.faulted(fault))
-        refuseWaitingSubmits()
+        refuseWaitingSubmits(fault)
         if case .journalInUse = failure { throw stop(fault, failure) }
         guard case .retry(let backoff) = faultPolicy else {
             if let end = try? await store.lastSequence(), end == last,

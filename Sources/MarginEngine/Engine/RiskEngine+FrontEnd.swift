@@ -13,6 +13,7 @@ extension RiskEngine {
     public func submit(_ event: EngineEvent, answering answer: FrontEndAnswer) async throws(EngineError)
         -> FrontEndOutcome
     {
+        if ClientWrite.isGathered(event) { return try await submitGathered(event, answering: answer) }
         try await takeSubmitTurn()
         defer { passTurn() }
         switch try await runTurn(.event(event), answer: answer) {

@@ -20,7 +20,10 @@ extension RiskEngine {
 
     /// The margin `account` would have in the current markets (the pre-trade rule's hypothetical margin), without
     /// changing anything.
-    package func hypotheticalMargin(_ account: AccountState) -> AccountMargin { core.book.hypothetical(account) }
+    package func hypotheticalMargin(_ account: AccountState) async -> AccountMargin {
+        await untilDurable()
+        return core.book.hypothetical(account)
+    }
 
     /// The book's cached price-loss curves (`correlated` mode; empty in `sum` mode).
     package var curveCache: CurveCache {

@@ -2,20 +2,31 @@ import Foundation
 import MarginCore
 import MarginLedger
 
+// Reads see durable state only: while a group-commit batch is committed ahead of its append they wait for it
+// (``untilDurable()``: one append, or its rollback when it fails).
 extension RiskEngine {
-    public var state: EngineState { core.state }
+    /// The durable state (a value: a consistent snapshot).
+    public var state: EngineState { get async { await untilDurable(); return core.state } }
     /// The markets alone, by underlying (a driver pricing its next order copies these, not the whole state).
-    public var markets: [String: UnderlyingMarket] { core.state.markets }
-    /// The sequence of the last applied event.
-    public var sequence: UInt64 { core.state.sequence }
-    public func margin(of account: String) -> AccountMargin? { core.margin(of: account) }
+    public var markets: [String: UnderlyingMarket] { get async { await untilDurable(); return core.state.markets } }
+    /// The sequence of the last durable event.
+    public var sequence: UInt64 { get async { await untilDurable(); return core.state.sequence } }
+    public func margin(of account: String) async -> AccountMargin? {
+        await untilDurable()
+        return core.margin(of: account)
+    }
     /// Every account's margin, by account name.
-    public var margins: [String: AccountMargin] { core.margins }
+    public var margins: [String: AccountMargin] { get async { await untilDurable(); return core.margins } }
     /// FNV-1a digest of every margin's bit pattern and of the canonical state (``EngineCore/digest``).
-    public var digest: String { core.digest }
+    public var digest: String { get async { await untilDurable(); return core.digest } }
     /// The margins' half of ``digest``.
-    public var marginDigest: String { core.marginDigest }
-    public var healthCounts: [Health: Int] { core.healthCounts }
+    public var marginDigest: String { get async { await untilDurable(); return core.marginDigest } }
+    public var healthCounts: [Health: Int] { get async { await untilDurable(); return core.healthCounts } }
+    /// The durable state's sequence and ``digest``, read together (one consistent pair under concurrent writes).
+    public func durableDigest() async -> (sequence: UInt64, digest: String) {
+        await untilDurable()
+        return (core.state.sequence, core.digest)
+    }
     /// Where the time of the last re-margining pass went.
     public var lastPass: PassProfile { core.lastPass }
     /// The accounts nearest liquidation for `underlying`, nearest first.

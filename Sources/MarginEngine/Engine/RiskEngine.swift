@@ -65,6 +65,11 @@ public actor RiskEngine {
     private var turns = TurnQueue()
     /// Set by ``close()``: interrupts a retry loop.
     var closing = false
+    /// Client writes waiting for the next group-commit batch (``submitWrites(_:)``).
+    var gathering = WriteGathering()
+    /// Whether a group-commit batch is committed ahead of its append (reads wait: ``untilDurable()``).
+    var aheadOfJournal = false
+    var durableWaiters: [CheckedContinuation<Void, Never>] = []
 
     struct Board {
         var status = EngineStatus.recovering
@@ -130,7 +135,7 @@ public actor RiskEngine {
     /// Waits until no other operation is in flight, then holds the turn until ``passTurn()`` (FIFO).
     ///
     /// - Parameter refusable: an operation that acknowledges events (a submit): refused while it waits if the
-    ///   operation in flight faults (``refuseWaitingSubmits()``), since the engine stops acknowledging then.
+    ///   operation in flight faults (``refuseWaitingSubmits(_:)``), since the engine stops acknowledging then.
     /// - Returns: `true` with the turn held, `false` when refused (without the turn).
     @discardableResult
     func takeTurn(refusable: Bool = false) async -> Bool {
@@ -145,8 +150,9 @@ public actor RiskEngine {
 
     /// Refuses every waiting submit (the engine just faulted): they fail fast with the fault instead of waiting
     /// for the retry. Other operations (``close()``, snapshots) keep their place.
-    func refuseWaitingSubmits() {
+    func refuseWaitingSubmits(_ fault: StorageFault) {
         for waiter in turns.refuseRefusable() { waiter.resume(returning: false) }
+        refuseGathered(.storage("the engine is faulted, not acknowledging: \(fault.reason)"))
     }
 
     /// Takes the turn for a submit, or throws the storage fault when the engine does not acknowledge (before or
@@ -167,6 +173,8 @@ public actor RiskEngine {
     // MARK: Submitting
 
     /// Validates, journals, applies and re-margins one event; journals and publishes the health changes it causes.
+    /// A client write (``ClientWrite/isGathered(_:)``: deposit, withdrawal, trade) is gathered with concurrent
+    /// ones into one group-commit batch (``submitWrites(_:)``): its health changes and follow-ups are its batch's.
     ///
     /// - Throws: ``EngineError``: a rejection (``EngineError/isRejection``: nothing changed), or a storage fault
     ///   (``EngineError/isStorageFault``: not acknowledged; the engine is faulted or stopped, see ``status``).
@@ -180,6 +188,7 @@ public actor RiskEngine {
     @discardableResult
     package func submit(_ event: EngineEvent, reportAfter: Int,
                         onPriorityDone: (@Sendable () -> Void)?) async throws(EngineError) -> Acknowledgement {
+        if ClientWrite.isGathered(event) { return try await submitGathered(event) }
         try await takeSubmitTurn()
         defer { passTurn() }
         return try await submitInTurn(event, reportAfter: reportAfter, onPriorityDone: onPriorityDone)

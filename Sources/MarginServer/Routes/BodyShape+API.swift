@@ -53,6 +53,18 @@ extension BodyShape {
         .optional("sellerFee", .value(.decimal)), .optional("feeCurrency", .value(.string)),
     ])
 
+    /// `POST /v1/trades/batch`: trades of ``trade``'s shape, each with its own `id` (idempotency per trade).
+    static let tradeBatch = BodyShape.object([.required("trades", .array(identifiedTrade))])
+
+    /// A message of the ingest stream (`GET /v1/ingest`): a batch, or one identified trade.
+    static let ingestMessage = BodyShape.oneOf([tradeBatch, identifiedTrade])
+
+    /// A trade of a batch: ``trade``'s fields and its `id`.
+    static let identifiedTrade: BodyShape = {
+        guard case .object(let fields) = BodyShape.trade else { return BodyShape.trade }
+        return .object([.required("id", .value(.string))] + fields)
+    }()
+
     /// A resting level (`BookLevel`): price in USD per coin, size in the instrument's unit, its owner.
     static let bookLevel = BodyShape.object([
         .required("price", .value(.decimal)), .required("size", .value(.decimal)),

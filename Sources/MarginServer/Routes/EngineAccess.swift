@@ -9,7 +9,7 @@ extension RiskEngine {
     func serviceKeys() -> [APIKeyRecord] {
         ServiceRecords.keys(in: frontEndRecords).values.sorted { $0.id < $1.id }
     }
-    func riskParameters() -> RiskParameters { state.parameters }
-    func accountExists(_ name: String) -> Bool { state.accounts[name] != nil }
-    func accountCount() -> Int { state.accounts.count }
+    func riskParameters() async -> RiskParameters { await state.parameters }
+    func accountExists(_ name: String) async -> Bool { await state.accounts[name] != nil }
+    func accountCount() async -> Int { await state.accounts.count }
 }

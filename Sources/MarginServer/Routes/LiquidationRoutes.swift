@@ -11,9 +11,7 @@ extension MarginServer {
     func addLiquidationRoutes(_ router: Router<Context>) {
         route(router, RouteSpec(.post, "/v1/trades", scope: .tradeReadWrite, body: .trade)) {
             [self] request, context, body in
-            let event = try Self.engineEvent(body, type: "trade",
-                                             defaults: [("buyerFee", .string("0")), ("sellerFee", .string("0")),
-                                                        ("feeCurrency", .string("USD"))])
+            let event = try Self.engineEvent(body, type: "trade", defaults: Self.tradeDefaults)
             return try await write(event, request: request, context: context)
         }
         route(router, RouteSpec(.post, "/v1/books", scope: .marketReadWrite, body: .book)) {
@@ -61,6 +59,11 @@ extension MarginServer {
             ]))
         }
     }
+
+    /// A trade body's defaults (`POST /v1/trades` and each trade of `POST /v1/trades/batch`): no fees, in USD.
+    static let tradeDefaults: [(String, JSONValue)] = [
+        ("buyerFee", .string("0")), ("sellerFee", .string("0")), ("feeCurrency", .string("USD")),
+    ]
 
     /// A liquidation action as served: `{"sequence": N, "type": …, …the journaled fields}`.
     static func liquidationJSON(_ item: LiquidationFeedPage.Item) -> JSONValue {

@@ -16,19 +16,8 @@ extension MarginServer {
     func addStreamRoutes(_ router: Router<Context>) {
         let spec = RouteSpec(.get, "/v1/stream", scope: .streamRead, accountBound: true)
         routes.add(spec)
-        router.ws(RouterPath(spec.path), shouldUpgrade: { [self] request, context in
-            let isUpgrade = request.headers[.upgrade]?.lowercased() == "websocket"
-            guard isUpgrade else {
-                if let refusal = context.refusal { throw refusal }
-                throw APIError(.upgradeRequired, "upgrade_required", "a WebSocket upgrade is required",
-                               headers: [.upgrade: "websocket"])
-            }
-            var headers: HTTPFields = [:]
-            if let offered = request.headers[.secWebSocketProtocol] {
-                let protocols = offered.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                if protocols.contains("margin.v1") { headers[.secWebSocketProtocol] = "margin.v1" }
-            }
-            return .upgrade(headers)
+        router.ws(RouterPath(spec.path), shouldUpgrade: { request, context in
+            try Self.upgrade(request, context: context)
         }, onUpgrade: { [self] inbound, outbound, ws in
             // Refusals are answered over the socket (``refuse(_:outbound:)``).
             do throws(APIError) {
@@ -42,6 +31,22 @@ extension MarginServer {
             guard let engine else { return }
             try await stream(account: account, engine: engine, inbound: inbound, outbound: outbound)
         })
+    }
+
+    /// Whether a WebSocket route's request upgrades: a plain request is refused (the gate's refusal, else 426); the
+    /// `margin.v1` subprotocol is answered when offered (browsers authenticate with `margin.v1, bearer.KEY`).
+    static func upgrade(_ request: Request, context: Context) throws -> RouterShouldUpgrade {
+        guard request.headers[.upgrade]?.lowercased() == "websocket" else {
+            if let refusal = context.refusal { throw refusal }
+            throw APIError(.upgradeRequired, "upgrade_required", "a WebSocket upgrade is required",
+                           headers: [.upgrade: "websocket"])
+        }
+        var headers: HTTPFields = [:]
+        if let offered = request.headers[.secWebSocketProtocol] {
+            let protocols = offered.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            if protocols.contains("margin.v1") { headers[.secWebSocketProtocol] = "margin.v1" }
+        }
+        return .upgrade(headers)
     }
 
     /// Who may stream what: an owner only its account; an account that exists; an engine that has recovered.

@@ -46,6 +46,7 @@ public struct MerkleSumTree: Sendable {
         var saltBytes = [UInt8](repeating: 0, count: n * 32)
         var leafHashes = [UInt8](repeating: 0, count: n * 32)
         let chunks = Self.chunks(n, threads: threads)
+        let authenticator = key.saltAuthenticator()
         idHashes.withUnsafeMutableBufferPointer { ids in
             saltBytes.withUnsafeMutableBufferPointer { salts in
                 leafHashes.withUnsafeMutableBufferPointer { leaves in
@@ -54,7 +55,9 @@ public struct MerkleSumTree: Sendable {
                         for i in chunks[c] {
                             let id = Array(accounts[i].id.utf8)
                             let idHash = Array(SHA256.hash(data: id))
-                            let salt = key.commitmentSalt(id)
+                            var mac = authenticator
+                            mac.update(data: id)
+                            let salt = Array(mac.finalize())
                             var h = SHA256()
                             h.update(data: [0x00])
                             h.update(data: salt)

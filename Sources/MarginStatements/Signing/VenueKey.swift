@@ -45,8 +45,14 @@ public struct VenueKey: Sendable {
 
     /// HMAC-SHA-256 of `message` under the commitment secret (32 bytes).
     public func commitmentSalt(_ message: [UInt8]) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: commitmentSecret)))
+        var mac = saltAuthenticator()
+        mac.update(data: message)
+        return Array(mac.finalize())
     }
+
+    /// An HMAC-SHA-256 keyed with the commitment secret, before any message: copy it per salt (the key's two
+    /// blocks are hashed once, not per account).
+    func saltAuthenticator() -> HMAC<SHA256> { HMAC<SHA256>(key: SymmetricKey(data: commitmentSecret)) }
 
     /// The file's JSON (private: never print it).
     var fileJSON: JSONValue {

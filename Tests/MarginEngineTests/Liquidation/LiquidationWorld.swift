@@ -130,12 +130,13 @@ extension RiskEngine {
     /// hold after every commit and the money in the ledger (``money(_:)``) to be exactly what it was.
     func liquidateDue(sourceLocation: SourceLocation = #_sourceLocation) async throws -> [EngineEvent] {
         let log = recordCommits()
-        let before = money(state)
+        let before = money(await state)
         let actions = try await journalDue().followUps
         observeCommits(nil)
         #expect(log.violations.isEmpty, "\(log.violations)", sourceLocation: sourceLocation)
         #expect(log.followUps == actions, sourceLocation: sourceLocation)
-        #expect(money(state) == before, "the money in the ledger, exactly", sourceLocation: sourceLocation)
+        let after = money(await state)
+        #expect(after == before, "the money in the ledger, exactly", sourceLocation: sourceLocation)
         return actions
     }
 }
