@@ -22,7 +22,10 @@ import MarginStorage
 ///    task of the cooperative pool) receives it; and to the submit's return (the whole turn: re-margin, health
 ///    events, margin calls, every step due). Among `--background` traders the accounts more underwater than the
 ///    large one are liquidated first, so the table also gives the first order of any account.
-/// 2. **Crash replays.** ``CrashReplay`` of `--scenario` over each `--accounts` count (journal in memory): wall time,
+/// 2. **Cost per action** (``LiquidationActionCost``): `--action-traders` traders after a 12% fall, liquidated on
+///    the core in slices of one action (planning, validation and commit; no journal): partial step and takeover
+///    medians.
+/// 3. **Crash replays.** ``CrashReplay`` of `--scenario` over each `--accounts` count (journal in memory): wall time,
 ///    liquidation steps per second of wall time, the cost per account and point of the path, and the ledger
 ///    invariants at the end.
 struct BenchLiquidationCommand: AsyncParsableCommand {
@@ -39,6 +42,7 @@ struct BenchLiquidationCommand: AsyncParsableCommand {
     @Option(help: "Crash scenario of the replays.") var scenario: String = "march-2020"
     @Option(help: "Traders of each crash replay (repeatable; 0 skips the replays).")
     var accounts: [Int] = [10_000, 100_000]
+    @Option(help: "Traders of the per-action cost measurement (0 skips it).") var actionTraders: Int = 10_000
     @Option(help: "table or json.") var format: OutputFormat = .table
 
     func validate() throws {
@@ -107,7 +111,19 @@ struct BenchLiquidationCommand: AsyncParsableCommand {
         }
         json.append(("breach", .array(breachJSON)))
 
-        // 2: crash replays.
+        // 2: cost per action.
+        var actionRow: [String]?
+        if actionTraders > 0 {
+            let cost = try LiquidationActionCost.measure(traders: actionTraders)
+            actionRow = ["\(actionTraders)", "\(cost.slices)", "\(cost.steps.count)", us(cost.steps.median),
+                         us(cost.steps.quantile(0.9)), "\(cost.takeovers.count)", us(cost.takeovers.median),
+                         us(cost.takeovers.quantile(0.9))]
+            json.append(("actions", .object([("traders", .double(Double(actionTraders))),
+                                             ("stepMedianSeconds", .double(cost.steps.median)),
+                                             ("takeoverMedianSeconds", .double(cost.takeovers.median))])))
+        }
+
+        // 3: crash replays.
         var replayRows: [[String]] = []
         var replayJSON: [JSONValue] = []
         for n in accounts where n > 0 {
@@ -143,6 +159,12 @@ struct BenchLiquidationCommand: AsyncParsableCommand {
                   + "before the breaching one; µs; target p99 ≤ 1,000 µs for the first order issued):")
             print(renderTable(["engine", "reps", "BTC move", "first order issued p50", "p90", "p99", "received p50", "p99",
                                "any account's p50", "whole turn p50", "p99", "steps in turn"], breachRows))
+            if let actionRow {
+                print("\ncost per action (crash population after a 12% fall, core alone, slices of one action; µs; "
+                      + "targets: step ≤ 20, takeover ≤ 100 median):")
+                print(renderTable(["traders", "slices", "steps", "step p50", "p90", "takeovers", "takeover p50", "p90"],
+                                  [actionRow]))
+            }
             if !replayRows.isEmpty {
                 print("\n\(scenario) crash replays (journal in memory, insurance fund 0, \(path.steps.count) points):")
                 print(renderTable(["accounts", "wall s", "margin calls", "steps", "steps/s", "takeovers", "ADL fills",

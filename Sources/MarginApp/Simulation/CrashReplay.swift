@@ -26,6 +26,8 @@ public enum CrashReplay {
         public var optionsPerUnderlying = 40
         /// The most `clock` events between two points of the path (bounds the run's length).
         public var maxClockTicksPerPoint = 600
+        /// How the engine paces liquidation (slices; the journal does not depend on it).
+        public var pacing = FollowUpPacing()
 
         public init(path: PricePath) { self.path = path }
     }
@@ -95,6 +97,7 @@ public enum CrashReplay {
                                               insuranceFund: c.insuranceFund,
                                               margins: { $0.accountRequirements() })
         let engine = try await RiskEngine.open(store: store, genesis: genesis, faultPolicy: .stop)
+        await engine.setFollowUpPacing(c.pacing)
         let start = ContinuousClock.now
         var result = Result(scenario: c.path.name, summary: c.path.summary, accounts: c.accounts, points: [])
         let fund = genesis.liquidation.insuranceFund

@@ -24,6 +24,8 @@ package final class EngineCore {
     package var onLiquidationNotice: ((EngineEvent) -> Void)?
     /// The ledger's per-event invariant check and the pending alert (``LedgerAudit``).
     let ledgerAudit = LedgerAudit()
+    /// The liquidation round in progress between slices (``LiquidationRound``; in memory only).
+    var liquidationRound: LiquidationRound?
 
     /// Builds the engine on a recovered `state` (``EngineState/replay(_:)``): computes every margin from it by pure
     /// functions in a fixed order, so margins are bit-identical however the state was reached.

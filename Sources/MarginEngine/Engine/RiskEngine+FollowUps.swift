@@ -23,18 +23,25 @@ package struct CommitObservation: Sendable {
 package typealias CommitObserver = @Sendable (CommitObservation) -> Void
 
 extension RiskEngine {
-    /// Follow-ups journaled in one turn at most; what is still due then waits for the next turn (the next event,
-    /// tick or ``journalDue()``), so a turn's latency stays bounded whatever a crash leaves to liquidate.
+    /// Follow-ups journaled in one turn at most, checked between slices (nothing planned is dropped); what is still
+    /// due then resumes in the next turn (the market loop's, the next event's or ``journalDue()``'s), so a turn's
+    /// latency stays bounded whatever a crash leaves to liquidate.
     static let maxFollowUpsPerTurn = 10_000
 
-    /// Journals the events the engine owes after a commit (``EngineCore/nextFollowUps(skipping:)``), in the same
-    /// turn, until none is due: each a step of the turn protocol (prepare, then
+    /// Sets how liquidation is paced against market data (``FollowUpPacing``); takes effect at the next slice.
+    public func setFollowUpPacing(_ pacing: FollowUpPacing) { self.pacing = pacing }
+
+    /// Journals the events the engine owes after a commit (``EngineCore/nextFollowUps(skipping:sliceLimit:)``), in
+    /// the same turn, until none is due: each a step of the turn protocol (prepare, then
     /// ``journalStep(_:events:origin:trailer:reportAfter:onPriorityDone:)``), followed by its health changes, and
     /// published as a ``LiquidationNotice`` when it is a liquidation action.
     ///
-    /// Until an order (a step or a takeover) is journaled in the turn it asks for lists that end at their first
-    /// order (``EngineCore/nextFollowUps(skipping:untilFirstOrder:)``), then for whole rounds. The notices of the
-    /// actions before the turn's first order (its margin call) are published with it, in one batch
+    /// Liquidation comes in slices of at most ``FollowUpPacing/sliceLimit`` actions (``LiquidationRound``: until
+    /// the round's first order, slices end at their first order, so the first order of a breach waits for one
+    /// account's step, never for the whole round). Between slices the turn yields when a market tick is pending
+    /// and it has spent ``FollowUpPacing/budget`` on follow-ups, or after ``maxFollowUpsPerTurn``: the round
+    /// resumes at the next turn (``runMarketLoop()`` goes on with it while no tick is pending). The notices of
+    /// the actions before the turn's first order (its margin call) are published with it, in one batch
     /// (``publishNotices(_:)``): one wake of the subscribers instead of two before the order goes out.
     ///
     /// The planner's contract: a list is submitted in order; when one of its events is rejected by the engine's
@@ -42,11 +49,12 @@ extension RiskEngine {
     /// again. If nothing of the list was journaled, asking again would give the same list, so that source is
     /// skipped for the rest of the turn (never a spin); it is asked again after the next event. Rejections are
     /// counted (``EngineCounters/followUpRejections``); a storage fault ends the loop (the engine is faulted or
-    /// stopped; what is due is proposed again once it is ready); at most ``maxFollowUpsPerTurn`` per turn.
+    /// stopped; what is due is proposed again once it is ready).
     func journalFollowUpsInTurn() async -> FollowUpOutcome {
         var out = FollowUpOutcome()
         var skipping: Set<FollowUpSource> = []
-        // Until an order is journaled in this turn, the planner's list ends at its first order (journaled at once).
+        let start = ContinuousClock.now
+        // Until an order is journaled in this turn, notices are held (published with it).
         var ordered = false
         // Journaled before the turn's first order, published with it.
         var held: [(event: EngineEvent, sequence: UInt64)] = []
@@ -55,10 +63,10 @@ extension RiskEngine {
             refreshLedgerStatus()
         }
         while status.isReady, out.events.count < Self.maxFollowUpsPerTurn,
-              let due = core.nextFollowUps(skipping: skipping, untilFirstOrder: !ordered) {
+              let due = core.nextFollowUps(skipping: skipping, sliceLimit: pacing.sliceLimit) {
             var journaled = 0
             for event in due.events {
-                guard status.isReady, out.events.count < Self.maxFollowUpsPerTurn else { return out }
+                guard status.isReady else { return out }
                 let batch: PreparedBatch
                 do {
                     batch = try core.prepare(event)
@@ -83,6 +91,8 @@ extension RiskEngine {
                 }
                 out.healthChanges += await journalHealthInTurn()
             }
+            if journaled == due.events.count { core.adoptFollowUps(due) }
+            if conflator.pendingCount > 0, ContinuousClock.now - start >= pacing.budget { break }
         }
         return out
     }

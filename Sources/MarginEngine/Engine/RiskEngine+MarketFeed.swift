@@ -23,12 +23,33 @@ extension RiskEngine {
     public nonisolated func offer(_ update: MarketUpdate) { conflator.offer(update) }
 
     /// Applies conflated market updates until the conflator is finished (``shutdown()``, or the engine stopped on
-    /// a storage fault) or the task is cancelled.
+    /// a storage fault) or the task is cancelled. Market data first: a turn yields to a pending tick between
+    /// liquidation slices (``FollowUpPacing``); after the tick, while no other tick is pending, the loop resumes
+    /// the unfinished liquidation round turn after turn (``resumeLiquidation()``).
     public func runMarketLoop() async {
         for await _ in conflator.doorbell {
             if Task.isCancelled { break }
             await processPendingMarket()
+            // Bounded: each pass journals at least one follow-up of a finite round, or stops.
+            while !Task.isCancelled, conflator.pendingCount == 0, await resumeLiquidation() {}
         }
+    }
+
+    /// Whether a liquidation round is unfinished (``EngineCore/hasUnfinishedLiquidation``).
+    package var hasUnfinishedLiquidation: Bool { core.hasUnfinishedLiquidation }
+
+    /// Journals the follow-ups of an unfinished liquidation round (``EngineCore/hasUnfinishedLiquidation``) in a
+    /// turn of its own, paced as every turn's (``FollowUpPacing``).
+    ///
+    /// - Returns: whether the turn journaled something and the round is still unfinished.
+    func resumeLiquidation() async -> Bool {
+        guard status.isReady, core.hasUnfinishedLiquidation else { return false }
+        await takeTurn()
+        defer { passTurn() }
+        guard status.isReady else { return false }
+        let before = core.state.sequence
+        _ = await journalFollowUpsInTurn()
+        return core.state.sequence != before && core.hasUnfinishedLiquidation
     }
 
     /// Applies every pending conflated update now, in one re-margining pass whatever the number of underlyings.

@@ -56,6 +56,8 @@ public actor RiskEngine {
     /// Tests: called after every committed event (``observeCommits(checkingInvariants:_:)``).
     var commitObserver: (checkingInvariants: Bool, body: CommitObserver)?
     var stats = MarketStats()
+    /// Liquidation slices and the turn's budget of follow-ups (``setFollowUpPacing(_:)``).
+    var pacing = FollowUpPacing()
     /// Status and counters, readable from any thread (``status``, ``counters``).
     nonisolated let board = Mutex(Board())
     nonisolated let snapshots = BackgroundSnapshots()

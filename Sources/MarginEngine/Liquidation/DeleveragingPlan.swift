@@ -87,9 +87,10 @@ extension LiquidationPlanner {
     func counterparties(of id: String, longs: Bool, excluding name: String) -> [DeleveragingRanking.Candidate] {
         guard let (instrument, v, index) = LiquidationPricing(state: scratch).valuation(of: id) else { return [] }
         var candidates: [DeleveragingRanking.Candidate] = []
-        for (k, account) in scratch.accounts where k != name && !settings.isSystemAccount(k)
+        for k in holders(of: instrument.underlying) where k != name && !settings.isSystemAccount(k)
             && scratch.liquidations[k] == nil {
-            guard let p = account.positions[id], p.quantity != 0, (p.quantity > 0) == longs else { continue }
+            guard let account = scratch.accounts[k], let p = account.positions[id], p.quantity != 0,
+                  (p.quantity > 0) == longs else { continue }
             let m = currentMargin(k)
             guard m.isRiskAvailable, m.health != .liquidation, m.health != .takeover else { continue }
             let q = Money.double(p.quantity)
@@ -99,6 +100,20 @@ extension LiquidationPlanner {
                                                             accountEquity: m.equity))
         }
         return DeleveragingRanking.rank(candidates)
+    }
+
+    /// The accounts that may hold a position in an instrument of underlying `u`, each once: those the book lists as
+    /// exposed to it (``RiskBook/holders``, the journaled ledgers') and those the plan changed; every account
+    /// when the book does not know `u`. The ranking sorts them, so their order does not matter.
+    func holders(of u: String) -> [String] {
+        guard let slot = book.underlyingSlot[u] else { return Array(scratch.accounts.keys) }
+        var seen = Set<String>()
+        var out: [String] = []
+        for a in book.holders[slot] where seen.insert(book.accountNames[Int(a)]).inserted {
+            out.append(book.accountNames[Int(a)])
+        }
+        for k in touched where seen.insert(k).inserted { out.append(k) }
+        return out
     }
 
     /// A position's signed USD value at mark: `q·F` (linear futures and perpetuals), `N·S/F` (inverse),

@@ -205,8 +205,11 @@ extension EngineCore {
         }
         for name in receivers.keys.sorted() where name != settings.insuranceFund {
             guard let r = receivers[name], let was = state.accounts[name] else { continue }
-            let b = book.hypothetical(was)
-            let a = book.hypothetical(r)
+            // The book's margin and ledger of the receiver (a backstop's is large): only its received positions
+            // are converted again.
+            let b = margin(of: name) ?? book.hypothetical(was)
+            let a = BaseLedger(book: book, account: was, name: name)
+                .margin(after: r, changing: t.transfers.filter { $0.to == name }.map(\.instrument).uniqueSorted())
             guard b.isRiskAvailable, a.isRiskAvailable else {
                 throw .riskUnavailable(account: name, instrument: a.unpricedInstrument ?? b.unpricedInstrument ?? "")
             }

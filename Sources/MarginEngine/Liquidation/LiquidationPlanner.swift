@@ -26,6 +26,45 @@ extension EngineCore {
     /// losses as `alert`s of kind `uncoveredLoss` (liquidation goes on); nothing while liquidation is halted or
     /// disabled. Accounts whose risk is unavailable are left alone (fail closed).
     package func liquidationActions(untilFirstOrder: Bool = false) -> [EngineEvent] {
+        if let alerts = pendingAlerts() { return alerts }
+        guard state.liquidation.enabled, state.liquidationHalt == nil else { return [] }
+        var planner = LiquidationPlanner(book: book, state: state, untilFirstOrder: untilFirstOrder)
+        return planner.plan()
+    }
+
+    /// The next slice of liquidation actions (``LiquidationPlanner/planSlice(_:)``): at most `limit` actions of the
+    /// round in progress (``liquidationRound``, when nothing else was journaled since its last slice; else a new
+    /// round), and the round to keep once they are journaled (``adoptFollowUps(_:)``). Alerts and the halt as in
+    /// ``liquidationActions(untilFirstOrder:)``. Changes nothing but takes the round in progress (it is kept
+    /// again by ``adoptFollowUps(_:)``).
+    func liquidationSlice(limit: Int) -> (events: [EngineEvent], round: LiquidationRound) {
+        var round = currentLiquidationRound ?? LiquidationRound()
+        liquidationRound = nil
+        if let alerts = pendingAlerts() { return (alerts, LiquidationRound()) }
+        guard state.liquidation.enabled, state.liquidationHalt == nil else { return ([], round) }
+        // Taken out of the round and handed over without another reference, so that planning does not copy it.
+        var planner = LiquidationPlanner(book: book, state: round.takeScratch() ?? state,
+                                         untilFirstOrder: !round.ordered)
+        assert(Self.sameLedgers(planner.scratch, state), "a round's scratch state differs from the journal's")
+        planner.limit = max(1, limit)
+        let events = planner.planSlice(&round)
+        // Every action of the slice applied to the scratch state but an order ending the round's first slices.
+        if !(planner.untilFirstOrder && planner.ordered) { round.scratch = planner.scratch }
+        return (events, round)
+    }
+
+    /// Whether two states hold the same ledgers, books and liquidations (health and sequence aside): what a
+    /// round's kept scratch state must be to the journaled one (debug check).
+    static func sameLedgers(_ a: EngineState, _ b: EngineState) -> Bool {
+        a.books == b.books && a.liquidations == b.liquidations && a.time == b.time && a.accounts.count == b.accounts.count
+            && a.accounts.allSatisfy { name, x in
+                b.accounts[name].map { $0.balances == x.balances && $0.positions == x.positions } ?? false
+            }
+    }
+
+    /// The alerts due before any action: a pending invariant violation alone (it halts liquidation), else the
+    /// pending uncovered losses; `nil` when none.
+    func pendingAlerts() -> [EngineEvent]? {
         if let violation = ledgerAudit.pending, state.liquidationHalt == nil {
             return [.alert(LiquidationAlert(reason: violation, time: state.time))]
         }
@@ -33,10 +72,18 @@ extension EngineCore {
             return ledgerAudit.uncovered.map { .alert(LiquidationAlert(kind: .uncoveredLoss, reason: $0.reason,
                                                                         amount: $0.amount, time: state.time)) }
         }
-        guard state.liquidation.enabled, state.liquidationHalt == nil else { return [] }
-        var planner = LiquidationPlanner(book: book, state: state, untilFirstOrder: untilFirstOrder)
-        return planner.plan()
+        return nil
     }
+
+    /// The liquidation round in progress, when the journal is where its last slice left it.
+    var currentLiquidationRound: LiquidationRound? {
+        guard let round = liquidationRound, round.sequence == state.sequence else { return nil }
+        return round
+    }
+
+    /// Whether a liquidation round is unfinished (a turn ended between its slices: the market loop goes on with it
+    /// while no tick is pending).
+    package var hasUnfinishedLiquidation: Bool { currentLiquidationRound != nil }
 
     /// The accounts being liquidated (a margin call journaled, not yet restored or taken over), by name.
     package var liquidatingAccounts: [String] { state.liquidations.keys.sorted() }
@@ -56,6 +103,9 @@ struct LiquidationPlanner {
     private(set) var events: [EngineEvent] = []
     /// Accounts the planned actions changed (their book margins are stale).
     var touched: Set<String> = []
+    /// The changed accounts' ledgers in hot-loop form, patched after each action
+    /// (``updateLedgers(after:touching:wasTouched:)``).
+    var ledgers: [String: [(id: String, slot: PositionSlot)]] = [:]
     /// Book levels (instrument, price, owner) whose owner failed ``PreTradeRule`` in this plan: skipped like a
     /// cancelled order.
     var skipped: Set<LevelKey> = []
@@ -77,7 +127,13 @@ struct LiquidationPlanner {
     let futuresFeeRate: Double
     let optionsFeeRate: Double
 
-    struct LevelKey: Hashable {
+    /// At most this many actions per plan (``planSlice(_:)``), counting a takeover's deleverage fills with it: the
+    /// plan stops at the first action boundary once it holds `limit` events.
+    var limit = Int.max
+    /// Whether the plan stopped at its ``limit`` (inside an account: the next slice resumes at that account).
+    private(set) var halted = false
+
+    struct LevelKey: Hashable, Sendable {
         var instrument: String
         var price: Decimal
         var account: String
@@ -134,6 +190,16 @@ struct LiquidationPlanner {
 
     /// The actions due, in order (up to and including the first order when ``untilFirstOrder``).
     mutating func plan() -> [EngineEvent] {
+        for name in dueAccounts() {
+            planAccount(name)
+            if untilFirstOrder, ordered { break }
+        }
+        return events
+    }
+
+    /// The accounts due, most underwater first (cushion, then name): those below maintenance margin in the book
+    /// (risk available) and those whose liquidation is open, system accounts excepted.
+    func dueAccounts() -> [String] {
         var due: [(cushion: Double, name: String)] = []
         var seen = Set<String>()
         for (i, m) in book.margins.enumerated()
@@ -147,11 +213,54 @@ struct LiquidationPlanner {
         }
         due.removeAll { settings.isSystemAccount($0.name) }
         due.sort { $0.cushion != $1.cushion ? $0.cushion < $1.cushion : $0.name < $1.name }
-        for (_, name) in due {
-            planAccount(name)
-            if untilFirstOrder, ordered { break }
+        return due.map(\.name)
+    }
+
+    /// The next slice of `round` (``LiquidationRound``), at most ``limit`` actions (a takeover's deleverage fills
+    /// count with it, so a slice may exceed the limit by those): before the round's first order, a plan that ends
+    /// at its first order (``untilFirstOrder``, which the planner must have been made with); after it, the
+    /// current pass's accounts from where the last slice stopped. Updates `round` to resume after this slice once
+    /// it is journaled. Empty when the round has nothing left to do.
+    mutating func planSlice(_ round: inout LiquidationRound) -> [EngineEvent] {
+        precondition(untilFirstOrder == !round.ordered, "a slice before the round's first order ends at it")
+        if !round.ordered {
+            for name in dueAccounts() {
+                planAccount(name)
+                if ordered || halted { break }
+            }
+            if ordered { round.ordered = true }
+            return events
+        }
+        // At most two passes: a pass that acted and is exhausted by a slice that planned nothing is followed by a
+        // new pass at once (what a whole plan would do next); a new pass that plans nothing ends the round.
+        for _ in 0..<2 {
+            if round.queue == nil {
+                round.queue = dueAccounts()
+                round.next = 0
+                round.passActed = false
+                round.skipped = []
+            }
+            skipped = round.skipped
+            let queue = round.queue ?? []
+            while round.next < queue.count {
+                planAccount(queue[round.next])
+                if halted { break }
+                round.next += 1
+            }
+            round.skipped = skipped
+            let passActed = round.passActed
+            if !events.isEmpty { round.passActed = true }
+            guard round.next >= queue.count else { break }
+            round.queue = nil
+            if !events.isEmpty || !passActed { break }
         }
         return events
+    }
+
+    /// Whether the plan holds ``limit`` events: it stops here (``halted``).
+    mutating func reachedLimit() -> Bool {
+        if events.count >= limit { halted = true }
+        return halted
     }
 
     /// Whether the plan's last action is an order (a `liquidation` step or a `takeover`).
@@ -168,13 +277,22 @@ struct LiquidationPlanner {
     /// ``untilFirstOrder`` plan: nothing reads the state after it (and applying it would copy every account's
     /// ledger).
     mutating func emit(_ event: EngineEvent, touching names: [String] = []) {
-        if !(untilFirstOrder && Self.isOrder(event)) { scratch.apply(event) }
         events.append(event)
+        guard !(untilFirstOrder && Self.isOrder(event)) else { return }
+        scratch.apply(event)
+        let was = touched
         touched.formUnion(names)
+        updateLedgers(after: event, touching: names, wasTouched: was)
     }
 
-    /// The margin of `name` in the scratch state.
-    func margin(_ name: String) -> AccountMargin { book.hypothetical(scratch.accounts[name] ?? AccountState()) }
+    /// The margin of `name` in the scratch state (from its kept ledger when the plan changed it).
+    func margin(_ name: String) -> AccountMargin {
+        guard let kept = ledgers[name], let account = scratch.accounts[name] else {
+            return book.hypothetical(scratch.accounts[name] ?? AccountState())
+        }
+        let (coins, stable) = book.balanceSlots(account.balances)
+        return book.hypothetical(positions: kept.map(\.slot), coins: coins, stable: stable, health: account.health)
+    }
 
     /// The current margin of `name`: the book's when no planned action changed it, else the scratch state's.
     func currentMargin(_ name: String) -> AccountMargin {
@@ -185,8 +303,10 @@ struct LiquidationPlanner {
     /// Plans `name`'s actions: its margin call if its liquidation is not open yet; then, while its round has steps
     /// left and the target is not met, its next step (only one when ``untilFirstOrder``); its end once the target is
     /// met; its takeover in `takeover` health or when no step is possible.
+    /// Stops, to resume at this account, once the plan holds ``limit`` events (``reachedLimit()``), checked before
+    /// each action: a step, a takeover with its deleverage fills, an end, the margin call.
     mutating func planAccount(_ name: String) {
-        guard scratch.accounts[name] != nil else { return }
+        guard !reachedLimit(), scratch.accounts[name] != nil else { return }
         var m = currentMargin(name)
         guard m.isRiskAvailable else { return }
         if scratch.liquidations[name] == nil {
@@ -195,6 +315,7 @@ struct LiquidationPlanner {
                                         shortfall: m.maintenanceMargin - m.equity, time: now)))
         }
         while let episode = scratch.liquidations[name] {
+            if reachedLimit() { return }
             if m.meetsLiquidationTarget(buffer: buffer) {
                 emit(.liquidationEnd(LiquidationEnd(account: name, equity: m.equity,
                                                     maintenanceMargin: m.maintenanceMargin, time: now)))

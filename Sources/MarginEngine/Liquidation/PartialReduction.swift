@@ -234,10 +234,8 @@ extension LiquidationPlanner {
         var failed = Set<String>()
         for name in makers.keys.sorted() {
             guard let after = makers[name], let before = scratch.accounts[name] else { failed.insert(name); continue }
-            let fresh = !touched.contains(name)
             let b = currentMargin(name)
-            let a = BaseLedger(book: book, account: before, name: fresh ? name : nil).margin(after: after,
-                                                                                            changed: step.instrument)
+            let a = ledger(name).margin(after: after, changed: step.instrument)
             if book.sideCheck(name, instrument: step.instrument, delta: deltas[name] ?? 0, before: before,
                               beforeMargin: b, afterMargin: a) != nil {
                 failed.insert(name)

@@ -70,11 +70,17 @@ extension LiquidationPlanner {
     /// Quantities are the account's positions × share, rounded toward zero at the ledger's scale.
     func backstopTransfers(_ name: String, _ account: AccountState) -> [Takeover.Transfer] {
         let ids = account.positions.keys.sorted().filter { account.positions[$0]?.quantity != 0 }
-        var capacities: [(String, Double)] = []
+        var capacities: [(String, Double, AccountMargin)] = []
+        // Per backstop: its ledger in hot-loop form, once for every probe of ``accepts(_:_:before:ledger:)`` (the
+        // book's when no planned action changed it).
+        var bases: [String: BaseLedger] = [:]
         for b in settings.backstops where b != name && scratch.accounts[b] != nil && scratch.liquidations[b] == nil {
             let mb = margin(b)
             let capacity = mb.equity - mb.initialMargin
-            if mb.isRiskAvailable, capacity.isFinite, capacity > 0 { capacities.append((b, capacity)) }
+            if mb.isRiskAvailable, capacity.isFinite, capacity > 0 {
+                capacities.append((b, capacity, mb))
+                bases[b] = ledger(b)
+            }
         }
         let total = capacities.reduce(0) { $0 + $1.1 }
         var transfers: [Takeover.Transfer] = []
@@ -82,7 +88,7 @@ extension LiquidationPlanner {
         if total > 0, !ids.isEmpty {
             let marks = Dictionary(uniqueKeysWithValues: ids.map { ($0, markPrice($0) ?? 0) })
             let d = settings.takeoverDiscount
-            for (b, capacity) in capacities {
+            for (b, capacity, before) in capacities {
                 func share(_ scale: Double) -> [Takeover.Transfer] {
                     let f = LiquidationPricing.decimal(capacity / total * scale, places: 12)
                     return ids.compactMap { id in
@@ -94,12 +100,12 @@ extension LiquidationPlanner {
                     }
                 }
                 var chosen = share(1)
-                if !accepts(b, chosen) {
+                if !accepts(b, chosen, before: before, ledger: bases[b]) {
                     var low = 0.0
                     var high = 1.0
                     for _ in 0..<10 {
                         let mid = (low + high) / 2
-                        if accepts(b, share(mid)) { low = mid } else { high = mid }
+                        if accepts(b, share(mid), before: before, ledger: bases[b]) { low = mid } else { high = mid }
                     }
                     chosen = low > 0 ? share(low) : []
                 }
@@ -118,17 +124,21 @@ extension LiquidationPlanner {
         return transfers
     }
 
-    /// Whether backstop `b` may receive `transfers` (``PreTradeRule`` on its margin before and after).
-    func accepts(_ b: String, _ transfers: [Takeover.Transfer]) -> Bool {
+    /// Whether backstop `b` may receive `transfers` (``PreTradeRule`` on its margin before, `mb`, its margin in the
+    /// scratch state, and after). `ledger`: its scratch ledger in hot-loop form; only the transferred positions are
+    /// converted again (``BaseLedger/margin(after:changing:)``: the same margin as the whole ledger's).
+    func accepts(_ b: String, _ transfers: [Takeover.Transfer], before mb: AccountMargin, ledger: BaseLedger?) -> Bool {
         guard !transfers.isEmpty, let before = scratch.accounts[b] else { return transfers.isEmpty }
-        var after = before
+        guard let ledger else { return false }
+        // The backstop's balances and the positions the transfers book (booking reads nothing else).
+        var after = AccountState(balances: before.balances, health: before.health)
+        for x in transfers { after.positions[x.instrument] = before.positions[x.instrument] }
         var other = AccountState()
         for x in transfers {
             guard let instrument = scratch.instruments[x.instrument] else { return false }
             Ledger.transfer(x, instrument: instrument, from: &other, to: &after)
         }
-        let mb = book.hypothetical(before)
-        let ma = book.hypothetical(after)
+        let ma = ledger.margin(after: after, changing: transfers.map(\.instrument))
         guard mb.isRiskAvailable, ma.isRiskAvailable else { return false }
         return RiskBook.ruleCheck(b, before: mb, after: ma) == nil
     }

@@ -33,6 +33,14 @@ struct BaseLedger {
         }
     }
 
+    /// A ledger already in hot-loop form (`positions` in the slab's order, ``RiskBook/orderedSlots(of:)``).
+    init(book: RiskBook, positions: [(id: String, slot: PositionSlot)], health: Health) {
+        self.book = book
+        self.health = health
+        self.positions = positions
+        screen = nil
+    }
+
     /// The MM (USD) of the base ledger with position `changed` at `quantity` and `balances`, which differ from the
     /// base ledger's at most in `coin` (a currency and its new balance; `nil`: no coin balance changed), from the
     /// screen (``IncrementalMargin``: equal to the exact MM up to rounding) when there is one, else exactly
@@ -57,6 +65,18 @@ struct BaseLedger {
     /// The margin of `after`, which differs from the base ledger in position `changed` and its balances.
     func margin(after: AccountState, changed: String) -> AccountMargin {
         margin(changed, after.positions[changed].flatMap { book.positionSlot(changed, $0) }, balances: after.balances)
+    }
+
+    /// The margin of `after`, which differs from the base ledger in the positions of the instruments `changed` and
+    /// in its balances (a takeover's receiver): only those positions are converted again
+    /// (``RiskBook/orderedSlots(base:changed:patch:)``); the same margin as ``RiskBook/hypothetical(_:)`` of
+    /// `after`.
+    func margin(after: AccountState, changing changed: [String]) -> AccountMargin {
+        var patch = AccountState(balances: after.balances, health: after.health)
+        for id in changed { patch.positions[id] = after.positions[id] }
+        let slots = book.orderedSlots(base: positions, changed: changed, patch: patch)
+        let (coins, stable) = book.balanceSlots(after.balances)
+        return book.hypothetical(positions: slots.map(\.slot), coins: coins, stable: stable, health: after.health)
     }
 
     /// The maintenance margin (USD) of the base ledger with position `changed` at `quantity` (0: closed) and

@@ -39,15 +39,52 @@ extension RiskBook {
 
     /// An account's positions in the slab's order: grouped by underlying slot, in instrument-id order within each
     /// underlying (so that every path that margins a ledger, the slab's and the decimal ledger's, sums alike).
+    /// Sorted by the instruments' ranks (``instrumentRanks()``), integers: the same order as comparing (underlying,
+    /// id), since one ledger holds an id once.
     func orderedSlots(of account: AccountState) -> [(id: String, slot: PositionSlot)] {
+        let ranks = instrumentRanks()
         var out: [(id: String, slot: PositionSlot)] = []
         out.reserveCapacity(account.positions.count)
-        for id in account.positions.keys.sorted() {
-            guard let p = account.positions[id], let slot = positionSlot(id, p) else { continue }
+        for (id, p) in account.positions {
+            guard let slot = positionSlot(id, p) else { continue }
             out.append((id, slot))
         }
-        return out.sorted { $0.slot.underlying != $1.slot.underlying ? $0.slot.underlying < $1.slot.underlying
-                                                                     : $0.id < $1.id }
+        out.sort { ranks[Int($0.slot.instrument)] < ranks[Int($1.slot.instrument)] }
+        return out
+    }
+
+    /// ``orderedSlots(of:)`` of a ledger that differs from one whose ordered slots are `base` at most in the
+    /// positions of the instruments `changed` and in its balances; `patch` holds those positions as they are now
+    /// (a position absent from it is closed). The unchanged slots are kept, not converted again: the same slots,
+    /// in the same order, as converting the whole ledger.
+    func orderedSlots(base: [(id: String, slot: PositionSlot)], changed: [String],
+                      patch: AccountState) -> [(id: String, slot: PositionSlot)] {
+        let ranks = instrumentRanks()
+        let gone = Set(changed.compactMap { instrumentSlot[$0] })
+        var out = base.filter { !gone.contains($0.slot.instrument) }
+        for (id, p) in patch.positions {
+            guard let slot = positionSlot(id, p) else { continue }
+            out.append((id, slot))
+        }
+        out.sort { ranks[Int($0.slot.instrument)] < ranks[Int($1.slot.instrument)] }
+        return out
+    }
+
+    /// Per instrument slot, its rank in the slab's order (underlying slot, then instrument id; a re-listed id's
+    /// older slot first), recomputed after a listing (instruments are only ever appended).
+    func instrumentRanks() -> [Int32] {
+        if orderRank.count != instruments.count {
+            let order = instruments.indices.sorted { a, b in
+                if instrumentUnderlying[a] != instrumentUnderlying[b] {
+                    return instrumentUnderlying[a] < instrumentUnderlying[b]
+                }
+                return instrumentIds[a] != instrumentIds[b] ? instrumentIds[a] < instrumentIds[b] : a < b
+            }
+            var ranks = [Int32](repeating: 0, count: instruments.count)
+            for (k, slot) in order.enumerated() { ranks[slot] = Int32(k) }
+            orderRank = ranks
+        }
+        return orderRank
     }
 
     /// The hot-loop form of an account's balances: coin balances by underlying slot and the stablecoins' sum (USD),

@@ -46,6 +46,9 @@ final class RiskBook {
     /// Instrument ids by slot (an expired instrument's slot keeps its id, unused).
     private(set) var instrumentIds: [String] = []
     @exclusivity(unchecked) private(set) var instrumentUnderlying: [Int32] = []
+    /// Per instrument slot: its rank in the slab's order (underlying slot, then instrument id), computed when first
+    /// read after a listing (``instrumentRanks()``).
+    var orderRank: [Int32] = []
     var pnl: [Double] = []
     var liquidationPerUnit: [Double] = []
     var somPerUnit: [Double] = []
@@ -187,7 +190,7 @@ final class RiskBook {
         scratch = [Double](repeating: 0, count: rowStride * Self.maxThreads)
         underlyingNames = []; underlyingSlot = [:]; sortedUnderlyings = []; markets = []; marketVersion = []
         spotTable = []; hasMarket = []; instrumentsOf = []; holders = []; priority = []
-        instrumentSlot = [:]; instruments = []; instrumentIds = []; instrumentUnderlying = []; pnl = []
+        instrumentSlot = [:]; instruments = []; instrumentIds = []; instrumentUnderlying = []; pnl = []; orderRank = []
         liquidationPerUnit = []
         somPerUnit = []; valuePerUnit = []; valuations = []; forward = []; arrayVersion = []; heldCount = []; invalid = []
         isOption = []; isLinear = []; indexOf = []

@@ -13,12 +13,15 @@ import Testing
     /// books) through a crash on the engine: BTC and ETH fall 6% a step for 5 steps, one second apart; the driver
     /// journals the liquidation actions each update makes due as its follow-ups, in the same turn.
     /// Returns the engine, the follow-ups in order, and its commit log (the invariants after every commit).
-    static func crash(store: InMemoryJournal) async throws -> (RiskEngine, [EngineEvent], CommitLog) {
+    static func crash(store: InMemoryJournal, pacing: FollowUpPacing = FollowUpPacing()) async throws
+        -> (RiskEngine, [EngineEvent], CommitLog)
+    {
         let market = SimulatedMarket(seed: 7)
         let genesis = Population.genesis(market: market, optionsPerUnderlying: 20, accounts: 40, positionsPerAccount: 4,
                                          seed: 11, insuranceFund: 1_000)
         let engine = try await RiskEngine.open(store: store, genesis: genesis)
         await engine.setThreads(1)
+        await engine.setFollowUpPacing(pacing)
         let log = await engine.recordCommits()
         var actions = try await engine.journalDue().followUps
         for _ in 1...5 {
