@@ -27,6 +27,9 @@ public final class MarginServer: Sendable {
     public let routes = RouteTable()
     let limiter: RateLimiter
     let hub: StreamHub
+    /// Where computations run, and how many of each key's (``ComputeLimits``).
+    let computePool: ComputePool
+    let computeAdmission: ComputeAdmission
     private let slot = Mutex<RiskEngine?>(nil)
     private let port = Mutex<Int?>(nil)
     private let snapshotSequence = Atomic<UInt64>(0)
@@ -40,6 +43,8 @@ public final class MarginServer: Sendable {
         self.logger = logger
         limiter = RateLimiter(configuration.rateLimit)
         hub = StreamHub(metrics: self.metrics)
+        computePool = ComputePool.shared(threads: configuration.compute.threads)
+        computeAdmission = ComputeAdmission(limit: configuration.compute.perKeyConcurrency)
     }
 
     /// A server over an open engine.

@@ -12,6 +12,8 @@ public struct ServerConfiguration: Sendable {
     public var rateLimit = RateLimit()
     /// WebSocket streams: events (health, liquidation) buffered per client before it is dropped as too slow.
     public var streamBuffer = 1_024
+    /// Bounds on computations (``ComputeLimits``).
+    public var compute = ComputeLimits()
 
     public init() {}
 }

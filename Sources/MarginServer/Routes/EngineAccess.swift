@@ -11,5 +11,6 @@ extension RiskEngine {
     }
     func riskParameters() -> RiskParameters { state.parameters }
     func accountExists(_ name: String) -> Bool { state.accounts[name] != nil }
+    func isSystemAccount(_ name: String) -> Bool { state.liquidation.isSystemAccount(name) }
     func accountCount() -> Int { state.accounts.count }
 }
