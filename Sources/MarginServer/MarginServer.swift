@@ -43,9 +43,11 @@ public final class MarginServer: Sendable {
         self.logger = logger
         limiter = RateLimiter(configuration.rateLimit)
         hub = StreamHub(metrics: self.metrics)
-        computePool = ComputePool.shared(threads: configuration.compute.threads)
+        computePool = ComputePool(threads: configuration.compute.threads)
         computeAdmission = ComputeAdmission(limit: configuration.compute.perKeyConcurrency)
     }
+
+    deinit { computePool.finish() }
 
     /// A server over an open engine.
     public convenience init(engine: RiskEngine, adminKey: String,

@@ -78,7 +78,8 @@ import Testing
 
     @Test("computations run on the compute pool's lowered-priority threads, not the caller's nor the engine's")
     func computationsRunOnThePool() async throws {
-        let pool = ComputePool.shared(threads: 1)
+        let pool = ComputePool(threads: 1)
+        defer { pool.finish() }
         #expect(!pool.isCurrent)
         let onPool = try await pool.run(queueLimit: 4) { pool.isCurrent }
         #expect(onPool == true)

@@ -218,15 +218,14 @@ import Testing
             }
         }
         // 503 `busy` for the one computation that needs no engine: more concurrent backtests than the queue holds.
-        // Its own pool (3 threads: no other test's), every thread held and one job waiting.
+        // Its pool's one thread held and one job waiting.
         var busy = ServerFixture.testConfiguration()
-        busy.compute.threads = 3
         busy.compute.queueLimit = 1
-        let pool = ComputePool.shared(threads: 3)
-        let hold = DispatchSemaphore(value: 0)
-        let holders = (0..<4).map { _ in Task { try await pool.run(queueLimit: 100) { hold.wait() } } }
-        while pool.waiting != 1 { try await Task.sleep(for: .milliseconds(5)) }
         let b = try await ServerFixture.open(configuration: busy)
+        let pool = b.server.computePool
+        let hold = DispatchSemaphore(value: 0)
+        let holders = (0..<2).map { _ in Task { try await pool.run(queueLimit: 100) { hold.wait() } } }
+        while pool.waiting != 1 { try await Task.sleep(for: .milliseconds(5)) }
         try await b.run { c in
             note("POST /v1/backtest",
                  try await c.call(.post, "/v1/backtest", body: BacktestEndpointTests.body(BacktestEndpointTests.csv)).status)

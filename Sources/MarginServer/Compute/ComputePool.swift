@@ -6,35 +6,40 @@ import Synchronization
 /// The threads the service's computations run on (``ComputeLimits/threads``), each at a lower scheduling priority
 /// (nice + ``niceIncrement``) than the engine's writer thread and the threads serving requests, so that a burst of
 /// costly computations takes only CPU the engine and `/healthz` leave: work waits in a FIFO of at most
-/// ``ComputeLimits/queueLimit`` jobs. One pool per thread count per process (``shared(threads:)``): computations
-/// share the machine's CPUs whichever server asks, and the threads live as long as the process.
+/// ``ComputeLimits/queueLimit`` jobs. Each server has its own pool; ``finish()`` (the server's deinit) lets its
+/// threads exit once the queue is empty.
 final class ComputePool: Sendable {
     /// How much lower the pool's threads run (nice value increment).
-    static let niceIncrement: Int32 = 10
+    static let niceIncrement: Int32 = 5
 
-    private let queue = Mutex(JobFIFO<@Sendable () -> Void>())
+    private struct Queue {
+        var jobs = JobFIFO<@Sendable () -> Void>()
+        var finished = false
+    }
+
+    private let queue = Mutex(Queue())
+    private let threadCount: Int
     /// The pool's threads (``isCurrent``).
     private let threads = Mutex<[pthread_t]>([])
     private let bell = DispatchSemaphore(value: 0)
-    private static let pools = Mutex<[Int: ComputePool]>([:])
 
-    private init(threads: Int) {
-        for i in 0..<threads {
+    /// Starts `threads` threads (at least 1).
+    init(threads: Int) {
+        threadCount = max(1, threads)
+        for i in 0..<threadCount {
             let thread = Thread { [self] in run() }
             thread.name = "margin-calc-\(i)"  // pthread names: at most 15 bytes
             thread.start()
         }
     }
 
-    /// The process's pool of `threads` threads (at least 1), started on first use.
-    static func shared(threads: Int) -> ComputePool {
-        let n = max(1, threads)
-        return pools.withLock { p in
-            if let pool = p[n] { return pool }
-            let pool = ComputePool(threads: n)
-            p[n] = pool
-            return pool
+    /// Lets the threads exit once the queue is empty (idempotent); later jobs are refused.
+    func finish() {
+        let first = queue.withLock { q -> Bool in
+            defer { q.finished = true }
+            return !q.finished
         }
+        if first { for _ in 0..<threadCount { bell.signal() } }
     }
 
     /// Runs `body` on a pool thread and returns its result, or `nil` at once when `queueLimit` jobs already wait
@@ -42,8 +47,8 @@ final class ComputePool: Sendable {
     func run<T: Sendable>(queueLimit: Int, _ body: @escaping @Sendable () throws -> T) async throws -> T? {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<T?, any Error>) in
             let queued = queue.withLock { q -> Bool in
-                guard q.count < max(1, queueLimit) else { return false }
-                q.append {
+                guard q.jobs.count < max(1, queueLimit), !q.finished else { return false }
+                q.jobs.append {
                     do { c.resume(returning: try body()) } catch { c.resume(throwing: error) }
                 }
                 return true
@@ -53,7 +58,7 @@ final class ComputePool: Sendable {
     }
 
     /// Jobs waiting for a thread.
-    var waiting: Int { queue.withLock { $0.count } }
+    var waiting: Int { queue.withLock { $0.jobs.count } }
 
     /// Whether the calling thread is one of the pool's.
     var isCurrent: Bool { threads.withLock { $0.contains { pthread_equal($0, pthread_self()) != 0 } } }
@@ -63,7 +68,15 @@ final class ComputePool: Sendable {
         _ = tp_lower_priority(Self.niceIncrement)
         while true {
             bell.wait()
-            queue.withLock { $0.next() }?()
+            let next: (@Sendable () -> Void)?? = queue.withLock { q in
+                guard let job = q.jobs.next() else { return q.finished ? .some(nil) : nil }
+                return job
+            }
+            switch next {
+            case .some(let job?): job()
+            case .some(nil): return
+            case nil: continue
+            }
         }
     }
 }
