@@ -66,7 +66,7 @@ let package = Package(
         // states and snapshots, order books, front-end records. No margin, no I/O beyond the journal protocol.
         .target(
             name: "MarginLedger",
-            dependencies: ["MarginCore"],
+            dependencies: ["MarginCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSwift
         ),
         // Real-time engine: the risk book (incremental re-margining), the turn protocol, conflation, health,
@@ -117,6 +117,7 @@ let package = Package(
             name: "MarginServer",
             dependencies: [
                 "MarginApp", "MarginCore", "MarginVenues", "MarginEngine", "MarginLedger", "MarginStorage", "MarginSimulation",
+                "CThreadPlacement",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

@@ -34,6 +34,9 @@ public final class MarginServer: Sendable {
     let hub: StreamHub
     /// The open connections and their cap (``ConnectionLimits/maxConnections``).
     let roster: ConnectionRoster
+    /// Where computations run, and how many of each key's (``ComputeLimits``).
+    let computePool: ComputePool
+    let computeAdmission: ComputeAdmission
     private let slot = Mutex<RiskEngine?>(nil)
     private let port = Mutex<Int?>(nil)
     private let snapshotSequence = Atomic<UInt64>(0)
@@ -50,7 +53,11 @@ public final class MarginServer: Sendable {
         denials = DenialTally(interval: configuration.denialLogInterval)
         hub = StreamHub(metrics: self.metrics)
         roster = ConnectionRoster(cap: configuration.connections.maxConnections)
+        computePool = ComputePool(threads: configuration.compute.threads)
+        computeAdmission = ComputeAdmission(limit: configuration.compute.perKeyConcurrency)
     }
+
+    deinit { computePool.finish() }
 
     /// A server over an open engine.
     public convenience init(engine: RiskEngine, adminKey: String,

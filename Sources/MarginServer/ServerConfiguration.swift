@@ -18,6 +18,8 @@ public struct ServerConfiguration: Sendable {
     public var streamBuffer = 1_024
     /// Connections: their cap, timeouts, request-head limits and the shutdown grace.
     public var connections = ConnectionLimits()
+    /// Bounds on computations (``ComputeLimits``).
+    public var compute = ComputeLimits()
 
     public init() {}
 }

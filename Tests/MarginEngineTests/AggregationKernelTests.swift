@@ -56,7 +56,8 @@ import Testing
 
     @Test("a ledger that outgrows its slab region moves and keeps its margin exact")
     func slabGrowth() async throws {
-        let core = try await F.emptyEngine()
+        // Trades at a price of 1 on every instrument: the trade rules' band wide open.
+        let core = try await F.emptyEngine(tradeRules: TradeRules(maxFeeRate: 1, priceBand: 1))
         try await core.submit(.deposit(Transfer(account: "g", currency: "USD", amount: 10_000_000)))
         try await core.submit(.deposit(Transfer(account: "h", currency: "USD", amount: 10_000_000)))
         let ids = await core.state.instruments.keys.sorted()

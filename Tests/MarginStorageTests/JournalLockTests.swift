@@ -49,6 +49,35 @@ import Glibc
         await second.close()
     }
 
+    @Test("SQLite: the lock is the file's, not the path's: a symbolic link and a hard link to a journal in use are refused, in this process and in another (issue 19, finding 8)")
+    func aliasesOfAJournalInUse() async throws {
+        let path = temporaryPath("aliased.sqlite")
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let symlink = directory + "/alias.sqlite"
+        let hardlink = directory + "/hard.sqlite"
+        let store = try SQLiteJournalStore(path: path)
+        try FileManager.default.createSymbolicLink(atPath: symlink, withDestinationPath: path)
+        try #require(link(path, hardlink) == 0, "hard link")
+        for alias in [symlink, hardlink] {
+            do {
+                _ = try SQLiteJournalStore(path: alias)
+                Issue.record("a second writer opened through \(alias)")
+            } catch {
+                guard case .journalInUse = error else { Issue.record("unexpected \(error)"); continue }
+            }
+            let r = try Self.runTester(db: alias)
+            #expect(r.status == 1, "another process through \(alias): \(r.err)")
+            #expect(r.err.contains("journal is in use"), "\(r.err)")
+            #expect(!r.out.contains("READY"), "the second engine never started")
+        }
+        await store.close()
+        // Released: a writer opens through either alias.
+        for alias in [symlink, hardlink] {
+            let other = try SQLiteJournalStore(path: alias)
+            await other.close()
+        }
+    }
+
     @Test("SQLite: a lock this process released but a spawning child still shares (its fork's copy, gone at exec) is waited for, not refused")
     func lingeringForkCopyIsWaitedFor() async throws {
         let path = temporaryPath("lingering.sqlite")

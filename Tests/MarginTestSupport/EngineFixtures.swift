@@ -29,10 +29,12 @@ public enum EngineFixtures {
     /// with 10¹² USD, so that its side always passes the pre-trade rule.
     public static let lp = "lp"
 
-    /// An empty engine with the simulated markets and listings, journaled as events, and the funded ``lp``.
+    /// An empty engine with the simulated markets and listings, journaled as events, and the funded ``lp``, under
+    /// `tradeRules`.
     public static func emptyEngine(store: any JournalStore = InMemoryJournal(),
-                                   faultPolicy: StorageFaultPolicy = .retry()) async throws -> RiskEngine {
-        let engine = try await RiskEngine.open(store: store, faultPolicy: faultPolicy)
+                                   faultPolicy: StorageFaultPolicy = .retry(),
+                                   tradeRules: TradeRules = .default) async throws -> RiskEngine {
+        let engine = try await RiskEngine.open(store: store, faultPolicy: faultPolicy, tradeRules: tradeRules)
         for i in market.underlyings.indices { try await engine.submit(market.marketEvent(i)) }
         for l in market.listings(optionsPerUnderlying: 20) { try await engine.submit(.listing(l)) }
         try await engine.submit(.deposit(Transfer(account: lp, currency: "USD", amount: 1_000_000_000_000)))

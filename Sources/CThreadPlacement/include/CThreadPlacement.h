@@ -18,6 +18,10 @@ int tp_current_cpu(void);
  * failed or no other CPU is allowed (then nothing changes). */
 int tp_place_away(unsigned long thread, int cpu);
 
+/* Lowers the calling thread's scheduling priority: its nice value plus `increment` (at most 19), the thread only
+ * (Linux keeps a nice value per thread); 0 on success, -1 when the call failed or elsewhere. */
+int tp_lower_priority(int increment);
+
 #ifdef __cplusplus
 }
 #endif

@@ -43,6 +43,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a client may take no bytes of an answer before it is closed.") var writeTimeout: Double = 30
     @Option(help: "Seconds requests in flight get to finish on SIGTERM/SIGINT before their connections are closed.")
     var shutdownGrace: Double = 10
+    @Option(help: "Largest fee or rebate of one side of a trade, a fraction of its notional, in [0, 1].")
+    var maxFeeRate: Double = 0.01
+    @Option(help: "Trades priced beyond this fraction of the mark are refused, in (0, 1].") var priceBand: Double = 0.1
+    @Option(help: "Computations: the most legs in one what-if.") var maxLegs: Int = 1_000
+    @Option(help: "Computations: how many one API key may run at once (429 beyond).") var computationsPerKey: Int = 2
+    @Option(help: "Computations: threads they run on, below the engine's priority.") var computeThreads: Int = 1
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
@@ -64,6 +70,14 @@ struct ServeCommand: AsyncParsableCommand {
         where !(seconds.isFinite && seconds >= 0.1 && seconds <= 86_400) {
             throw ValidationError("\(name) must be in [0.1, 86400] seconds")
         }
+        guard (1...100_000).contains(maxLegs), (1...1_000).contains(computationsPerKey),
+              (1...64).contains(computeThreads) else {
+            throw ValidationError("--max-legs must be in 1...100000, --computations-per-key in 1...1000, "
+                                  + "--compute-threads in 1...64")
+        }
+        do { try tradeRules.validate() } catch {
+            throw ValidationError("--max-fee-rate must be in [0, 1] and --price-band in (0, 1]: \(error)")
+        }
     }
 
     func run() async throws {
@@ -73,6 +87,9 @@ struct ServeCommand: AsyncParsableCommand {
         options.server.host = host
         options.server.port = port
         options.server.rateLimit = RateLimit(creditsPerSecond: rateCredits, burst: rateBurst)
+        options.server.compute.maxLegs = maxLegs
+        options.server.compute.perKeyConcurrency = computationsPerKey
+        options.server.compute.threads = computeThreads
         options.snapshotEvery = snapshotEvery
         if let maxConnections { options.server.connections.maxConnections = maxConnections }
         options.server.connections.idleTimeout = .seconds(idleTimeout)
@@ -80,6 +97,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.server.connections.bodyTimeout = .seconds(bodyTimeout)
         options.server.connections.writeTimeout = .seconds(writeTimeout)
         options.server.connections.shutdownGrace = .seconds(shutdownGrace)
+        options.tradeRules = tradeRules
         if demo {
             var workload = SimulationDriver.demo
             workload.accounts = accounts
@@ -103,5 +121,10 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as ServeCommandRun.Failure {
             throw CommandFailure(message: error.description, exitCode: 1)
         }
+    }
+
+    /// The trade rules of `--max-fee-rate` and `--price-band` (non-finite rates map to NaN, refused).
+    var tradeRules: TradeRules {
+        TradeRules(maxFeeRate: Money.decimal(maxFeeRate) ?? .nan, priceBand: Money.decimal(priceBand) ?? .nan)
     }
 }

@@ -178,8 +178,9 @@ extension EngineCore {
     }
 
     /// A trade: both accounts known (deposit first) and neither a system account (the insurance fund, the fee
-    /// account), the instrument listed, the fee currency known; each side passes ``PreTradeRule`` on its own
-    /// hypothetical margin before and after (its fee included).
+    /// account), the instrument listed, the fee currency known, fees and price within ``TradeRules``
+    /// (``checkTradeRules(_:instrument:)``); each side passes ``PreTradeRule`` on its own hypothetical margin before
+    /// and after (its fee included).
     private func checkTrade(_ t: Trade) throws(EngineError) {
         for (name, field) in [(t.buyer, "buyer"), (t.seller, "seller")] {
             guard state.accounts[name] != nil else {
@@ -194,6 +195,7 @@ extension EngineCore {
             throw .invalid(field: "instrument", reason: "\"\(t.instrument)\" is not listed")
         }
         try checkCurrency(t.feeCurrency, field: "feeCurrency")
+        try checkTradeRules(t, instrument: instrument)
         let buyer = state.accounts[t.buyer] ?? AccountState()
         let seller = state.accounts[t.seller] ?? AccountState()
         var b = buyer

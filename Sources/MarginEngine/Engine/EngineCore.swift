@@ -17,6 +17,8 @@ package final class EngineCore {
     /// The current state (a value: a consistent snapshot when copied).
     package private(set) var state: EngineState
     let book: RiskBook
+    /// The bounds on trades' fees and prices (``TradeRules``): configuration, not state (see there).
+    package let tradeRules: TradeRules
     /// Called for every committed health change, in journal order.
     package var onHealthChange: ((HealthChange) -> Void)?
     /// Called for every committed liquidation notice (margin call, step, end of a liquidation, takeover,
@@ -28,9 +30,11 @@ package final class EngineCore {
     var liquidationRound: LiquidationRound?
 
     /// Builds the engine on a recovered `state` (``EngineState/replay(_:)``): computes every margin from it by pure
-    /// functions in a fixed order, so margins are bit-identical however the state was reached.
-    package init(state: EngineState) {
+    /// functions in a fixed order, so margins are bit-identical however the state was reached. `tradeRules` bound
+    /// the trades it validates from now on.
+    package init(state: EngineState, tradeRules: TradeRules = .default) {
         self.state = state
+        self.tradeRules = tradeRules
         book = RiskBook(parameters: state.parameters)
         book.correlations = state.correlations
         book.rebuild(from: state)

@@ -13,8 +13,7 @@ import Synchronization
 final class EngineThread: SerialExecutor, @unchecked Sendable {
     // @unchecked: `jobs` and `thread` are guarded by their Mutex; `bell` is thread-safe.
     private struct Queue {
-        var jobs: [UnownedJob] = []
-        var head = 0
+        var jobs = JobFIFO<UnownedJob>()
         var finished = false
     }
     private let queue = Mutex(Queue())
@@ -58,13 +57,7 @@ final class EngineThread: SerialExecutor, @unchecked Sendable {
         while true {
             bell.wait()
             let next: UnownedJob?? = queue.withLock { q in
-                guard q.head < q.jobs.count else { return q.finished ? .some(nil) : nil }
-                let job = q.jobs[q.head]
-                q.head += 1
-                if q.head == q.jobs.count {
-                    q.jobs.removeAll(keepingCapacity: true)
-                    q.head = 0
-                }
+                guard let job = q.jobs.next() else { return q.finished ? .some(nil) : nil }
                 return job
             }
             switch next {

@@ -7,7 +7,8 @@ extension RiskEngine {
     /// request (``FrontEndAnswer/kind`` and ``FrontEndAnswer/id``) is returned as it is (nothing applied again,
     /// across restarts: the record is in the journal); otherwise the front end's check runs, the event is
     /// validated and journaled **together with** the acceptance's record in one atomic append (so a crash leaves
-    /// both or neither), or, when refused, the rejection's record is journaled alone.
+    /// both or neither), or, when refused, the rejection's record is journaled alone. A request whose answer was
+    /// forgotten, or whose scope is full, is refused with nothing journaled (``FrontEndRefusal``).
     ///
     /// - Throws: a storage fault only (not acknowledged; nothing recorded).
     public func submit(_ event: EngineEvent, answering answer: FrontEndAnswer) async throws(EngineError)
@@ -18,6 +19,7 @@ extension RiskEngine {
         defer { passTurn() }
         switch try await runTurn(.event(event), answer: answer) {
         case .replayed(let kept): return .replayed(kept)
+        case .refused(let why): return .refused(why)
         case .rejected(let error, let record): return .rejected(error, record)
         case .done(let result):
             let ack = Acknowledgement(sequence: result.sequences[0], healthChanges: result.healthChanges,
@@ -41,6 +43,7 @@ extension RiskEngine {
         }
         switch outcome {
         case .replayed(let kept): return .replayed(kept)
+        case .refused(let why): return .refused(why)
         case .rejected(let error, let record): return .rejected(error, record)
         case .done(let result):
             let last = result.sequences.last ?? core.state.sequence

@@ -51,13 +51,19 @@ extension RiskEngine {
     /// journal and commit it (``journalStep(_:events:origin:trailer:reportAfter:onPriorityDone:)``), publish its
     /// notices, then journal the health changes and the follow-ups it makes due.
     ///
-    /// - Returns: `.replayed` (only with an `answer`), `.rejected` (with an `answer`: its record journaled alone),
-    ///   or the result.
+    /// - Returns: `.replayed` (only with an `answer`), `.refused` (with an `answer` forgotten since it was
+    ///   answered, or whose scope is full: nothing journaled), `.rejected` (with an `answer`: its record journaled
+    ///   alone), or the result.
     /// - Throws: a rejection (without an `answer`), or a storage fault (nothing acknowledged).
     func runTurn(_ input: TurnInput, answer: FrontEndAnswer? = nil, reportAfter: Int = 100,
                  onPriorityDone: (() -> Void)? = nil) async throws(EngineError) -> TurnOutcome {
-        if let answer, let kept = core.state.frontEnd.record(kind: answer.kind, id: answer.id) {
-            return .replayed(kept)
+        if let answer {
+            let records = core.state.frontEnd
+            if let kept = records.record(kind: answer.kind, id: answer.id) { return .replayed(kept) }
+            if records.wasForgotten(kind: answer.kind, id: answer.id) { return .refused(.expired) }
+            if let time = answer.time, records.isFull(scope: answer.scope, at: time) {
+                return .refused(.scopeFull(capacity: FrontEndRecords.capacityPerScope))
+            }
         }
         let batch: PreparedBatch
         var result = TurnResult()
@@ -148,6 +154,7 @@ extension RiskEngine {
 /// What ``RiskEngine/runTurn(_:answer:reportAfter:onPriorityDone:)`` did.
 enum TurnOutcome {
     case replayed(FrontEndRecord)
+    case refused(FrontEndRefusal)
     case rejected(EngineError, FrontEndRecord)
     case done(TurnResult)
 }

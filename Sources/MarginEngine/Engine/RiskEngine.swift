@@ -46,7 +46,7 @@ public actor RiskEngine {
     nonisolated let store: any JournalStore
     /// What a failed append leads to.
     public nonisolated let faultPolicy: StorageFaultPolicy
-    /// Set by ``open(store:genesis:snapshotGenesis:faultPolicy:)`` before the engine is handed out.
+    /// Set by ``open(store:genesis:snapshotGenesis:faultPolicy:tradeRules:)`` before the engine is handed out.
     private var recovered: EngineCore?
     /// The conflated market feed.
     public nonisolated let conflator = MarketConflator()
@@ -79,10 +79,14 @@ public actor RiskEngine {
         var ledger = LedgerStatus()
     }
 
-    private init(store: any JournalStore, faultPolicy: StorageFaultPolicy) {
+    /// The bounds on trades' fees and prices (configuration, not journaled: ``TradeRules``).
+    public nonisolated let tradeRules: TradeRules
+
+    private init(store: any JournalStore, faultPolicy: StorageFaultPolicy, tradeRules: TradeRules) {
         thread = EngineThread()
         self.store = store
         self.faultPolicy = faultPolicy
+        self.tradeRules = tradeRules
     }
 
     deinit { thread.finish() }
@@ -90,13 +94,20 @@ public actor RiskEngine {
     /// Opens the engine on `store`, which it then owns: loads the latest snapshot, replays the journal after it
     /// and computes every margin, on the engine's thread (``status`` is ``EngineStatus/recovering`` meanwhile).
     /// An empty store starts from `genesis` (written as the first snapshot when it has content and
-    /// `snapshotGenesis`; benchmarks skip it).
+    /// `snapshotGenesis`; benchmarks skip it). `tradeRules` bound the trades it accepts (validated here).
     ///
     /// - Throws: ``EngineError/corruptRecord(sequence:reason:)`` or ``EngineError/storage(_:)`` (the store is
-    ///   closed then, releasing its writer lock).
+    ///   closed then, releasing its writer lock), ``EngineError/invalid(field:reason:)`` for `tradeRules`.
     public static func open(store: any JournalStore, genesis: EngineState = EngineState(), snapshotGenesis: Bool = true,
-                            faultPolicy: StorageFaultPolicy = .retry()) async throws(EngineError) -> RiskEngine {
-        let engine = RiskEngine(store: store, faultPolicy: faultPolicy)
+                            faultPolicy: StorageFaultPolicy = .retry(),
+                            tradeRules: TradeRules = .default) async throws(EngineError) -> RiskEngine {
+        do {
+            try tradeRules.validate()
+        } catch {
+            await store.close()
+            throw error
+        }
+        let engine = RiskEngine(store: store, faultPolicy: faultPolicy, tradeRules: tradeRules)
         do {
             try await engine.recover(genesis: genesis, snapshotGenesis: snapshotGenesis)
         } catch {
@@ -106,7 +117,7 @@ public actor RiskEngine {
         return engine
     }
 
-    /// The recovered core (set before ``open(store:genesis:snapshotGenesis:faultPolicy:)`` returns).
+    /// The recovered core (set before ``open(store:genesis:snapshotGenesis:faultPolicy:tradeRules:)`` returns).
     var core: EngineCore {
         guard let recovered else { preconditionFailure("RiskEngine used before open completed") }
         return recovered
@@ -123,7 +134,7 @@ public actor RiskEngine {
             }
         }
         try await state.replayJournal(of: store)
-        let core = EngineCore(state: state)
+        let core = EngineCore(state: state, tradeRules: tradeRules)
         recovered = core
         // The per-event checks only see events this process applies: a violation whose alert was not journaled
         // before a restart is found again here, and journaled as the next follow-up (an alert halting liquidation).
@@ -227,7 +238,7 @@ public actor RiskEngine {
 
     /// Journals everything the engine owes the journal now, in one turn: the pending health changes, then the
     /// follow-ups (a due correlation table, the liquidation actions due, an alert for a ledger violation found at
-    /// open). What a driver calls once after ``open(store:genesis:snapshotGenesis:faultPolicy:)``: recovery (or a
+    /// open). What a driver calls once after ``open(store:genesis:snapshotGenesis:faultPolicy:tradeRules:)``: recovery (or a
     /// genesis) may leave accounts below maintenance margin, and follow-ups otherwise run only after an event.
     ///
     /// - Returns: the health changes and follow-ups journaled (`sequence` is the last journaled sequence).

@@ -49,21 +49,22 @@ extension EngineEvent {
 }
 
 extension Transfer {
-    /// The account and currency are names (1 to 128 characters); the amount is a decimal in (0, 10¹⁵) with at most
-    /// 18 decimal places.
+    /// The account is an account id (``EngineError/checkAccountID(_:field:)``), the currency a name (1 to 128
+    /// characters); the amount is a decimal in (0, 10¹⁵) with at most 18 decimal places.
     public func validate() throws(EngineError) {
-        try EngineError.checkName(account, field: "account")
+        try EngineError.checkAccountID(account, field: "account")
         try EngineError.checkName(currency, field: "currency")
         try Money.checkPositive(amount, field: "amount")
     }
 }
 
 extension Trade {
-    /// Names of 1 to 128 characters, a buyer distinct from the seller; `quantity` and `price` in (0, 10¹⁵), fees of
-    /// magnitude below 10¹⁵ (negative: a rebate); every amount with at most 18 decimal places.
+    /// Account ids (``EngineError/checkAccountID(_:field:)``), a buyer distinct from the seller, names of 1 to 128
+    /// characters; `quantity` and `price` in (0, 10¹⁵), fees of magnitude below 10¹⁵ (negative: a rebate); every
+    /// amount with at most 18 decimal places.
     public func validate() throws(EngineError) {
-        try EngineError.checkName(buyer, field: "buyer")
-        try EngineError.checkName(seller, field: "seller")
+        try EngineError.checkAccountID(buyer, field: "buyer")
+        try EngineError.checkAccountID(seller, field: "seller")
         guard buyer != seller else { throw .invalid(field: "seller", reason: "buyer and seller are the same account") }
         try EngineError.checkName(instrument, field: "instrument")
         try EngineError.checkName(feeCurrency, field: "feeCurrency")
@@ -138,6 +139,30 @@ extension EngineError {
     package static func checkPrintable(_ text: String, field: String, max: Int) throws(EngineError) {
         guard !text.isEmpty, text.utf8.count <= max, text.unicodeScalars.allSatisfy({ $0.value >= 0x20 }) else {
             throw .invalid(field: field, reason: "must be 1–\(max) printable characters")
+        }
+    }
+
+    /// An account id an external event may name (deposits, withdrawals, trades, liquidation settings, API keys):
+    /// 1 to 128 **bytes**, each an ASCII letter, digit, `-`, `_`, `.` or `:`. Such an id is its own URL path segment
+    /// and query value (nothing to percent-encode or normalize: two ids are equal exactly when their bytes are), so
+    /// every account that can be created can be addressed (`/v1/accounts/{id}`). The engine's own ids (the
+    /// insurance fund, the fee account, generated and simulated accounts) satisfy it. Events the engine writes
+    /// about existing accounts (health, liquidation) keep ``checkName(_:field:)``, and replay validates nothing, so
+    /// a journal written before this rule still reads and runs.
+    package static func checkAccountID(_ id: String, field: String) throws(EngineError) {
+        guard !id.isEmpty, id.utf8.count <= 128, id.utf8.allSatisfy(Self.isAccountIDByte) else {
+            throw .invalid(field: field, reason: "an account id is 1–128 ASCII letters, digits, '-', '_', '.' or ':'")
+        }
+    }
+
+    private static func isAccountIDByte(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+             UInt8(ascii: ":"):
+            return true
+        default:
+            return false
         }
     }
 

@@ -43,14 +43,14 @@ extension LiquidationSettings {
         guard (1...1_000).contains(maxStepsPerRound) else {
             throw .invalid(field: "maxStepsPerRound", reason: "must be in 1...1000, got \(maxStepsPerRound)")
         }
-        try EngineError.checkName(insuranceFund, field: "insuranceFund")
-        try EngineError.checkName(feeAccount, field: "feeAccount")
+        try EngineError.checkAccountID(insuranceFund, field: "insuranceFund")
+        try EngineError.checkAccountID(feeAccount, field: "feeAccount")
         guard insuranceFund != feeAccount else {
             throw .invalid(field: "feeAccount", reason: "must differ from the insurance fund")
         }
         var seen = Set<String>()
         for (i, b) in backstops.enumerated() {
-            try EngineError.checkName(b, field: "backstops[\(i)]")
+            try EngineError.checkAccountID(b, field: "backstops[\(i)]")
             guard !isSystemAccount(b) else {
                 throw .invalid(field: "backstops[\(i)]", reason: "\"\(b)\" is the insurance fund or the fee account")
             }

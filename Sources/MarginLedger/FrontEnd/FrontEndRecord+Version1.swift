@@ -28,9 +28,9 @@ extension FrontEndRecord {
                       body: body)
         default:
             let time = try node.required("time").instant()
-            self.init(kind: "request", id: Self.requestID(scope: try node.required("scope").string(),
-                                                          key: try node.required("key").string()),
-                      time: time, expires: time.adding(seconds: Self.version1Retention), body: body)
+            let scope = try node.required("scope").string()
+            self.init(kind: "request", id: Self.requestID(scope: scope, key: try node.required("key").string()),
+                      scope: scope, time: time, expires: time.adding(seconds: Self.version1Retention), body: body)
         }
     }
 

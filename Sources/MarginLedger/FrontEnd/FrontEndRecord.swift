@@ -6,8 +6,9 @@ import MarginCore
 ///
 /// The engine never interprets ``body``: it checks only the envelope's sizes (``validate()``), keeps the newest
 /// record per ``kind`` and ``id``, and forgets an expiring record once a later expiring record's ``time`` passes its
-/// ``expires`` (``FrontEndRecords``). Journaled as `{"type":"frontEnd","kind":…,"id":…,"time":…,"expires":…,
-/// "body":"…"}` (``expires`` omitted when `nil`).
+/// ``expires``, remembering a digest of its kind and id (``FrontEndRecords``). Journaled as
+/// `{"type":"frontEnd","kind":…,"id":…,"scope":…,"time":…,"expires":…,"body":"…"}` (``scope`` and ``expires``
+/// omitted when `nil`).
 public struct FrontEndRecord: Hashable, Sendable {
     /// The front end's name for the record's kind (1–64 printable characters), e.g. `apiKey`, `request`.
     public var kind: String
@@ -17,18 +18,24 @@ public struct FrontEndRecord: Hashable, Sendable {
     /// The front end's time of the record (wall clock; retention is measured on records' own times, so replay keeps
     /// exactly what the live engine kept).
     public var time: Instant
-    /// When the record may be forgotten (`nil`: kept for good). At most ``FrontEndRecords/capacity`` expiring
-    /// records are kept (oldest dropped first).
+    /// When the record may be forgotten (`nil`: kept for good). Never forgotten before: at most
+    /// ``FrontEndRecords/capacityPerScope`` unexpired records are kept per ``scope``, and a request beyond that is
+    /// refused rather than any record dropped.
     public var expires: Instant?
+    /// Whose record it is, for the per-scope bound of expiring records (e.g. the API key id that sent a request);
+    /// `nil`: the shared scope `""` (records journaled before scopes existed). 1–128 printable characters.
+    public var scope: String?
     /// The front end's own text (at most ``maximumBodyBytes`` UTF-8 bytes); opaque to the engine.
     public var body: String
 
     /// The largest ``body`` accepted, bytes.
     public static let maximumBodyBytes = 65_536
 
-    public init(kind: String, id: String, time: Instant, expires: Instant? = nil, body: String) {
+    public init(kind: String, id: String, scope: String? = nil, time: Instant, expires: Instant? = nil,
+                body: String) {
         self.kind = kind
         self.id = id
+        self.scope = scope
         self.time = time
         self.expires = expires
         self.body = body
@@ -44,6 +51,7 @@ public struct FrontEndRecord: Hashable, Sendable {
     public func validate() throws(EngineError) {
         try EngineError.checkPrintable(kind, field: "kind", max: 64)
         try EngineError.checkPrintable(id, field: "id", max: 512)
+        if let scope { try EngineError.checkPrintable(scope, field: "scope", max: 128) }
         try EngineError.checkInstant(time, field: "time")
         if let expires {
             try EngineError.checkInstant(expires, field: "expires")

@@ -44,6 +44,7 @@ extension EngineState {
             fields.append(("crossRates", .array(crossRates.keys.sorted().compactMap { crossRates[$0]?.snapshotJSON })))
         }
         if !frontEnd.isEmpty { fields.append(("frontEnd", frontEnd.json)) }
+        if !frontEnd.forgottenDigests.isEmpty { fields.append(("frontEndForgotten", frontEnd.forgottenJSON)) }
         fields += liquidationFields
         return J.object(fields)
     }
@@ -140,8 +141,9 @@ extension EngineState {
                 crossRates[UnderlyingPair(cross.base, cross.quote)] = cross
             }
         }
+        let forgotten = try J.decode({ () throws(InputError) in try root.optional("frontEndForgotten") })
         if let f = try J.decode({ () throws(InputError) in try root.optional("frontEnd") }) {
-            frontEnd = try J.decode { () throws(InputError) in try FrontEndRecords(json: f) }
+            frontEnd = try J.decode { () throws(InputError) in try FrontEndRecords(json: f, forgotten: forgotten) }
         } else if let s = try J.decode({ () throws(InputError) in try root.optional("service") }) {
             frontEnd = try J.decode { () throws(InputError) in try FrontEndRecords(version1: s) }
         }

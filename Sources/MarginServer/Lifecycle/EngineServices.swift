@@ -15,13 +15,15 @@ struct EngineService: Service {
     let store: any JournalStore
     let genesis: EngineState
     let demo: SimulationDriver?
+    let tradeRules: TradeRules
     let logger: Logger
 
     func run() async throws {
         let last = try await store.lastSequence()
         let snapshot = try await store.latestSnapshot()
         let empty = last == 0 && snapshot == nil
-        let engine = try await RiskEngine.open(store: store, genesis: empty ? genesis : EngineState())
+        let engine = try await RiskEngine.open(store: store, genesis: empty ? genesis : EngineState(),
+                                               tradeRules: tradeRules)
         do {
             // A new journal starts with the demo's correlation table.
             if empty { try await demo?.journalCorrelations(engine) }

@@ -17,6 +17,8 @@ public struct ServeOptions: Sendable {
     public var demo: SimulationDriver?
     /// Seconds between background snapshots (0: only the last one, at shutdown).
     public var snapshotEvery = 60.0
+    /// The engine's bounds on trades' fees and prices (``TradeRules``).
+    public var tradeRules = TradeRules.default
 
     public init() {}
 }
@@ -49,7 +51,8 @@ public enum ServeCommandRun {
         let server = MarginServer(adminKey: admin.key, configuration: options.server, metrics: metrics, logger: logger)
         let genesis = options.demo?.genesis() ?? EngineState()
         var services: [any Service] = [
-            EngineService(server: server, store: store, genesis: genesis, demo: options.demo, logger: logger),
+            EngineService(server: server, store: store, genesis: genesis, demo: options.demo,
+                          tradeRules: options.tradeRules, logger: logger),
             StreamService(server: server),
             BackgroundService(server: server, snapshotEvery: options.snapshotEvery),
             StorageFaultLogService(server: server),

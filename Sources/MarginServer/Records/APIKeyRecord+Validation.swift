@@ -9,7 +9,7 @@ extension APIKeyRecord {
     func validate() throws(EngineError) {
         try EngineError.checkPrintable(id, field: "id", max: 64)
         try EngineError.checkPrintable(role, field: "role", max: 32)
-        if let account { try EngineError.checkName(account, field: "account") }
+        if let account { try EngineError.checkAccountID(account, field: "account") }
         try EngineError.checkPrintable(salt, field: "salt", max: 128)
         try EngineError.checkPrintable(hash, field: "hash", max: 128)
         try EngineError.checkPrintable(createdBy, field: "createdBy", max: 64)

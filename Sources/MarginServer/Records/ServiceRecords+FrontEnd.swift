@@ -85,7 +85,7 @@ extension APIKeyRevocation {
 }
 
 extension RequestRecord {
-    /// The answer as a front-end record, kept for ``retention``.
+    /// The answer as a front-end record of the API key's scope, kept for ``retention``.
     var frontEndRecord: FrontEndRecord {
         var pairs: [(String, JSONValue)] = [
             ("scope", .string(scope)), ("key", .string(key)), ("fingerprint", .string(fingerprint)),
@@ -95,7 +95,7 @@ extension RequestRecord {
         if let error { pairs.append(("error", .string(error))) }
         if let detail { pairs.append(("detail", .string(detail))) }
         return FrontEndRecord(kind: ServiceRecords.request, id: FrontEndRecord.requestID(scope: scope, key: key),
-                              time: time, expires: time.adding(seconds: Self.retention),
+                              scope: scope, time: time, expires: time.adding(seconds: Self.retention),
                               body: ServiceRecords.body(pairs))
     }
 

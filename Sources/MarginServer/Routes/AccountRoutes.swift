@@ -7,7 +7,9 @@ import MarginLedger
 
 extension MarginServer {
     /// Reading accounts, their margin (the shape of `margin compute --format json`), what-ifs on the one pre-trade
-    /// rule and liquidation prices. Owners reach only their own account (the gate checks `{id}`).
+    /// rule and liquidation prices. Owners reach only their own account (the gate checks `{id}`). The computations
+    /// read the account's inputs in one hop on the engine's thread and run under ``ComputeLimits``
+    /// (``compute(_:units:_:)``), off the engine.
     func addAccountRoutes(_ router: Router<Context>) {
         route(router, RouteSpec(.get, "/v1/accounts", scope: .accountRead)) { [self] request, context in
             let engine = try readyEngine()
@@ -55,25 +57,33 @@ extension MarginServer {
             [self] request, context in
             let inputs = try await inputs(context)
             let explain = request.uri.queryParameters["explain"].map { $0 != "false" } ?? true
-            let report = try StrictBody.unprocessable { () throws(InputError) in
-                try inputs.calculator.margin(of: inputs.portfolio, market: inputs.market, explain: explain)
+            let report = try await compute(context, units: inputs.portfolio.positions.count) {
+                try StrictBody.unprocessable { () throws(InputError) in
+                    try inputs.calculator.margin(of: inputs.portfolio, market: inputs.market, explain: explain)
+                }
             }
             return JSONResponse.make(report.presetJSON)
         }
         route(router, RouteSpec(.post, "/v1/accounts/{id}/what-if", scope: .accountRead, accountBound: true,
                                 heavy: true, body: .whatIf)) { [self] _, context, body in
             let legs = try StrictBody.decode { () throws(InputError) in try TradeLeg.legs(json: body.node) }
+            try Self.checkLimit(legs.count, configuration.compute.maxLegs, what: "legs", field: "$.positions")
             let inputs = try await inputs(context)
-            let check = try StrictBody.unprocessable { () throws(InputError) in
-                try WhatIf.evaluate(inputs, legs: legs, tradeLabel: "body")
+            let check = try await compute(context, units: legs.count + inputs.portfolio.positions.count) {
+                try StrictBody.unprocessable { () throws(InputError) in
+                    try WhatIf.evaluate(inputs, legs: legs, tradeLabel: "body")
+                }
             }
             return JSONResponse.make(check.json)
         }
         route(router, RouteSpec(.get, "/v1/accounts/{id}/liquidation-price", scope: .accountRead, accountBound: true,
                                 heavy: true)) { [self] _, context in
             let inputs = try await inputs(context)
-            let prices = try StrictBody.unprocessable { () throws(InputError) in
-                try LiquidationPriceSearch(parameters: inputs.parameters).prices(of: inputs.portfolio, market: inputs.market)
+            let prices = try await compute(context, units: inputs.portfolio.positions.count) {
+                try StrictBody.unprocessable { () throws(InputError) in
+                    try LiquidationPriceSearch(parameters: inputs.parameters).prices(of: inputs.portfolio,
+                                                                                     market: inputs.market)
+                }
             }
             return JSONResponse.make(prices.json)
         }

@@ -11,5 +11,6 @@ extension RiskEngine {
     }
     func riskParameters() async -> RiskParameters { await state.parameters }
     func accountExists(_ name: String) async -> Bool { await state.accounts[name] != nil }
+    func isSystemAccount(_ name: String) async -> Bool { await state.liquidation.isSystemAccount(name) }
     func accountCount() async -> Int { await state.accounts.count }
 }

@@ -20,6 +20,12 @@ extension MarginServer {
                 }
                 return (role, account)
             }
+            // An owner key is bound to an account that exists (an id it could never read is refused).
+            if let account, try await readyEngine().accountExists(account) == false {
+                throw APIError(.unprocessableContent, "unknown_account",
+                               "unknown account \"\(account)\": an owner key is only for an existing account",
+                               field: "$.account")
+            }
             let caller = try context.caller
             let id = APIKey.newID()
             let (key, secret) = APIKey.generate(id: id)
@@ -68,7 +74,10 @@ extension MarginServer {
                                                    throw .invalid(field: "id", reason: "key \"\(id)\" is already revoked")
                                                }
                                            })
-            if await engine.serviceKey(id)?.revoked != nil { keys.revoke(id) }
+            if await engine.serviceKey(id)?.revoked != nil {
+                keys.revoke(id)
+                hub.revoke(keyID: id)  // its open streams close at once (4401)
+            }
             return response
         }
     }

@@ -54,8 +54,9 @@ extension MarginServer {
     private func answerOutcome(_ outcome: FrontEndOutcome, pending: PendingRequest, answer: WriteAnswer) throws
         -> Response
     {
+        if case .refused(let why) = outcome { throw Self.refusal(why, key: pending.key) }
         let record: RequestRecord
-        do { record = try RequestRecord(body: outcome.record.body) } catch {
+        do { record = try RequestRecord(body: outcome.record?.body ?? "") } catch {
             throw APIError(.internalServerError, "internal", "the request's journaled answer does not decode: \(error)")
         }
         if case .replayed = outcome {
@@ -66,6 +67,24 @@ extension MarginServer {
             return respond(record, answer: answer, replayed: true)
         }
         return respond(record, answer: answer, replayed: false)
+    }
+
+    /// What a request refused before it was recorded answers: 422 `idempotency_key_expired` for a key whose answer
+    /// was forgotten after its retention (the request is not applied again), 429 `idempotency_window_full` when the
+    /// API key holds ``FrontEndRecords/capacityPerScope`` answers younger than the retention.
+    static func refusal(_ why: FrontEndRefusal, key: String) -> APIError {
+        switch why {
+        case .expired:
+            return APIError(.unprocessableContent, "idempotency_key_expired",
+                            "Idempotency-Key \"\(key)\" was answered more than \(RequestRecord.retention / 3_600) hours "
+                                + "ago and its answer is no longer kept: the request is not applied again; use a new key",
+                            field: "Idempotency-Key")
+        case .scopeFull(let capacity):
+            return APIError(.tooManyRequests, "idempotency_window_full",
+                            "this API key holds \(capacity) idempotent answers younger than "
+                                + "\(RequestRecord.retention / 3_600) hours: new writes are refused until the oldest expire",
+                            headers: [.retryAfter: "60"])
+        }
     }
 
     /// The pending request of a write: its `Idempotency-Key` (required, 1–255 printable ASCII characters) and the
@@ -129,7 +148,8 @@ struct PendingRequest: Sendable {
     func answer(check: (@Sendable (FrontEndRecords) throws(EngineError) -> Void)? = nil) -> FrontEndAnswer {
         let pending = self
         return FrontEndAnswer(
-            kind: ServiceRecords.request, id: FrontEndRecord.requestID(scope: scope, key: key), check: check,
+            kind: ServiceRecords.request, id: FrontEndRecord.requestID(scope: scope, key: key), scope: scope,
+            time: time, check: check,
             accepted: { sequence in
                 pending.record(status: pending.acceptedStatus, sequence: sequence, detail: pending.detail)
                     .frontEndRecord

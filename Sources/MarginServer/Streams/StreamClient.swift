@@ -9,9 +9,12 @@ import Synchronization
 /// and the account's margin conflated to the latest. Producers never wait: a margin update replaces an unsent one
 /// (counted, and reported in the next margin message as `"conflated"`); an event beyond the queue's bound marks
 /// the client as too slow, and its writer sends a notice and closes the connection. The engine is never held up.
+/// Revoking the client's API key (``revoke()``) makes its writer close the connection at once (code 4401).
 final class StreamClient: Sendable {
     /// `nil`: every account's health transitions (admins and viewers).
     let account: String?
+    /// The id of the API key that opened the stream.
+    let keyID: String
     private let capacity: Int
     private let doorbell: AsyncStream<Void>.Continuation
     let wakeups: AsyncStream<Void>
@@ -21,13 +24,15 @@ final class StreamClient: Sendable {
         var margin: JSONValue?
         var conflated = 0
         var overflowed = false
+        var revoked = false
         var finished = false
     }
 
     private let outbox = Mutex(Outbox())
 
-    init(account: String?, capacity: Int) {
+    init(account: String?, keyID: String, capacity: Int) {
         self.account = account
+        self.keyID = keyID
         self.capacity = capacity
         (wakeups, doorbell) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -50,16 +55,22 @@ final class StreamClient: Sendable {
         doorbell.yield()
     }
 
-    /// What to write now: queued events, the latest margin with how many were conflated, and whether the client
-    /// fell too far behind.
-    func take() -> (events: [JSONValue], margin: JSONValue?, conflated: Int, overflowed: Bool) {
+    /// Marks the client's key revoked: its writer closes the connection (4401) at its next wake-up, which this is.
+    func revoke() {
+        outbox.withLock { $0.revoked = true }
+        doorbell.yield()
+    }
+
+    /// What to write now: queued events, the latest margin with how many were conflated, whether the client
+    /// fell too far behind, and whether its key was revoked (nothing more is written then).
+    func take() -> (events: [JSONValue], margin: JSONValue?, conflated: Int, overflowed: Bool, revoked: Bool) {
         outbox.withLock { o in
             defer {
                 o.events = []
                 o.margin = nil
                 o.conflated = 0
             }
-            return (o.events, o.margin, o.conflated, o.overflowed)
+            return (o.events, o.margin, o.conflated, o.overflowed, o.revoked)
         }
     }
 
@@ -120,6 +131,12 @@ final class StreamHub: Sendable {
                 }
             }
         }
+    }
+
+    /// Revokes every client opened with the key `keyID` (``StreamClient/revoke()``).
+    func revoke(keyID: String) {
+        let targets = clients.withLock { c in c.values.filter { $0.keyID == keyID } }
+        for t in targets { t.revoke() }
     }
 
     func finishAll() {

@@ -28,8 +28,9 @@ extension MarginServer {
                 return
             }
             let account = ws.request.uri.queryParameters["account"].map(String.init)
-            guard let engine else { return }
-            try await stream(account: account, engine: engine, inbound: inbound, outbound: outbound)
+            guard let engine, let caller = try? ws.requestContext.caller else { return }
+            try await stream(account: account, keyID: caller.keyID, engine: engine, inbound: inbound,
+                             outbound: outbound)
         })
     }
 
@@ -89,9 +90,11 @@ extension MarginServer {
         if !clientClosed { try await outbound.close(.unknown(UInt16(4_000 + status)), reason: refusal.code) }
     }
 
-    private func stream(account: String?, engine: RiskEngine, inbound: WebSocketInboundStream,
+    /// Streams to one subscriber until it closes, falls too far behind (closed, 1008) or its key is revoked (closed
+    /// at once, 4401).
+    private func stream(account: String?, keyID: String, engine: RiskEngine, inbound: WebSocketInboundStream,
                         outbound: WebSocketOutboundWriter) async throws {
-        let client = StreamClient(account: account, capacity: configuration.streamBuffer)
+        let client = StreamClient(account: account, keyID: keyID, capacity: configuration.streamBuffer)
         hub.add(client)
         defer {
             hub.remove(client)
@@ -111,6 +114,12 @@ extension MarginServer {
             group.addTask {
                 for await _ in client.wakeups {
                     let batch = client.take()
+                    if batch.revoked {
+                        try await outbound.write(.text(StreamMessage.notice("the stream's API key was revoked")
+                            .serialized(pretty: false)))
+                        try await outbound.close(.unknown(4_401), reason: "key revoked")
+                        return
+                    }
                     for event in batch.events { try await outbound.write(.text(event.serialized(pretty: false))) }
                     if let margin = batch.margin {
                         try await outbound.write(.text(margin.settingConflated(batch.conflated).serialized(pretty: false)))

@@ -15,9 +15,10 @@ import Synchronization
 /// is free meanwhile. Accesses are not cancellable: a write the caller stopped waiting for would leave its outcome
 /// unknown.
 ///
-/// **One writer**: opened ``Mode/readWrite`` the store first takes an exclusive `flock` on `<path>.lock`
-/// (``JournalFileLock``), for its lifetime (``close()``, deinit, or the process's death release it). A second
-/// store on the same file, in this process or another, fails with ``EngineError/journalInUse(_:)`` before
+/// **One writer**: opened ``Mode/readWrite`` the store first takes exclusive `flock`s on `<real path>.lock` and on
+/// the database file itself (``JournalFileLock``), for its lifetime (``close()``, deinit, or the process's death
+/// release them). A second store on the same file, in this process or another, by this path, a symbolic link or a
+/// hard link, fails with ``EngineError/journalInUse(_:)`` before
 /// touching the database. ``Mode/readOnly`` (replay, inspection) takes no lock, creates nothing, and refuses a
 /// missing file.
 ///
@@ -61,7 +62,7 @@ public final class SQLiteJournalStore: JournalStore {
         var configuration = Configuration()
         switch mode {
         case .readWrite:
-            lock = try JournalFileLock(path: path + ".lock", journal: path)
+            lock = try JournalFileLock(journal: path)
             configuration.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
             }

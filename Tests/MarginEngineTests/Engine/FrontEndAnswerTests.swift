@@ -104,4 +104,59 @@ import Testing
         await engine.processPendingMarket()
         #expect(await engine.state.markets["ETH"]?.index == eth.index * 1.02)
     }
+
+    /// An expiring answer of `scope` at `time` (24 h retention).
+    static func scopedAnswer(_ id: String, scope: String, time: Instant) -> FrontEndAnswer {
+        let record: @Sendable (String) -> FrontEndRecord = { body in
+            FrontEndRecord(kind: "request", id: id, scope: scope, time: time, expires: time.adding(seconds: 86_400),
+                           body: body)
+        }
+        return FrontEndAnswer(kind: "request", id: id, scope: scope, time: time,
+                              accepted: { record("accepted \($0)") }, rejected: { record("refused \($0)") })
+    }
+
+    @Test("issue 19, finding 4: a request whose answer was forgotten is refused (expired), and one of a full scope (scopeFull), journaling and applying nothing")
+    func forgottenAndFullScopesAreRefused() async throws {
+        let journal = InMemoryJournal()
+        let engine = try await F.emptyEngine(store: journal)
+        let deposit = EngineEvent.deposit(Transfer(account: "carol", currency: "USD", amount: 5))
+        guard case .accepted = try await engine.submit(deposit, answering: Self.scopedAnswer("k r0", scope: "k",
+                                                                                             time: Self.t0))
+        else { Issue.record("not accepted"); return }
+        // A later answer of another scope, past the first's retention: the first is forgotten.
+        let later = Self.t0.adding(seconds: 86_401)
+        guard case .accepted = try await engine.submit(deposit, answering: Self.scopedAnswer("j r0", scope: "j",
+                                                                                             time: later))
+        else { Issue.record("not accepted"); return }
+        let count = journal.count
+        let balance = await engine.state.accounts["carol"]?.balances["USD"]
+        guard case .refused(.expired) = try await engine.submit(deposit, answering: Self.scopedAnswer(
+            "k r0", scope: "k", time: later.adding(seconds: 1)))
+        else { Issue.record("a forgotten answer's retry was not refused"); return }
+        #expect(journal.count == count)
+        #expect(await engine.state.accounts["carol"]?.balances["USD"] == balance)
+
+        // A full scope (built in the genesis: 100,000 answers younger than their retention).
+        var genesis = await engine.state
+        genesis.sequence = 0  // a new journal starts from it
+        for i in 0..<FrontEndRecords.capacityPerScope {
+            genesis.frontEnd.apply(FrontEndRecord(kind: "request", id: "full \(i)", scope: "full", time: later,
+                                                  expires: later.adding(seconds: 86_400), body: "{}"))
+        }
+        let store = InMemoryJournal()
+        let full = try await RiskEngine.open(store: store, genesis: genesis)
+        guard case .refused(.scopeFull(let capacity)) = try await full.submit(deposit, answering: Self.scopedAnswer(
+            "full new", scope: "full", time: later.adding(seconds: 1)))
+        else { Issue.record("a full scope's request was not refused"); return }
+        #expect(capacity == FrontEndRecords.capacityPerScope)
+        #expect(store.count == 0)
+        // Another scope is unaffected; and once the retention has passed the full scope writes again.
+        guard case .accepted = try await full.submit(deposit, answering: Self.scopedAnswer(
+            "other new", scope: "other", time: later.adding(seconds: 1)))
+        else { Issue.record("another scope was refused"); return }
+        guard case .accepted = try await full.submit(deposit, answering: Self.scopedAnswer(
+            "full later", scope: "full", time: later.adding(seconds: 86_401)))
+        else { Issue.record("the scope stayed full after the retention"); return }
+        await full.close()
+    }
 }

@@ -21,7 +21,8 @@ import Testing
             w.fund(name, 10_000_000)
             w.fund(name, 100, "BTC")
         }
-        let core = w.core()
+        // Ledger arithmetic at prices far from the mark on purpose: the trade rules' band and fee rate wide open.
+        let core = w.core(tradeRules: TradeRules(maxFeeRate: 1, priceBand: 1))
         let expiry = W.t0.adding(seconds: 30 * 86_400)
         try core.apply(.market(MarketUpdate(underlying: "BTC", time: W.t0, surface: [
             VolQuote(expiry: expiry, strikes: [80_000, 100_000, 120_000], vols: [0.5, 0.5, 0.5])])))

@@ -83,8 +83,8 @@ struct LiquidationWorld {
 
     /// The core alone on this genesis (no journal, no driver): for tests of the ledger and of the margins the
     /// planner reads, where nothing is to be liquidated.
-    func core() -> EngineCore {
-        let core = EngineCore(state: state)
+    func core(tradeRules: TradeRules = .default) -> EngineCore {
+        let core = EngineCore(state: state, tradeRules: tradeRules)
         core.setThreads(1)
         return core
     }

@@ -85,4 +85,57 @@ import Testing
         let decoded = try EngineState(payload: v1)
         #expect(decoded.frontEnd == state.frontEnd)
     }
+
+    func scoped(_ id: String, scope: String, at t: Instant) -> FrontEndRecord {
+        FrontEndRecord(kind: "request", id: scope + " " + id, scope: scope, time: t, expires: t.adding(seconds: 86_400),
+                       body: "{}")
+    }
+
+    /// Issue 19, finding 4: the answers were capped at 100,000 shared by every client, so one client's 100,050
+    /// writes pushed another's answer out and its retry was applied twice.
+    @Test("one scope's answers are never pushed out by another's: 100,050 answers of one key leave another key's answer kept")
+    func noSharedEviction() {
+        var records = FrontEndRecords()
+        records.apply(scoped("idem-R0", scope: "victim", at: t0))
+        for i in 0..<(FrontEndRecords.capacityPerScope + 50) {
+            records.apply(scoped("w\(i)", scope: "flooder", at: t0.adding(seconds: 1)))
+        }
+        #expect(records.record(kind: "request", id: "victim idem-R0") != nil)
+        #expect(records.count(scope: "victim") == 1)
+        #expect(records.isFull(scope: "flooder", at: t0.adding(seconds: 2)), "the flooder's own window is full")
+        #expect(!records.isFull(scope: "victim", at: t0.adding(seconds: 2)))
+        // Once the retention has passed, the flooder's window empties (nothing was evicted before).
+        #expect(!records.isFull(scope: "flooder", at: t0.adding(seconds: 86_402)))
+    }
+
+    @Test("a forgotten answer leaves a digest: recognized after its expiry, kept through the snapshot, nothing else matches")
+    func forgottenAnswersAreRecognized() throws {
+        var records = FrontEndRecords()
+        records.apply(scoped("a", scope: "k1", at: t0))
+        #expect(!records.wasForgotten(kind: "request", id: "k1 a"))
+        records.apply(scoped("b", scope: "k2", at: t0.adding(seconds: 86_401)))
+        #expect(records.record(kind: "request", id: "k1 a") == nil)
+        #expect(records.wasForgotten(kind: "request", id: "k1 a"))
+        #expect(!records.wasForgotten(kind: "request", id: "k2 a"), "the key is scoped to its API key")
+        #expect(!records.wasForgotten(kind: "request", id: "k2 b"))
+        #expect(records.count(scope: "k1") == 0 && records.count(scope: "k2") == 1)
+        var state = EngineState()
+        state.frontEnd = records
+        let decoded = try EngineState(payload: state.payload)
+        #expect(decoded.frontEnd == records)
+        #expect(decoded.frontEnd.wasForgotten(kind: "request", id: "k1 a"))
+        #expect(state.payload.contains(ForgottenDigest(kind: "request", id: "k1 a").hex))
+    }
+
+    @Test("an envelope's scope round-trips through the journal; one without scope (written before scopes) reads as before")
+    func scopeRoundTrips() throws {
+        let scoped = EngineEvent.frontEnd(scoped("x", scope: "k9", at: t0))
+        #expect(try EngineEvent(payload: scoped.payload) == scoped)
+        #expect(scoped.payload.contains(#""scope":"k9""#))
+        let unscoped = EngineEvent.frontEnd(answer("y", at: t0))
+        #expect(!unscoped.payload.contains("scope"))
+        #expect(try EngineEvent(payload: unscoped.payload) == unscoped)
+        #expect(ForgottenDigest(hex: ForgottenDigest(kind: "k", id: "i").hex) == ForgottenDigest(kind: "k", id: "i"))
+        #expect(ForgottenDigest(hex: "xyz") == nil)
+    }
 }
