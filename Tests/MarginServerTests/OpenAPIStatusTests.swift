@@ -38,10 +38,12 @@ import Testing
     static func producible(_ spec: RouteSpec) -> Set<Int> {
         guard let scope = spec.scope else { return spec.path == "/readyz" ? [200, 503] : [200] }
         if spec.path == "/v1/stream" { return [101, 401, 403, 404, 426, 429, 503] }
+        if spec.path == "/v1/ingest" { return [101, 401, 403, 426, 429, 503] }
         var s: Set<Int> = [spec.method == .post && spec.path == "/v1/keys" ? 201 : 200, 401, 429]
         if spec.accountBound || Role.allCases.contains(where: { !$0.scopes.contains(scope) }) { s.insert(403) }
         if spec.body != nil { s.formUnion([400, 413]) }
-        if spec.isWrite { s.formUnion([400, 413, 422]) }
+        // The batch's business rejections are per trade, in its 200 answer.
+        if spec.isWrite { s.formUnion(spec.path == "/v1/trades/batch" ? [400, 413] : [400, 413, 422]) }
         if spec.heavy { s.formUnion([422, 503]) }
         if spec.path.contains("{id}") { s.insert(404) }
         if spec.path != "/v1/backtest" { s.insert(503) }
@@ -114,6 +116,8 @@ import Testing
                 "POST /v1/accounts/{id}/what-if": (.post, "/v1/accounts/\(own)/what-if",
                                                    #"[{"kind":"perpetual","underlying":"ZZZ","quantity":1,"settlement":"linear"}]"#),
                 "POST /v1/deposits": (.post, "/v1/deposits", #"{"account":"\#(own)","currency":"XYZ","amount":"1"}"#),
+                "POST /v1/trades/batch": (.post, "/v1/trades/batch",
+                                          #"{"trades":[{"id":"t1","buyer":"\#(own)","seller":"\#(other)","instrument":"BTC-PERP","quantity":"0.001","price":"\#(Int(btc.perpetualPrice))"}]}"#),
                 "POST /v1/withdrawals": (.post, "/v1/withdrawals", #"{"account":"fees","currency":"USD","amount":"1"}"#),
                 "POST /v1/market": (.post, "/v1/market",
                                     #"{"underlying":"BTC","time":"\#(btc.time.adding(seconds: -3_600).iso8601)","index":1000}"#),
@@ -191,7 +195,7 @@ import Testing
                 var last = HTTPResponse.Status.ok
                 for _ in 0..<2 { last = try await c.call(spec.method, path, body: spec.body != nil ? "{}" : nil).status }
                 note(route, last)
-                if spec.path == "/v1/stream" {
+                if spec.path == "/v1/stream" || spec.path == "/v1/ingest" {
                     if let status = try await Self.refusal(port: c.port, path: path, key: ServerFixture.adminKey) {
                         note(route, HTTPResponse.Status(code: status))
                     }
@@ -212,8 +216,8 @@ import Testing
                     ?? (spec.method, spec.path.replacingOccurrences(of: "{id}", with: "x"),
                         spec.path.hasSuffix("what-if") ? "[]" : nil)
                 note(route, try await c.call(method, path, body: body).status)
-                if spec.path == "/v1/stream",
-                   let status = try await Self.refusal(port: c.port, path: "/v1/stream", key: ServerFixture.adminKey) {
+                if spec.path == "/v1/stream" || spec.path == "/v1/ingest",
+                   let status = try await Self.refusal(port: c.port, path: spec.path, key: ServerFixture.adminKey) {
                     note(route, HTTPResponse.Status(code: status))
                 }
             }

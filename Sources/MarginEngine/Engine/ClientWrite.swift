@@ -32,6 +32,9 @@ public enum ClientWriteOutcome: Sendable {
     case rejected(EngineError, FrontEndRecord?)
     /// Answered before (a kept record, or one journaled earlier in the same batch): nothing applied.
     case replayed(FrontEndRecord)
+    /// Refused before anything was looked at (its answer forgotten since, or its scope full): nothing applied,
+    /// nothing journaled (``FrontEndRefusal``).
+    case refused(FrontEndRefusal)
 }
 
 /// The client writes waiting for the next group-commit batch, FIFO, as groups (one submitter's writes, answered

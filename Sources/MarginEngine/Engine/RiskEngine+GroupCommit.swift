@@ -15,6 +15,7 @@ private enum PendingOutcome {
     case accepted(UInt64, FrontEndRecord?)
     case rejected(EngineError, FrontEndRecord?)
     case replayed(FrontEndRecord)
+    case refused(FrontEndRefusal)
     case failed(EngineError)
 }
 
@@ -69,8 +70,8 @@ extension RiskEngine {
         switch await submitWrites([ClientWrite(event)])[0] {
         case .success(.accepted(let ack, _)): return ack
         case .success(.rejected(let error, _)), .failure(let error): throw error
-        case .success(.replayed):
-            preconditionFailure("a write without a front-end answer was replayed")
+        case .success(.replayed), .success(.refused):
+            preconditionFailure("a write without a front-end answer was replayed or refused by its answer's bounds")
         }
     }
 
@@ -83,6 +84,7 @@ extension RiskEngine {
         case .success(.rejected(let error, let record?)): return .rejected(error, record)
         case .success(.rejected(let error, nil)), .failure(let error): throw error
         case .success(.replayed(let record)): return .replayed(record)
+        case .success(.refused(let why)): return .refused(why)
         }
     }
 
@@ -136,7 +138,10 @@ extension RiskEngine {
         for write in groups.lazy.flatMap(\.writes) {
             pending.append(commitAhead(write, mark: &mark, steps: &steps, records: &records, events: &events))
         }
-        let health = core.prepareHealthChanges()
+        // A batch whose every write was answered from its kept record or refused by its answer's bounds journals
+        // nothing at all (as such a request's turn): no health changes, no follow-ups.
+        let journals = !steps.isEmpty
+        let health = journals ? core.prepareHealthChanges() : nil
         if let health {
             core.commitAhead(health, mark: &mark)
             steps.append(.health(health))
@@ -174,7 +179,7 @@ extension RiskEngine {
         let changes = health?.healthChanges ?? []
         publish(changes)
         watchers.publish(from: core)
-        let followUps = await journalFollowUpsInTurn()
+        let followUps = journals ? await journalFollowUpsInTurn() : FollowUpOutcome()
         let ackChanges = changes + followUps.healthChanges
         var i = 0
         for group in groups {
@@ -188,6 +193,7 @@ extension RiskEngine {
                     results.append(.success(.accepted(ack, record)))
                 case .rejected(let error, let record): results.append(.success(.rejected(error, record)))
                 case .replayed(let record): results.append(.success(.replayed(record)))
+                case .refused(let why): results.append(.success(.refused(why)))
                 case .failed(let error): results.append(.failure(error))
                 }
                 i += 1
@@ -206,6 +212,15 @@ extension RiskEngine {
         if let answer, let kept = mark.record(kind: answer.kind, id: answer.id)
             ?? core.state.frontEnd.record(kind: answer.kind, id: answer.id) {
             return .replayed(kept)
+        }
+        // The same bounds as a turn's (``runTurn(_:answer:reportAfter:onPriorityDone:)``): never applied twice,
+        // nothing evicted to make room.
+        if let answer {
+            let records = core.state.frontEnd
+            if records.wasForgotten(kind: answer.kind, id: answer.id) { return .refused(.expired) }
+            if let time = answer.time, records.isFull(scope: answer.scope, at: time) {
+                return .refused(.scopeFull(capacity: FrontEndRecords.capacityPerScope))
+            }
         }
         let batch: PreparedBatch
         let accepted: FrontEndRecord?

@@ -87,6 +87,10 @@ extension MarginServer {
         var replayed = false
         let frontEnd: FrontEndRecord
         switch outcome {
+        case .refused(let why):
+            let error = MarginServer.refusal(why, key: id)
+            return .object([("id", .string(id)), ("status", .double(Double(error.status.code))),
+                            ("error", .string(error.code)), ("message", .string(error.message))])
         case .accepted(let ack, let record): frontEnd = record ?? pending.record(status: 200, sequence: ack.sequence).frontEndRecord
         case .rejected(let error, let record):
             frontEnd = record ?? pending.record(status: APIError.status(of: error), error: error.description).frontEndRecord
