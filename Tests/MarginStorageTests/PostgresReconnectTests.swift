@@ -93,7 +93,10 @@ struct PostgresReconnectTests {
             let admin = try await PostgresJournalStore(url: Self.url, tablePrefix: prefix, mode: .readOnly)
             let engine = try await RiskEngine.open(store: store, genesis: CrashWorkload.genesis(),
                                                    faultPolicy: Self.policy)
-            // Two submitters: while one waits for its event in flight, the other is refused (not acknowledging).
+            // Two submitters. With group commit a write gathered into the batch in flight waits for its retry (and is
+            // acknowledged once durable); a write arriving while the engine is faulted is refused. Which of the two
+            // each submitter meets depends on timing (both often share the batch in flight), so neither is required:
+            // what is required is below (the fault reported, recovery, nothing lost or doubled).
             let load = Load()
             let loadTask = Task { await load.run(engine, submitters: 2) }
             try await Task.sleep(for: .milliseconds(300))
@@ -119,7 +122,8 @@ struct PostgresReconnectTests {
             #expect(recovered, "status \(engine.status)")
             load.stop()
             await loadTask.value
-            #expect(load.refusedCount > 0, "submits were refused while faulted")
+            // Every submit ended acknowledged or refused by the storage fault (never a rejection).
+            #expect(load.acknowledgedCount + load.refusedCount > duringOutage)
             #expect(load.rejections.isEmpty, "only storage faults, never rejections: \(load.rejections.prefix(3))")
             #expect(engine.counters.faults >= 1 && engine.counters.recoveries >= 1)
             let sequence = await engine.sequence
