@@ -75,11 +75,21 @@ public struct MerkleSumTree: Sendable {
             }
         }
         // 2. Leaf order: by id hash, as bytes.
-        let order = (0..<n).sorted { a, b in
-            idHashes.withUnsafeBufferPointer { p in
-                for k in 0..<32 where p[a * 32 + k] != p[b * 32 + k] { return p[a * 32 + k] < p[b * 32 + k] }
+        // (The first 8 bytes as a big-endian integer order almost every pair; equal prefixes fall back to the bytes.)
+        let order: [Int] = idHashes.withUnsafeBufferPointer { p in
+            var keyed = (0..<n).map { i -> (prefix: UInt64, index: Int) in
+                var prefix: UInt64 = 0
+                for k in 0..<8 { prefix = prefix << 8 | UInt64(p[i * 32 + k]) }
+                return (prefix, i)
+            }
+            keyed.sort { x, y in
+                if x.prefix != y.prefix { return x.prefix < y.prefix }
+                for k in 8..<32 where p[x.index * 32 + k] != p[y.index * 32 + k] {
+                    return p[x.index * 32 + k] < p[y.index * 32 + k]
+                }
                 return false
             }
+            return keyed.map(\.index)
         }
         var size = 1
         while size < n { size <<= 1 }
