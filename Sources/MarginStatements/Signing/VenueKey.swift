@@ -11,8 +11,9 @@ import MarginCore
 /// (a private JWK, RFC 8037, with one more member). The public half is published as `<file>.jwk.json`
 /// (``PublicJWK``). A key file readable or writable by group or others is refused.
 public struct VenueKey: Sendable {
-    /// The Ed25519 private key's 32-byte seed.
-    let seed: [UInt8]
+    /// The Ed25519 private key (its 32-byte seed is ``seed``).
+    let privateKey: Curve25519.Signing.PrivateKey
+    var seed: [UInt8] { Array(privateKey.rawRepresentation) }
     /// The commitment secret (32 bytes).
     let commitmentSecret: [UInt8]
     public let publicKey: PublicJWK
@@ -23,24 +24,26 @@ public struct VenueKey: Sendable {
             throw .key(path: "seed", reason: "must be 32 bytes")
         }
         guard commitmentSecret.count == 32 else { throw .key(path: "commitmentSecret", reason: "must be 32 bytes") }
-        self.seed = seed
+        privateKey = key
         self.commitmentSecret = commitmentSecret
         publicKey = PublicJWK(raw: Array(key.publicKey.rawRepresentation))
     }
 
     /// A fresh random key (the system's CSPRNG).
     public static func generate() -> VenueKey {
-        let key = Curve25519.Signing.PrivateKey()
-        let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
-        // Both sizes are right by construction.
-        return try! VenueKey(seed: Array(key.rawRepresentation), commitmentSecret: secret)
+        VenueKey(privateKey: Curve25519.Signing.PrivateKey(),
+                 commitmentSecret: SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
+    }
+
+    private init(privateKey: Curve25519.Signing.PrivateKey, commitmentSecret: [UInt8]) {
+        self.privateKey = privateKey
+        self.commitmentSecret = commitmentSecret
+        publicKey = PublicJWK(raw: Array(privateKey.publicKey.rawRepresentation))
     }
 
     /// The Ed25519 signature of `message` (64 bytes).
     public func sign(_ message: [UInt8]) -> [UInt8] {
-        // The seed was checked when the key was made.
-        let key = try! Curve25519.Signing.PrivateKey(rawRepresentation: seed)
-        return Array((try? key.signature(for: message)) ?? Data())
+        Array((try? privateKey.signature(for: message)) ?? Data())
     }
 
     /// HMAC-SHA-256 of `message` under the commitment secret (32 bytes).
