@@ -190,24 +190,32 @@ package final class EngineCore {
 
     // MARK: Group commit
 
-    /// Starts a group-commit batch on the state as it is now (the last durable one): what ``rollBack(to:)`` needs.
+    /// Starts a batch committed ahead of its append (group commit, a liquidation slice) on the state as it is now
+    /// (the last durable one): what ``rollBack(to:)`` needs.
     package func markDurable() -> DurableMark {
-        DurableMark(sequence: state.sequence, deposits: state.deposits, withdrawals: state.withdrawals)
+        DurableMark(sequence: state.sequence, deposits: state.deposits, withdrawals: state.withdrawals,
+                    liquidationHalt: state.liquidationHalt, audit: ledgerAudit.snapshot)
     }
 
-    /// Commits a prepared client write (``ClientWrite/isGathered(_:)``: a deposit, withdrawal or trade) or a health
-    /// batch **ahead of its append**, so that the next write of the batch is validated against the state it leaves;
-    /// the pre-images of the accounts it changes go to `mark`. The caller appends the batch's records, then keeps
+    /// Commits a prepared client write (``ClientWrite/isGathered(_:)``: a deposit, withdrawal or trade), a
+    /// liquidation action (``EngineEvent/isLiquidationAction``: a slice's) or a health batch **ahead of its
+    /// append**, so that the next event of the batch is validated against the state it leaves; the pre-images of
+    /// what it changes go to `mark` (``DurableMark/note(liquidationAction:footprint:in:)``). The caller appends the batch's records, then keeps
     /// (``keepDeferred(_:)``) or rolls back (``rollBack(to:)``).
     ///
     /// - Returns: the sequences of the applied events.
     @discardableResult
     package func commitAhead(_ batch: PreparedBatch, mark: inout DurableMark) -> [UInt64] {
         switch batch.content {
-        case .event(let event, _):
-            precondition(ClientWrite.isGathered(event), "only client writes are committed ahead of their append")
-            for name in mark.accountsChanged(by: event, feeAccount: state.liquidation.feeAccount) {
-                mark.note(name, state.accounts[name])
+        case .event(let event, let prepared):
+            if ClientWrite.isGathered(event) {
+                for name in mark.accountsChanged(by: event, feeAccount: state.liquidation.feeAccount) {
+                    mark.note(name, state.accounts[name])
+                }
+            } else {
+                precondition(event.isLiquidationAction,
+                             "only client writes and liquidation actions are committed ahead of their append")
+                mark.note(liquidationAction: event, footprint: prepared.footprint, in: state)
             }
         case .health(let changes):
             for c in changes { mark.note(c.account, state.accounts[c.account]) }
@@ -238,9 +246,15 @@ package final class EngineCore {
     /// and the health queue are those of the durable state, bit for bit.
     package func rollBack(to mark: DurableMark) {
         for (name, account) in mark.accounts { state.accounts[name] = account }
+        for (name, episode) in mark.liquidations { state.liquidations[name] = episode }
+        for (id, orders) in mark.books { state.books[id] = orders }
         state.sequence = mark.sequence
         state.deposits = mark.deposits
         state.withdrawals = mark.withdrawals
+        state.liquidationHalt = mark.liquidationHalt
+        ledgerAudit.restore(mark.audit)
+        // A round is planned on the journaled state: the next ask begins a new one on the durable state.
+        liquidationRound = nil
         book.rebuild(from: state)
     }
 

@@ -39,8 +39,8 @@ extension RiskEngine {
     /// Liquidation comes in slices of at most ``FollowUpPacing/sliceLimit`` actions (``LiquidationRound``: until
     /// the round's first order, slices end at their first order, so the first order of a breach waits for one
     /// account's step, never for the whole round). Between slices the turn yields when a market tick is pending
-    /// and it has spent ``FollowUpPacing/budget`` on follow-ups, or after ``maxFollowUpsPerTurn``: the round
-    /// resumes at the next turn (``runMarketLoop()`` goes on with it while no tick is pending). The notices of
+    /// or another operation waits for the turn (``yieldsAfterSlice``) and it has spent ``FollowUpPacing/budget``
+    /// on follow-ups, or after ``maxFollowUpsPerTurn``: the round resumes at the next turn (``runMarketLoop()`` goes on with it while no tick is pending). The notices of
     /// the actions before the turn's first order (its margin call) are published with it, in one batch
     /// (``publishNotices(_:)``): one wake of the subscribers instead of two before the order goes out.
     ///
@@ -64,38 +64,127 @@ extension RiskEngine {
         }
         while status.isReady, out.events.count < Self.maxFollowUpsPerTurn,
               let due = core.nextFollowUps(skipping: skipping, sliceLimit: pacing.sliceLimit) {
-            var journaled = 0
-            for event in due.events {
-                guard status.isReady else { return out }
-                let batch: PreparedBatch
-                do {
-                    batch = try core.prepare(event)
-                } catch {
-                    count { $0.followUpRejections += 1 }
-                    if journaled == 0 { skipping.insert(due.source) }
-                    break
-                }
-                let sequence: UInt64
-                do {
-                    sequence = try await journalStep(batch, events: [event], origin: .followUp)[0]
-                } catch {
-                    return out
-                }
-                journaled += 1
-                if LiquidationPlanner.isOrder(event) { ordered = true }
-                out.events.append(event)
-                held.append((event, sequence))
-                if ordered {
-                    publishNotices(held)
-                    held = []
-                }
-                out.healthChanges += await journalHealthInTurn()
+            let slice: SliceOutcome
+            switch due.source {
+            case .liquidation: slice = await journalSlice(due.events)
+            case .correlationTable: slice = await journalOneByOne(due.events)
             }
-            if journaled == due.events.count { core.adoptFollowUps(due) }
-            if conflator.pendingCount > 0, ContinuousClock.now - start >= pacing.budget { break }
+            if slice.journaled.isEmpty, slice.rejected { skipping.insert(due.source) }
+            out.events += slice.journaled.map(\.event)
+            out.healthChanges += slice.healthChanges
+            held += slice.journaled
+            if slice.journaled.contains(where: { LiquidationPlanner.isOrder($0.event) }) { ordered = true }
+            if ordered {
+                publishNotices(held)
+                held = []
+            }
+            if slice.faulted { return out }
+            if slice.journaled.count == due.events.count { core.adoptFollowUps(due) }
+            if yieldsAfterSlice, ContinuousClock.now - start >= pacing.budget { break }
         }
         return out
     }
+
+    /// What journaling one list of follow-ups came to.
+    private struct SliceOutcome {
+        /// The events journaled (a prefix of the list), with their sequences.
+        var journaled: [(event: EngineEvent, sequence: UInt64)] = []
+        var healthChanges: [HealthChange] = []
+        /// The engine's own validation refused the event after the journaled ones (the rest was dropped).
+        var rejected = false
+        /// The append failed for good: nothing of the list is journaled; the engine is faulted or stopped.
+        var faulted = false
+    }
+
+    /// Journals a liquidation slice in ONE append (one transaction, one fsync): each action validated against the
+    /// state the ones before it left (``EngineCore/prepare(_:)``), committed ahead of the append
+    /// (``EngineCore/commitAhead(_:mark:)``) with the health changes it causes right after it, in the journal order
+    /// a step per action would give; then the append, then counters. Reads wait meanwhile (``untilDurable()``). When
+    /// the first attempt fails the slice is rolled back to the last durable state (``EngineCore/rollBack(to:)``)
+    /// and committed again, identically, once a retry made it durable; when the engine stops it stays rolled back.
+    private func journalSlice(_ events: [EngineEvent]) async -> SliceOutcome {
+        var out = SliceOutcome()
+        var mark = core.markDurable()
+        var steps: [PreparedBatch] = []
+        var records: [JournalRecord] = []
+        setAheadOfJournal(true)
+        for event in events {
+            let batch: PreparedBatch
+            do {
+                batch = try core.prepare(event)
+            } catch {
+                count { $0.followUpRejections += 1 }
+                out.rejected = true
+                break
+            }
+            let sequence = core.commitAhead(batch, mark: &mark)[0]
+            steps.append(batch)
+            records += batch.records
+            out.journaled.append((event, sequence))
+            if commitObserver != nil { observeCommit(event, sequence: sequence, isFollowUp: true) }
+            if let health = core.prepareHealthChanges() {
+                core.commitAhead(health, mark: &mark)
+                steps.append(health)
+                records += health.records
+                out.healthChanges += health.healthChanges
+            }
+        }
+        do throws(EngineError) {
+            try await makeDurable(records, rollingBack: { [core] in
+                core.rollBack(to: mark)
+                setAheadOfJournal(false)
+            }, recommitting: { [core] in
+                var again = core.markDurable()
+                for step in steps { core.commitAhead(step, mark: &again) }
+                mark = again
+            })
+        } catch {
+            if aheadOfJournal {
+                core.rollBack(to: mark)
+                setAheadOfJournal(false)
+            }
+            count { $0.storageFaults += max(1, out.journaled.count) }
+            return SliceOutcome(faulted: true)
+        }
+        setAheadOfJournal(false)
+        count { $0.followUps += out.journaled.count }
+        publish(out.healthChanges)
+        watchers.publish(from: core)
+        return out
+    }
+
+    /// Journals a list event by event, each a step of the turn protocol
+    /// (``journalStep(_:events:origin:trailer:reportAfter:onPriorityDone:)``) followed by its health changes: a
+    /// correlation table (one event, rare).
+    private func journalOneByOne(_ events: [EngineEvent]) async -> SliceOutcome {
+        var out = SliceOutcome()
+        for event in events {
+            guard status.isReady else { return out }
+            let batch: PreparedBatch
+            do {
+                batch = try core.prepare(event)
+            } catch {
+                count { $0.followUpRejections += 1 }
+                out.rejected = true
+                return out
+            }
+            do {
+                let sequence = try await journalStep(batch, events: [event], origin: .followUp)[0]
+                out.journaled.append((event, sequence))
+            } catch {
+                out.faulted = true
+                return out
+            }
+            out.healthChanges += await journalHealthInTurn()
+        }
+        return out
+    }
+
+    /// Whether a turn that spent its budget on follow-ups ends at the end of this slice: when a market tick is
+    /// pending, another operation waits for the turn (a client write, a submit: their turns go on with what is due,
+    /// each after its own event), or the engine is shutting down. A turn nobody waits for goes on (up to
+    /// ``maxFollowUpsPerTurn``), so a lone submitter's acknowledgement still carries the round it started.
+    var yieldsAfterSlice: Bool { conflator.pendingCount > 0 || othersWaitForTurn || shuttingDown }
 
     /// Tests: calls `observer` after every committed event (submitted events, each update of a market batch, and
     /// follow-ups; not health events), on the engine's thread, with the state, every margin (O(accounts)) and, when

@@ -119,7 +119,7 @@ extension RiskEngine {
         }
     }
 
-    private func setAheadOfJournal(_ ahead: Bool) {
+    func setAheadOfJournal(_ ahead: Bool) {
         aheadOfJournal = ahead
         guard !ahead else { return }
         let waiters = durableWaiters

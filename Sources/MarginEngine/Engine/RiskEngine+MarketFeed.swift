@@ -30,8 +30,9 @@ extension RiskEngine {
         for await _ in conflator.doorbell {
             if Task.isCancelled { break }
             await processPendingMarket()
-            // Bounded: each pass journals at least one follow-up of a finite round, or stops.
-            while !Task.isCancelled, conflator.pendingCount == 0, await resumeLiquidation() {}
+            // Bounded: each pass journals at least one follow-up of a finite round, or stops; after ``shutdown()``
+            // no further round is resumed (what is due then is journaled at the next open: ``journalDue()``).
+            while !Task.isCancelled, !shuttingDown, conflator.pendingCount == 0, await resumeLiquidation() {}
         }
     }
 

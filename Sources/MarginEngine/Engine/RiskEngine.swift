@@ -65,8 +65,13 @@ public actor RiskEngine {
     nonisolated let watchers = AccountWatchers()
     /// The FIFO of operations waiting for their turn (``takeTurn(refusable:)``).
     private var turns = TurnQueue()
+    /// Whether another operation waits for the turn (a submit, a market batch, a gathered write batch).
+    var othersWaitForTurn: Bool { turns.waitingCount > 0 || !gathering.isEmpty }
     /// Set by ``close()``: interrupts a retry loop.
     var closing = false
+    /// Set by ``shutdown()``: a turn's follow-ups stop at the end of the slice once the budget is spent, and the
+    /// market loop resumes no further rounds (what is still due is the next open's business: ``journalDue()``).
+    var shuttingDown = false
     /// Client writes waiting for the next group-commit batch (``submitWrites(_:)``).
     var gathering = WriteGathering()
     /// Whether a group-commit batch is committed ahead of its append (reads wait: ``untilDurable()``).
@@ -311,6 +316,7 @@ public actor RiskEngine {
     /// Ends every subscription (health changes and liquidation notices) and the market loop (the engine still
     /// accepts submits; ``close()`` ends it).
     public func shutdown() {
+        shuttingDown = true
         for c in subscribers.values { c.finish() }
         subscribers = [:]
         watchers.finishAll()

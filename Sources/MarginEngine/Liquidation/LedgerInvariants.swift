@@ -112,6 +112,21 @@ final class LedgerAudit {
         if violations.count < 1_000 { violations.append(violation) }
         if pending == nil { pending = violation }
     }
+
+    /// The audit's content at one moment (``DurableMark``: a batch rolled back restores it).
+    struct Snapshot {
+        var violations: [String]
+        var pending: String?
+        var uncovered: [(reason: String, amount: Double)]
+    }
+
+    var snapshot: Snapshot { Snapshot(violations: violations, pending: pending, uncovered: uncovered) }
+
+    func restore(_ s: Snapshot) {
+        violations = s.violations
+        pending = s.pending
+        uncovered = s.uncovered
+    }
 }
 
 extension EngineCore {

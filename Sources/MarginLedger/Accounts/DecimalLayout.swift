@@ -15,6 +15,8 @@ package enum DecimalLayout {
     package static let isReadable: Bool = {
         guard MemoryLayout<Decimal>.size == 20 else { return false }
         let samples: [Decimal] = [0, 1, -1, Decimal(65_535), Decimal(65_536), Decimal(UInt64.max),
+                                  Decimal(string: "340282366920938463463374607431768211455") ?? 0,
+                                  Decimal(string: "-1.2345678901234567890123456789012345678") ?? 0,
                                   Decimal(sign: .minus, exponent: -7, significand: Decimal(123_456_789)),
                                   Decimal(sign: .plus, exponent: 22, significand: Decimal(4_294_967_297))]
         for d in samples {
@@ -67,23 +69,56 @@ package enum DecimalLayout {
         }
     }
 
+    /// ``Money/double(_:)`` for the decimals Clinger's fast path does not take (a significand of 2⁵³ or more, up
+    /// to the full 128 bits, e.g. a balance after a division; or an exponent beyond ±22): the significand's digits
+    /// formatted from storage and parsed as `digits e exponent` (correctly rounded, as parsing `description` is:
+    /// the same number, so the same bits) without `description`'s digit-by-digit decimal division; `nil` for NaN.
+    /// Call only when ``isReadable``.
+    package static func parsedDouble(_ d: Decimal) -> Double? {
+        withUnsafeBytes(of: d) { raw -> Double? in
+            let flags = raw[1]
+            let length = Int(flags >> 4)
+            let negative = flags & 0x08 != 0
+            if length == 0 { return negative ? nil : 0 }
+            guard length <= 8 else { return nil }
+            let e = Int(Int8(bitPattern: raw[0]))
+            let text = (negative ? "-" : "") + String(significand(raw, length: length)) + "e" + String(e)
+            return Double(text)
+        }
+    }
+
+    /// The significand (up to eight 16-bit words, least significant first) read from storage.
+    @inline(__always)
+    private static func significand(_ raw: UnsafeRawBufferPointer, length: Int) -> UInt128 {
+        var m: UInt128 = 0
+        for i in 0..<length {
+            m |= UInt128(raw.loadUnaligned(fromByteOffset: 4 + 2 * i, as: UInt16.self)) << (16 * i)
+        }
+        return m
+    }
+
     /// ``Money/text(_:)`` (`description`'s format: the significand's digits with the decimal point placed by the
     /// exponent, no exponent notation, no trailing fractional zeros since Foundation keeps its decimals compact)
-    /// for a compact decimal whose significand fits 64 bits; `nil` otherwise (NaN, not compact, longer). Call only
-    /// when ``isReadable``.
+    /// for a compact decimal (a significand of up to 128 bits); `nil` otherwise (NaN, not compact). Call only when
+    /// ``isReadable``.
     package static func fastText(_ d: Decimal) -> String? {
         withUnsafeBytes(of: d) { raw -> String? in
             let flags = raw[1]
             let length = Int(flags >> 4)
             let negative = flags & 0x08 != 0
             if length == 0 { return negative ? nil : "0" }
-            guard length <= 4, flags & 0x04 != 0 else { return nil }
-            var m: UInt64 = 0
-            for i in 0..<length {
-                m |= UInt64(raw.loadUnaligned(fromByteOffset: 4 + 2 * i, as: UInt16.self)) << (16 * i)
-            }
+            guard length <= 8, flags & 0x04 != 0 else { return nil }
             let e = Int(Int8(bitPattern: raw[0]))
-            var digits = String(m)
+            var digits: String
+            if length <= 4 {
+                var m: UInt64 = 0
+                for i in 0..<length {
+                    m |= UInt64(raw.loadUnaligned(fromByteOffset: 4 + 2 * i, as: UInt16.self)) << (16 * i)
+                }
+                digits = String(m)
+            } else {
+                digits = String(significand(raw, length: length))
+            }
             if e > 0 {
                 digits += String(repeating: "0", count: e)
             } else if e < 0 {

@@ -84,7 +84,10 @@ public enum Money {
     /// Clinger's fast path: when the significand is below 2⁵³ and the decimal exponent within ±22, both the
     /// significand and the power of ten are exact `Double`s, so one IEEE multiply or divide rounds the exact
     /// quotient once, correctly. That covers every price, quantity and most balances the venue quotes, at about a
-    /// twentieth of the cost of the text route, which the rest (longer significands, tiny or huge exponents) takes.
+    /// twentieth of the cost of the text route, which the rest (longer significands, tiny or huge exponents) takes:
+    /// the significand's digits read from storage and parsed with the exponent (``DecimalLayout/parsedDouble(_:)``,
+    /// the same number as `description` denotes, so the same bits), `description` itself only where the storage
+    /// layout is not the one checked.
     public static func double(_ d: Decimal) -> Double {
         if DecimalLayout.isReadable, let v = DecimalLayout.fastPathDouble(d) { return v }
         let e = d.exponent
@@ -97,6 +100,7 @@ public enum Money {
                 return d.sign == .minus ? -v : v
             }
         }
+        if DecimalLayout.isReadable { return DecimalLayout.parsedDouble(d) ?? .nan }
         return Double(d.description) ?? .nan
     }
 
