@@ -288,7 +288,10 @@ package final class EngineCore {
         case .liquidation(let step):
             for name in prepared.touched { resync(name, changing: [step.instrument]) }
         case .takeover, .deleverage:
-            for name in prepared.touched { resync(name) }
+            // Each account re-synced by the positions the action changed (a backstop or the fund holds thousands:
+            // converting them all again per takeover was most of its commit); the account taken over entirely.
+            let changes = LiquidationPlanner.ledgerChanges(event)
+            for name in prepared.touched { resync(name, changing: changes[name] ?? []) }
         }
         afterLedgerEvent(event, prepared: prepared)
     }
@@ -298,6 +301,9 @@ package final class EngineCore {
     private func resync(_ name: String, changing: [String]? = nil) {
         guard let account = state.accounts[name] else { return }
         let a = book.sync(account: name, account, changing: changing)
+        assert(changing == nil || LiquidationPlanner.sameSlots(
+            book.positions(of: Int(a)).map { (book.instrumentIds[Int($0.instrument)], $0) },
+            book.orderedSlots(of: account)), "\(name)'s patched slots differ from its ledger's conversion")
         book.noteHealth(a, book.remarginAll(a))
     }
 }

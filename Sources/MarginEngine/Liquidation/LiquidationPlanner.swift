@@ -285,13 +285,21 @@ struct LiquidationPlanner {
         updateLedgers(after: event, touching: names, wasTouched: was)
     }
 
-    /// The margin of `name` in the scratch state (from its kept ledger when the plan changed it).
+    /// The margin of `name` in the scratch state: from its kept ledger when the plan changed it, else from the
+    /// book's slab when the book holds it (the same slots in the same order as converting its ledger: a backstop's
+    /// or the fund's thousands of positions are not converted again), else converted.
     func margin(_ name: String) -> AccountMargin {
-        guard let kept = ledgers[name], let account = scratch.accounts[name] else {
-            return book.hypothetical(scratch.accounts[name] ?? AccountState())
+        guard let account = scratch.accounts[name] else { return book.hypothetical(AccountState()) }
+        let slots: [PositionSlot]
+        if let kept = ledgers[name] {
+            slots = kept.map(\.slot)
+        } else if !touched.contains(name), let a = book.accountSlot[name] {
+            slots = Array(book.positions(of: Int(a)))
+        } else {
+            return book.hypothetical(account)
         }
         let (coins, stable) = book.balanceSlots(account.balances)
-        return book.hypothetical(positions: kept.map(\.slot), coins: coins, stable: stable, health: account.health)
+        return book.hypothetical(positions: slots, coins: coins, stable: stable, health: account.health)
     }
 
     /// The current margin of `name`: the book's when no planned action changed it, else the scratch state's.
