@@ -87,7 +87,7 @@ extension LiquidationPlanner {
     func counterparties(of id: String, longs: Bool, excluding name: String) -> [DeleveragingRanking.Candidate] {
         guard let (instrument, v, index) = LiquidationPricing(state: scratch).valuation(of: id) else { return [] }
         var candidates: [DeleveragingRanking.Candidate] = []
-        for k in holders(of: instrument.underlying) where k != name && !settings.isSystemAccount(k)
+        for k in holders(of: instrument.underlying, instrument: id) where k != name && !settings.isSystemAccount(k)
             && scratch.liquidations[k] == nil {
             guard let account = scratch.accounts[k], let p = account.positions[id], p.quantity != 0,
                   (p.quantity > 0) == longs else { continue }
@@ -102,15 +102,22 @@ extension LiquidationPlanner {
         return DeleveragingRanking.rank(candidates)
     }
 
-    /// The accounts that may hold a position in an instrument of underlying `u`, each once: those the book lists as
-    /// exposed to it (``RiskBook/holders``, the journaled ledgers') and those the plan changed; every account
+    /// The accounts that may hold a position in instrument `id` of underlying `u`, each once: those the plan
+    /// changed, and those the book lists as exposed to `u` (``RiskBook/holders``, the journaled ledgers') whose
+    /// slots in the book's slab hold `id` (the slab is their ledger, as the plan has not changed them: an integer
+    /// scan instead of a string lookup of every account exposed to `u`, per leg of a deleverage); every account
     /// when the book does not know `u`. The ranking sorts them, so their order does not matter.
-    func holders(of u: String) -> [String] {
+    func holders(of u: String, instrument id: String) -> [String] {
         guard let slot = book.underlyingSlot[u] else { return Array(scratch.accounts.keys) }
+        // Every slot listed under `id` (a re-listed id keeps its older slot).
+        let slots = Set(book.instrumentIds.indices.filter { book.instrumentIds[$0] == id }.map(Int32.init))
         var seen = Set<String>()
         var out: [String] = []
-        for a in book.holders[slot] where seen.insert(book.accountNames[Int(a)]).inserted {
-            out.append(book.accountNames[Int(a)])
+        for a in book.holders[slot] {
+            let name = book.accountNames[Int(a)]
+            guard touched.contains(name) || book.positions(of: Int(a)).contains(where: { slots.contains($0.instrument) })
+            else { continue }
+            if seen.insert(name).inserted { out.append(name) }
         }
         for k in touched where seen.insert(k).inserted { out.append(k) }
         return out
