@@ -117,7 +117,7 @@ let package = Package(
             name: "MarginServer",
             dependencies: [
                 "MarginApp", "MarginCore", "MarginVenues", "MarginEngine", "MarginLedger", "MarginStorage", "MarginSimulation",
-                "CThreadPlacement",
+                "MarginStatements", "CThreadPlacement",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -245,7 +245,7 @@ let package = Package(
             name: "MarginServerTests",
             dependencies: [
                 "MarginServer", "MarginApp", "MarginCore", "MarginEngine", "MarginLedger", "MarginStorage", "MarginSimulation",
-                "MarginTestSupport",
+                "MarginStatements", "MarginTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

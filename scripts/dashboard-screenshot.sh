@@ -10,7 +10,8 @@
 # never sends to the server (the page moves it to sessionStorage). It is passed on Chromium's command line, so
 # it is visible to local users in the process list for those seconds; it is a throwaway key of a throwaway demo
 # server, and it is never printed. The first run dumps the DOM and checks that the heat map was drawn from real
-# data (`<div id="heatmap-ready" data-cells="N">`, N > 0); the second saves the screenshot. Exits non-zero if
+# data (`<div id="heatmap-ready" data-cells="N">`, N > 0) and that the commitment panel shows a root from
+# GET /v1/commitment; the second saves the screenshot. Exits non-zero if
 # the marker is absent. Installs Chromium with apt-get when missing and CI=true.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -96,6 +97,9 @@ if [ -z "$cells" ] || [ "$cells" -le 0 ]; then
 fi
 grep -q 'data-heatmap="'"$cells"'"' "$OUT/dashboard.dom.html" || fail "body data-heatmap marker missing"
 say "heat map drawn with $cells cells"
+# The commitment panel: the signed root from GET /v1/commitment (its whole 64 hex digits in the title).
+grep -Eq '<code class="root" title="[0-9a-f]{64} ' "$OUT/dashboard.dom.html" || fail "the commitment panel shows no root"
+say "commitment root shown"
 
 chrome --screenshot="$OUT/dashboard.png" --window-size=1400,1000 >/dev/null || fail "chromium --screenshot failed"
 [ -s "$OUT/dashboard.png" ] || fail "no screenshot written"

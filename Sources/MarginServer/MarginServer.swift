@@ -11,8 +11,9 @@ import Synchronization
 
 /// The HTTP and WebSocket service over one engine (docs/SERVICE.md).
 ///
-/// It is handed its engine (no global state): ``init(engine:adminKey:configuration:metrics:logger:)`` with an open
-/// engine, or ``init(adminKey:configuration:metrics:logger:)`` and ``attach(_:)`` once the engine has recovered, so
+/// It is handed its engine (no global state): ``init(engine:adminKey:venue:configuration:metrics:logger:)`` with an
+/// open engine, or ``init(adminKey:venue:configuration:metrics:logger:)`` and ``attach(_:)`` once the engine has
+/// recovered, so
 /// that `/healthz` answers and `/readyz` says `recovering` meanwhile. ``makeApplication()`` builds the Hummingbird
 /// application (a `Service`: run it in a `ServiceGroup`). Handlers are thin: decode the request, call the engine
 /// or a MarginApp use-case, encode the result.
@@ -37,13 +38,23 @@ public final class MarginServer: Sendable {
     /// Where computations run, and how many of each key's (``ComputeLimits``).
     let computePool: ComputePool
     let computeAdmission: ComputeAdmission
+    /// Who signs statements and commitments.
+    public let venue: VenueIdentity
+    /// The latest commitment over every account, per journal sequence.
+    let commitments = CommitmentCache()
     private let slot = Mutex<RiskEngine?>(nil)
     private let port = Mutex<Int?>(nil)
     private let snapshotSequence = Atomic<UInt64>(0)
 
-    public init(adminKey: String, configuration: ServerConfiguration = ServerConfiguration(),
+    /// A server without its engine yet (``attach(_:)``).
+    ///
+    /// - Parameter venue: the venue's name and signing key; by default a key of this process only
+    ///   (``VenueIdentity/ephemeral(name:)``: `margin serve` loads `--venue-key`).
+    public init(adminKey: String, venue: VenueIdentity = .ephemeral(),
+                configuration: ServerConfiguration = ServerConfiguration(),
                 metrics: MetricsSetup = MetricsSetup(), logger: Logger = Logger(label: "margin.serve")) {
         self.configuration = configuration
+        self.venue = venue
         keys = KeyRing(adminKey: adminKey)
         metricsSetup = metrics
         self.metrics = ServiceMetrics(factory: metrics.factory)
@@ -60,10 +71,10 @@ public final class MarginServer: Sendable {
     deinit { computePool.finish() }
 
     /// A server over an open engine.
-    public convenience init(engine: RiskEngine, adminKey: String,
+    public convenience init(engine: RiskEngine, adminKey: String, venue: VenueIdentity = .ephemeral(),
                             configuration: ServerConfiguration = ServerConfiguration(),
                             metrics: MetricsSetup = MetricsSetup(), logger: Logger = Logger(label: "margin.serve")) async {
-        self.init(adminKey: adminKey, configuration: configuration, metrics: metrics, logger: logger)
+        self.init(adminKey: adminKey, venue: venue, configuration: configuration, metrics: metrics, logger: logger)
         await attach(engine)
     }
 
@@ -112,6 +123,7 @@ public final class MarginServer: Sendable {
         addIngestRoutes(router)
         addParameterRoutes(router)
         addBacktestRoutes(router)
+        addStatementRoutes(router)
         addStreamRoutes(router)
         return router
     }

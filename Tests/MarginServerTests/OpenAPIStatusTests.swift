@@ -172,13 +172,17 @@ import Testing
                 }
             }
         }
-        // Computations that cannot be margined: 422 from the use-cases.
+        // Computations that cannot be margined: 422 from the use-cases; no statement of such an account, no
+        // commitment (nor proof) while one account's risk is unavailable.
         if let (genesis, account) = Self.unpriceable() {
             let g = try await ServerFixture.open(genesis: genesis)
             try await g.run { c in
                 for (route, path) in [("GET /v1/accounts/{id}/margin", "/v1/accounts/\(account)/margin"),
                                       ("GET /v1/accounts/{id}/liquidation-price",
-                                       "/v1/accounts/\(account)/liquidation-price")] {
+                                       "/v1/accounts/\(account)/liquidation-price"),
+                                      ("GET /v1/accounts/{id}/statement", "/v1/accounts/\(account)/statement"),
+                                      ("GET /v1/accounts/{id}/proof", "/v1/accounts/\(account)/proof"),
+                                      ("GET /v1/commitment", "/v1/commitment")] {
                     note(route, try await c.call(.get, path).status)
                 }
             }

@@ -47,6 +47,12 @@ import Testing
                 (Call(method: .post, path: "/v1/accounts/\(other)/what-if", body: leg), ["admin", "trader", "viewer"]),
                 (Call(method: .get, path: "/v1/accounts/\(own)/liquidation-price"), ["admin", "trader", "viewer", "owner"]),
                 (Call(method: .get, path: "/v1/accounts/\(other)/liquidation-price"), ["admin", "trader", "viewer"]),
+                (Call(method: .get, path: "/v1/accounts/\(own)/statement"), ["admin", "trader", "viewer", "owner"]),
+                (Call(method: .get, path: "/v1/accounts/\(other)/statement"), ["admin", "trader", "viewer"]),
+                (Call(method: .get, path: "/v1/accounts/\(own)/proof"), ["admin", "trader", "viewer", "owner"]),
+                (Call(method: .get, path: "/v1/accounts/\(other)/proof"), ["admin", "trader", "viewer"]),
+                (Call(method: .get, path: "/v1/commitment"), ["admin", "trader", "viewer", "owner"]),
+                (Call(method: .get, path: "/v1/venue-key"), ["admin", "trader", "viewer", "owner", "feeder"]),
                 (Call(method: .post, path: "/v1/deposits", body: #"{"account":"\#(own)","currency":"USD","amount":"1"}"#),
                  ["admin"]),
                 (Call(method: .post, path: "/v1/withdrawals",
@@ -111,7 +117,8 @@ import Testing
             let before = try await f.journal()
             for other in names where other != own {
                 for path in ["/v1/accounts/\(other)", "/v1/accounts/\(other)/margin",
-                             "/v1/accounts/\(other)/liquidation-price"] {
+                             "/v1/accounts/\(other)/liquidation-price", "/v1/accounts/\(other)/statement",
+                             "/v1/accounts/\(other)/proof"] {
                     #expect(try await c.call(.get, path, key: key).status == .forbidden)
                 }
                 #expect(try await c.call(.post, "/v1/accounts/\(other)/what-if", key: key,

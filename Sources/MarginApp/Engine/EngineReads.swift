@@ -36,9 +36,14 @@ extension RiskEngine {
     /// the reference preset on the engine's parameters (correlation mode included). Built on the engine's thread
     /// (one account and the markets, no state copy escapes); the caller computes off it.
     public func accountInputs(of name: String) async -> AccountInputs? {
+        AccountInputs(engineAccount: name, in: await self.state)
+    }
+
+    /// ``accountInputs(of:)`` with the journal sequence of the durable state they were read from, in one read:
+    /// what a risk statement of the account discloses (``VenueStatements/statement(of:sequence:venue:key:)``).
+    public func statementInputs(of name: String) async -> (sequence: UInt64, inputs: AccountInputs)? {
         let state = await self.state
-        guard let portfolio = state.portfolio(of: name) else { return nil }
-        return AccountInputs(market: state.marketSnapshot(), portfolio: portfolio, preset: .reference(state.parameters))
+        return AccountInputs(engineAccount: name, in: state).map { (state.sequence, $0) }
     }
 
     /// The ledger and current margin of one account, or `nil` if unknown.

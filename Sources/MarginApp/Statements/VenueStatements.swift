@@ -8,6 +8,9 @@ import MarginStatements
 /// statement|commit|proof` and the service: a signed risk statement of a book or of a journaled account, and the
 /// signed Merkle-sum commitment over every account of a journal with each account's inclusion proof.
 public enum VenueStatements {
+    /// The venue's name in what is signed when none is given (`--venue`).
+    public static let defaultVenue = "margin"
+
     /// The statement of a book given as files (market, portfolio, optional parameter file; the reference model).
     ///
     /// - Throws: ``InputError`` naming the option and field; ``StatementError`` when the book cannot be stated.
@@ -26,11 +29,24 @@ public enum VenueStatements {
     public static func statement(of account: String, in state: EngineState, venue: String, key: VenueKey) throws
         -> JSONValue
     {
-        guard let portfolio = state.portfolio(of: account) else { throw StatementFailure.unknownAccount(account) }
-        let market = state.marketSnapshot()
-        return try RiskStatement.make(venue: venue, sequence: state.sequence, valuationTime: market.valuationTime,
-                                      market: market.json, parameters: state.parameters.json, portfolio: portfolio,
-                                      key: key)
+        guard let inputs = AccountInputs(engineAccount: account, in: state) else {
+            throw StatementFailure.unknownAccount(account)
+        }
+        return try statement(of: inputs, sequence: state.sequence, venue: venue, key: key)
+    }
+
+    /// The statement of an engine account's `inputs` (``AccountInputs/init(engineAccount:in:)``, or
+    /// ``RiskEngine/statementInputs(of:)`` beside a live engine) read at journal `sequence`: its portfolio under the
+    /// reference model on `inputs.parameters`, valued at the market's time. The service reads the inputs in one hop
+    /// on the engine's thread and signs here, off it.
+    ///
+    /// - Throws: ``StatementError`` when the account cannot be stated (fail closed: its risk cannot be computed).
+    public static func statement(of inputs: AccountInputs, sequence: UInt64, venue: String, key: VenueKey)
+        throws(StatementError) -> JSONValue
+    {
+        try RiskStatement.make(venue: venue, sequence: sequence, valuationTime: inputs.market.valuationTime,
+                               market: inputs.market.json, parameters: inputs.parameters.json,
+                               portfolio: inputs.portfolio, key: key)
     }
 
     /// The commitment over every account of `state` (the engine's own margins: one pass of its model) and its

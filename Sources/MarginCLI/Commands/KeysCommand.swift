@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MarginApp
 import MarginCore
 import MarginStatements
 
@@ -31,7 +32,7 @@ struct KeysCommand: ParsableCommand {
 /// The options of every command that signs: the venue key file (created when absent) and the venue's name.
 struct SigningOptions: ParsableArguments {
     @Option(help: "Venue key file (created with mode 0600, with FILE.jwk.json, when absent).") var key: String
-    @Option(help: "The venue's name in what is signed.") var venue: String = "margin"
+    @Option(help: "The venue's name in what is signed.") var venue: String = VenueStatements.defaultVenue
 
     func load() throws -> VenueKey {
         do {

@@ -15,7 +15,8 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve the engine over HTTP and WebSocket: API keys and roles, idempotent writes, a live dashboard.",
         discussion: """
             Prints the dashboard's address. If the admin key file is absent, a fresh admin key is written to it \
-            (mode 0600) and never printed; read it from the file. SIGINT or SIGTERM shuts down gracefully: \
+            (mode 0600) and never printed; read it from the file. The venue key (--venue-key) signs the risk \
+            statements and commitments the service answers; it is created likewise when absent. SIGINT or SIGTERM shuts down gracefully: \
             in-flight requests finish, a last snapshot is written and the journal is closed.
             """)
 
@@ -27,6 +28,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "With --postgres: prefix of the journal's tables.") var tablePrefix: String = "margin_"
     @Option(help: "The admin key file (created with a fresh key, mode 0600, when absent).")
     var adminKeyFile: String = "margin-admin.key"
+    @Option(help: ArgumentHelp("The venue key file signing statements and commitments (created with mode 0600, with "
+                               + "FILE.jwk.json, when absent; default: beside the journal, <db>.venue-key).",
+                               valueName: "file"))
+    var venueKey: String?
+    @Option(help: "The venue's name in what is signed.") var venue: String = VenueStatements.defaultVenue
     @Option(help: "Rate limit: credits refilled per second per key (a request costs 1, a computation 10).")
     var rateCredits: Double = 500
     @Option(help: "Rate limit: a key's bucket size in credits.") var rateBurst: Double = 2_000
@@ -84,6 +90,8 @@ struct ServeCommand: AsyncParsableCommand {
         var options = ServeOptions()
         options.journal = postgres.map { .postgres(url: $0, tablePrefix: tablePrefix) } ?? .sqlite(path: db)
         options.adminKeyFile = adminKeyFile
+        options.venueKeyFile = venueKey
+        options.venue = venue
         options.server.host = host
         options.server.port = port
         options.server.rateLimit = RateLimit(creditsPerSecond: rateCredits, burst: rateBurst)

@@ -1,8 +1,9 @@
 import Crypto
 import Foundation
+import MarginStatements
 
 /// API keys: `mk.<id>.<secret>`, the id public (12 hex digits, the key's name in logs and the journal), the
-/// secret 32 random bytes in base64url. Only `SHA-256(salt ‖ secret)` is stored, with a random 16-byte salt per
+/// secret 32 random bytes in base64url (``Base64URL``). Only `SHA-256(salt ‖ secret)` is stored, with a random 16-byte salt per
 /// key; a presented key is hashed the same way and compared in constant time. (The secret has 256 bits of
 /// entropy, so a salted hash is as strong as a slow password hash here.)
 public enum APIKey {
@@ -10,12 +11,12 @@ public enum APIKey {
 
     /// A new key for `id`: the full key (shown once) and its secret.
     static func generate(id: String) -> (key: String, secret: String) {
-        let secret = base64url(randomBytes(32))
+        let secret = Base64URL.encode(randomBytes(32))
         return ("\(prefix).\(id).\(secret)", secret)
     }
 
     /// A new random id (12 hex digits).
-    static func newID() -> String { randomBytes(6).map { String(format: "%02x", $0) }.joined() }
+    static func newID() -> String { Hex.encode(randomBytes(6)) }
 
     /// `(id, secret)` of a key in the `mk.<id>.<secret>` form, `nil` otherwise.
     static func parse(_ key: String) -> (id: String, secret: String)? {
@@ -44,41 +45,6 @@ public enum APIKey {
         for i in a.indices { diff |= a[i] ^ b[i] }
         return diff == 0
     }
-
-    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
-
-    static func bytes(hex: String) -> [UInt8]? {
-        let chars = Array(hex.utf8)
-        guard chars.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(chars.count / 2)
-        var i = 0
-        while i < chars.count {
-            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
-            out.append(hi << 4 | lo)
-            i += 2
-        }
-        return out
-    }
-
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        default: return nil
-        }
-    }
-
-    static func base64url(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
-    static func bytes(base64url text: String) -> [UInt8]? {
-        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while s.count % 4 != 0 { s += "=" }
-        return Data(base64Encoded: s).map(Array.init)
-    }
 }
 
 /// Seals a created key for the idempotent replay of its `POST /v1/keys` (the journal keeps only the sealed box):
@@ -95,11 +61,11 @@ struct KeySealer: Sendable {
 
     func seal(_ text: String) -> String? {
         guard let box = try? AES.GCM.seal(Array(text.utf8), using: key), let combined = box.combined else { return nil }
-        return APIKey.base64url(Array(combined))
+        return Base64URL.encode(combined)
     }
 
     func open(_ sealed: String) -> String? {
-        guard let bytes = APIKey.bytes(base64url: sealed), let box = try? AES.GCM.SealedBox(combined: bytes),
+        guard let bytes = Base64URL.decode(sealed), let box = try? AES.GCM.SealedBox(combined: bytes),
               let plain = try? AES.GCM.open(box, using: key) else { return nil }
         return String(decoding: plain, as: UTF8.self)
     }

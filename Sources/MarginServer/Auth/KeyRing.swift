@@ -1,6 +1,7 @@
 import Foundation
 import MarginEngine
 import MarginLedger
+import MarginStatements
 import Synchronization
 
 /// Why a request was not authenticated (logged and counted with every denial).
@@ -49,8 +50,8 @@ public final class KeyRing: Sendable {
     func revoke(_ id: String) { entries.withLock { $0[id]?.revoked = true } }
 
     private static func entry(_ k: APIKeyRecord) -> Entry? {
-        guard let role = Role(rawValue: k.role), let salt = APIKey.bytes(hex: k.salt),
-              let hash = APIKey.bytes(hex: k.hash) else { return nil }
+        guard let role = Role(rawValue: k.role), let salt = Hex.decode(k.salt),
+              let hash = Hex.decode(k.hash) else { return nil }
         return Entry(principal: Principal(keyID: k.id, role: role, account: k.account), salt: salt, hash: hash,
                      revoked: k.revoked != nil)
     }

@@ -1,6 +1,8 @@
 /// What a key may do, modelled on Deribit's API scopes (`account:read`, `trade:read_write`, `wallet:read_write`, …).
 public enum Scope: String, CaseIterable, Sendable {
-    /// Accounts, margins, what-ifs and liquidation prices (an owner: its own account only).
+    /// Accounts, margins, what-ifs, liquidation prices, signed risk statements and inclusion proofs (an owner: its
+    /// own account only), and the commitment over every account (its signed root and totals: an owner checks its
+    /// proof against it).
     case accountRead = "account:read"
     /// Deposits and withdrawals.
     case walletReadWrite = "wallet:read_write"
@@ -24,7 +26,8 @@ public enum Scope: String, CaseIterable, Sendable {
 public enum Role: String, CaseIterable, Sendable {
     /// Everything.
     case admin
-    /// One account's holder: reads and what-ifs it, streams it (its key is bound to the account).
+    /// One account's holder: reads and what-ifs it, gets its statement and proof, streams it (its key is bound to
+    /// the account).
     case owner
     /// The trading back-end: posts trades, reads every account.
     case trader

@@ -9,7 +9,9 @@ import Foundation
 /// What it shows: the accounts by health (counts and a paged table, filterable by health), a chosen account's
 /// summary, its risk-array heat map (price moves × vol and time shifts, per underlying, drawn as SVG from
 /// `GET /v1/accounts/{id}/margin`) and price-loss curve, its liquidation prices, the liquidation feed
-/// (`GET /v1/liquidations`, then live) and the insurance fund. It updates live over `GET /v1/stream`: the
+/// (`GET /v1/liquidations`, then live), the insurance fund, and the latest commitment over every account (its signed
+/// root, abbreviated with the whole on hover and a click to copy, the four column totals in USD, the accounts
+/// counted, the sequence and the valuation time: `GET /v1/commitment`, every 15 s at most). It updates live over `GET /v1/stream`: the
 /// all-accounts stream (health transitions and liquidation notices; admin and viewer keys) and the chosen
 /// account's stream (its margin); margin messages re-fetch the account's report, conflated to one request in
 /// flight and at most one a second.

@@ -35,6 +35,12 @@
   const pct = (v, digits) => (v >= 0 ? "+" : "") + (v * 100).toFixed(digits) + "%";
   const badge = (h) => el("span", { class: "badge " + (HEALTHS.includes(h) ? h : "unknown") }, h || "?");
   function showMsg(id, text) { const m = $(id); m.textContent = text || ""; m.hidden = !text; }
+  /** Empties the label/value box `id`; returns the function that adds one label and its value to it. */
+  function kvBox(id) {
+    const kv = $(id);
+    clear(kv);
+    return (label, value) => kv.append(el("div", {}, el("span", {}, label), el("b", {}, value)));
+  }
 
   // ---- the key: sessionStorage, or handed over in the URL fragment (#key=…, never sent to the server) ----
   let memoryKey = "";
@@ -146,9 +152,7 @@
     refreshLiquidationPrices.now();
   }
   function summary(m) {
-    const kv = $("account-kv");
-    clear(kv);
-    const item = (label, value) => kv.append(el("div", {}, el("span", {}, label), el("b", {}, value)));
+    const item = kvBox("account-kv");
     item("health", badge(m.health));
     item("equity (USD)", fmt(m.equity));
     item("initial margin", fmt(m.initialMargin));
@@ -287,9 +291,7 @@
     let f;
     try { f = await api("/v1/insurance-fund"); } catch (e) { showMsg("fund-msg", "insurance fund: " + e.message); throw e; }
     showMsg("fund-msg", "");
-    const kv = $("fund-kv");
-    clear(kv);
-    const item = (label, value) => kv.append(el("div", {}, el("span", {}, label), el("b", {}, value)));
+    const item = kvBox("fund-kv");
     item("account", f.account);
     item("equity (USD)", f.margin && typeof f.margin.equity === "number" ? fmt(f.margin.equity) : (f.exists ? "—" : "not funded"));
     item("positions", String(f.positions));
@@ -301,6 +303,40 @@
     return f;
   }
   const refreshFund = conflated(loadFund, 2000);
+
+  // ---- the commitment over every account (its signed root and totals) ----
+  const COLUMNS = [["equityCredit", "equity credit"], ["equityDebit", "equity debit"],
+    ["maintenanceMargin", "maintenance margin"], ["initialMargin", "initial margin"]];
+  const COMMITMENT_POLL = 15000;
+  /** A decimal string of 1e-6 USD as USD with cents, exactly (BigInt: totals may exceed 2^53). */
+  function microUSD(text) {
+    if (text === undefined || text === null) return "—";
+    if (!/^[0-9]+$/.test(String(text))) return String(text);
+    const micro = BigInt(text), cents = (micro + 5000n) / 10000n;
+    return usd.format(cents / 100n) + "." + String(cents % 100n).padStart(2, "0");
+  }
+  async function loadCommitment() {
+    let c;
+    try { c = await api("/v1/commitment"); } catch (e) { showMsg("commitment-msg", "commitment: " + e.message); throw e; }
+    showMsg("commitment-msg", "");
+    const item = kvBox("commitment-kv");
+    const root = String(c.root || "");
+    const rootNode = el("code", { class: "root", title: root + " (click to copy)", tabindex: "0" },
+      root.length > 20 ? root.slice(0, 10) + "…" + root.slice(-8) : root);
+    rootNode.addEventListener("click", () => {
+      if (navigator.clipboard) navigator.clipboard.writeText(root).then(() => { rootNode.dataset.copied = "1"; }, () => {});
+    });
+    item("root", rootNode);
+    item("accounts", usd.format(c.accounts));
+    item("sequence", String(c.sequence));
+    item("valuation time", String(c.valuationTime));
+    item("venue · key", String(c.venue) + " · " + String(c.signature && c.signature.kid || "").slice(0, 8));
+    const body = $("commitment-body");
+    clear(body);
+    for (const [name, label] of COLUMNS) body.append(el("tr", {}, el("td", {}, label), el("td", {}, microUSD((c.totals || {})[name]))));
+  }
+  const refreshCommitment = conflated(loadCommitment, COMMITMENT_POLL);
+  setInterval(() => { if (state.key) refreshCommitment(); }, COMMITMENT_POLL);
 
   // ---- liquidation feed ----
   function details(fields) {
@@ -426,6 +462,7 @@
     if (!state.key) { showMsg("global-msg", "Enter an API key (admin or viewer; an owner key shows its own account) to load the dashboard."); return; }
     state.streams.all = openStream(null, "status-all", "all accounts", onAll);
     refreshAccounts.now();
+    refreshCommitment.now();
     let fund = null;
     try { fund = await loadFund(); } catch (e) { fund = null; }
     await loadFeed(fund ? fund.sequence : 0);
@@ -439,7 +476,7 @@
   });
   $("key-forget").addEventListener("click", () => {
     storeKey(""); state.key = ""; stopAll();
-    for (const id of ["accounts-body", "counts", "account-kv", "underlyings", "liqprice-body", "feed-body", "fund-kv", "fund-body"]) clear($(id));
+    for (const id of ["accounts-body", "counts", "account-kv", "underlyings", "liqprice-body", "feed-body", "fund-kv", "fund-body", "commitment-kv", "commitment-body"]) clear($(id));
     showMsg("global-msg", "Key forgotten.");
   });
   state.key = loadKey();

@@ -64,8 +64,9 @@ func attachedEngine(_ server: MarginServer) async -> RiskEngine? {
     return nil
 }
 
-/// Background snapshots every `every` seconds (the engine goes on; a restart replays less journal), and once a
-/// second the re-margin latencies into the metrics.
+/// Background snapshots every `every` seconds (the engine goes on; a restart replays less journal), each followed
+/// by the commitment over every account at the then-durable sequence (``MarginServer/latestCommitment()``, on the
+/// compute pool), and once a second the re-margin latencies into the metrics.
 struct BackgroundService: Service {
     let server: MarginServer
     let snapshotEvery: Double
@@ -89,6 +90,7 @@ struct BackgroundService: Service {
                         case .success(let r):
                             server.noteSnapshot(sequence: r.sequence)
                             logger.info("snapshot written", metadata: ["sequence": "\(r.sequence)", "bytes": "\(r.bytes)"])
+                            Task { await server.commitAfterSnapshot() }
                         case .failure(let error):
                             logger.error("snapshot failed", metadata: ["error": "\(error)"])
                         }

@@ -4,6 +4,7 @@ import Logging
 import MarginApp
 import MarginEngine
 import MarginLedger
+import MarginStatements
 import Metrics
 import ServiceLifecycle
 import UnixSignals
@@ -12,6 +13,11 @@ import UnixSignals
 public struct ServeOptions: Sendable {
     public var journal: JournalLocation = .sqlite(path: "margin.sqlite")
     public var adminKeyFile = "margin-admin.key"
+    /// The venue's key file for statements and commitments (created with mode 0600 when absent); `nil`: beside the
+    /// journal (``venueKeyPath``).
+    public var venueKeyFile: String?
+    /// The venue's name in what is signed.
+    public var venue = VenueStatements.defaultVenue
     public var server = ServerConfiguration()
     /// A generated population and a simulated market (``SimulationDriver/demo``).
     public var demo: SimulationDriver?
@@ -21,6 +27,14 @@ public struct ServeOptions: Sendable {
     public var tradeRules = TradeRules.default
 
     public init() {}
+
+    /// Where the venue key is: ``venueKeyFile``, else `<db>.venue-key` beside a SQLite journal, or
+    /// `margin.venue-key` with PostgreSQL.
+    public var venueKeyPath: String {
+        if let venueKeyFile { return venueKeyFile }
+        if case .sqlite(let path) = journal { return path + ".venue-key" }
+        return "margin.venue-key"
+    }
 }
 
 /// `margin serve`: the engine on its journal, the HTTP and WebSocket service, background snapshots, metrics, and
@@ -31,10 +45,12 @@ public struct ServeOptions: Sendable {
 public enum ServeCommandRun {
     public enum Failure: Error, CustomStringConvertible {
         case adminKey(AdminKeyFile.Failure)
+        case venueKey(StatementError)
 
         public var description: String {
             switch self {
             case .adminKey(let f): return f.description
+            case .venueKey(let e): return "venue \(e)"
             }
         }
     }
@@ -45,10 +61,13 @@ public enum ServeCommandRun {
     {
         let admin: (key: String, created: Bool)
         do { admin = try AdminKeyFile.loadOrCreate(options.adminKeyFile) } catch { throw Failure.adminKey(error) }
+        let venueKey: (key: VenueKey, created: Bool)
+        do { venueKey = try VenueKey.loadOrCreate(options.venueKeyPath) } catch { throw Failure.venueKey(error) }
         let metrics = MetricsSetup()
         MetricsSystem.bootstrap(metrics.factory)
         let store = try await options.journal.openForWriting()
-        let server = MarginServer(adminKey: admin.key, configuration: options.server, metrics: metrics, logger: logger)
+        let server = MarginServer(adminKey: admin.key, venue: VenueIdentity(name: options.venue, key: venueKey.key),
+                                  configuration: options.server, metrics: metrics, logger: logger)
         let genesis = options.demo?.genesis() ?? EngineState()
         var services: [any Service] = [
             EngineService(server: server, store: store, genesis: genesis, demo: options.demo,
@@ -59,9 +78,11 @@ public enum ServeCommandRun {
         ]
         if let demo = options.demo { services.append(DemoService(server: server, demo: demo)) }
         let keyNote = admin.created ? "a new admin key was written to" : "admin key in"
+        let venueNote = (venueKey.created ? "a new venue key was written to " : "venue key ") + options.venueKeyPath
+            + " (kid \(venueKey.key.publicKey.kid))"
         let app = server.makeApplication { port in
             print("margin serve: dashboard at http://\(options.server.host):\(port)/ (\(keyNote) \(options.adminKeyFile)); "
-                  + "journal \(options.journal)")
+                  + "journal \(options.journal); \(venueNote)")
         }
         services.append(app)
         services.append(StreamClosingService(server: server))

@@ -4,6 +4,7 @@ import MarginApp
 import MarginCore
 import MarginEngine
 import MarginLedger
+import MarginStatements
 
 extension MarginServer {
     /// Reading accounts, their margin (the shape of `margin compute --format json`), what-ifs on the one pre-trade
@@ -26,7 +27,7 @@ extension MarginServer {
             }
             var cursor: String?
             if let c = query["cursor"], !c.isEmpty {
-                guard let bytes = APIKey.bytes(base64url: String(c)), let name = String(validating: bytes, as: UTF8.self)
+                guard let bytes = Base64URL.decode(String(c)), let name = String(validating: bytes, as: UTF8.self)
                 else { throw APIError(.badRequest, "invalid_request", "cursor is not one this server gave", field: "cursor") }
                 cursor = name
             }
@@ -43,7 +44,7 @@ extension MarginServer {
             }
             return JSONResponse.make(.object([
                 ("items", .array(items)),
-                ("next", page.next.map { .string(APIKey.base64url(Array($0.utf8))) } ?? .null),
+                ("next", page.next.map { .string(Base64URL.encode(Array($0.utf8))) } ?? .null),
                 ("counts", .object(Health.allCases.map { ($0.rawValue, .double(Double(counts[$0] ?? 0))) })),
             ]))
         }

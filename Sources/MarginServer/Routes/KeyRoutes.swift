@@ -3,6 +3,7 @@ import Hummingbird
 import MarginCore
 import MarginEngine
 import MarginLedger
+import MarginStatements
 
 extension MarginServer {
     /// `POST /v1/keys`, `GET /v1/keys`, `DELETE /v1/keys/{id}` (admins).
@@ -30,8 +31,8 @@ extension MarginServer {
             let id = APIKey.newID()
             let (key, secret) = APIKey.generate(id: id)
             let salt = APIKey.randomBytes(16)
-            let record = APIKeyRecord(id: id, role: role.rawValue, account: account, salt: APIKey.hex(salt),
-                                      hash: APIKey.hex(APIKey.hash(secret: secret, salt: salt)),
+            let record = APIKeyRecord(id: id, role: role.rawValue, account: account, salt: Hex.encode(salt),
+                                      hash: Hex.encode(APIKey.hash(secret: secret, salt: salt)),
                                       createdBy: caller.keyID, created: Self.now())
             let sealer = keys.sealer
             let answer = WriteAnswer(acceptedStatus: .created, detail: sealer.seal(key)) { record in

@@ -5,6 +5,7 @@ import Hummingbird
 import MarginCore
 import MarginEngine
 import MarginLedger
+import MarginStatements
 
 extension HTTPField.Name {
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
@@ -104,7 +105,7 @@ extension MarginServer {
         var hash = SHA256()
         hash.update(data: Array("\(request.method.rawValue)\n\(request.uri.path)\n".utf8))
         hash.update(data: context.bodyBytes)
-        return PendingRequest(scope: caller.keyID, key: key, fingerprint: APIKey.hex(Array(hash.finalize())),
+        return PendingRequest(scope: caller.keyID, key: key, fingerprint: Hex.encode(Array(hash.finalize())),
                               time: Self.now(), acceptedStatus: Int(answer.acceptedStatus.code), detail: answer.detail)
     }
 

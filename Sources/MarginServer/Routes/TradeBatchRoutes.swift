@@ -4,6 +4,7 @@ import Hummingbird
 import MarginCore
 import MarginEngine
 import MarginLedger
+import MarginStatements
 
 extension MarginServer {
     /// Trades in one request at most (`POST /v1/trades/batch`).
@@ -78,7 +79,7 @@ extension MarginServer {
     static func fingerprint(of event: EngineEvent) -> String {
         var hash = SHA256()
         hash.update(data: Array("trade\n\(event.payload)".utf8))
-        return APIKey.hex(Array(hash.finalize()))
+        return Hex.encode(Array(hash.finalize()))
     }
 
     /// One trade's result: `{"id", "status", "sequence"}` accepted, `{"id", "status", "error", "message"}`
