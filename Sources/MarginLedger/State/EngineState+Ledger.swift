@@ -8,11 +8,25 @@ extension EngineState {
     /// `buyer` buys from `seller` (no fees here), creating either account on first sight.
     package mutating func book(quantity: Decimal, price: Decimal, instrument id: String, buyer: String, seller: String) {
         guard let instrument = instruments[id], buyer != seller else { return }
-        var b = accounts[buyer] ?? AccountState()
-        var s = accounts[seller] ?? AccountState()
-        Ledger.trade(quantity: quantity, price: price, instrumentId: id, instrument: instrument, buyer: &b, seller: &s)
-        accounts[buyer] = b
-        accounts[seller] = s
+        changing(buyer, seller) { b, s in
+            Ledger.trade(quantity: quantity, price: price, instrumentId: id, instrument: instrument, buyer: &b, seller: &s)
+        }
+    }
+
+    /// Changes two distinct accounts in place (each created empty when absent): each is moved out of ``accounts``
+    /// while `body` runs, so that its ledger is uniquely referenced and changes without a copy. Copying it back
+    /// from a `var` would copy a market maker's, a backstop's or the insurance fund's thousands of positions on
+    /// every fill and every transfer.
+    private mutating func changing(_ x: String, _ y: String,
+                                   _ body: (inout AccountState, inout AccountState) -> Void) {
+        precondition(x != y, "changing an account against itself")
+        var a = AccountState()
+        var b = AccountState()
+        swap(&a, &accounts[x, default: AccountState()])
+        swap(&b, &accounts[y, default: AccountState()])
+        body(&a, &b)
+        swap(&a, &accounts[x, default: AccountState()])
+        swap(&b, &accounts[y, default: AccountState()])
     }
 
     /// Moves `amount` of `currency` from one account to another (exact).
@@ -78,11 +92,9 @@ extension EngineState {
     package mutating func applyTakeover(_ t: Takeover) {
         for x in t.transfers {
             guard let instrument = instruments[x.instrument], x.to != t.account else { continue }
-            var account = accounts[t.account] ?? AccountState()
-            var receiver = accounts[x.to] ?? AccountState()
-            Ledger.transfer(x, instrument: instrument, from: &account, to: &receiver)
-            accounts[t.account] = account
-            accounts[x.to] = receiver
+            changing(t.account, x.to) { account, receiver in
+                Ledger.transfer(x, instrument: instrument, from: &account, to: &receiver)
+            }
         }
         let fund = liquidation.insuranceFund
         if t.account != fund, let account = accounts[t.account] {
