@@ -195,7 +195,15 @@ extension EngineCore {
                 throw .invalid(field: "transfers[\(i)].instrument", reason: "\"\(x.instrument)\" is not listed")
             }
             moved[x.instrument, default: 0] += x.quantity
-            var r = receivers[x.to] ?? state.accounts[x.to] ?? AccountState()
+            // The receiver's balances and the positions the takeover transfers to it (booking reads nothing else,
+            // and the rule check below re-margins only those): a backstop's or the fund's whole ledger is not
+            // copied per transfer. Taken out of `receivers` while it changes, so it changes in place.
+            var r = receivers.removeValue(forKey: x.to) ?? {
+                let was = state.accounts[x.to] ?? AccountState()
+                var part = AccountState(balances: was.balances, health: was.health)
+                for y in t.transfers where y.to == x.to { part.positions[y.instrument] = was.positions[y.instrument] }
+                return part
+            }()
             Ledger.transfer(x, instrument: instrument, from: &account, to: &r)
             receivers[x.to] = r
         }
