@@ -2,14 +2,8 @@
 #include "CVectorMath.h"
 #include "vm_internal.h"
 
-/* Same operations as the scalar Swift path, no fused multiply-adds; erfc is vm_erfc_core on every path, so every path
- * gives the scalar path's bits. */
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+/* Same operations as the scalar Swift path, no fused multiply-adds (vm_internal.h); erfc is vm_erfc_core on every
+ * path, so every path gives the scalar path's bits. */
 
 enum {
     VM_CHUNK = 128, /* scenarios per erfc batch, a multiple of 8 */

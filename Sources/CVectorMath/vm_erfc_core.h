@@ -4,7 +4,7 @@
 /*
  * erfc(x) from +, -, *, / and selects only: one branch-free function that every path compiles (scalar, AVX2,
  * AVX-512), so the paths give bit-identical results by construction. No libm call, no fused multiply-add, no
- * reassociation (the pragmas below; the package builds without -ffast-math).
+ * reassociation (vm_internal.h's pragmas; the package builds without -ffast-math).
  *
  * Method: fdlibm's erfc (s_erf.c, Sun Microsystems 1993: "Permission to use, copy, modify, and distribute this
  * software is freely granted, provided that this notice is preserved."), its rational approximations P/Q on four
@@ -24,15 +24,10 @@
  * (Tests/MarginCoreTests/Pricing/ErfcReference.swift), 83% of them exact.
  */
 
+#include "vm_internal.h"
+
 #include <stdint.h>
 #include <string.h>
-
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
 
 static inline uint64_t vm_bits(double x) {
     uint64_t u;

@@ -3,6 +3,16 @@
 
 #include <math.h>
 
+/* Every kernel rounds each product and sum on its own: no fused multiply-adds (no contraction), whatever the target
+ * of a function, so the scalar, AVX2 and AVX-512 paths run the same IEEE-754 operations. The package never builds
+ * with -ffast-math (no reassociation). Every kernel file includes this header first. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
 /* The AVX2 and AVX-512 paths exist on x86-64 with GCC or clang (CPUID and per-function target attributes). */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define VM_HAVE_X86_PATHS 1
