@@ -104,15 +104,31 @@ public struct MerkleSumTree: Sendable {
         var levelSums = [UInt64](repeating: 0, count: size * 4)
         var sortedIds = [UInt8](repeating: 0, count: n * 32)
         var salts = [UInt8](repeating: 0, count: n * 32)
-        for (position, i) in order.enumerated() {
-            let (to, from) = (position * 32, i * 32)
-            for k in 0..<32 {
-                level[to + k] = leafHashes[from + k]
-                sortedIds[to + k] = idHashes[from + k]
-                salts[to + k] = saltBytes[from + k]
+        level.withUnsafeMutableBytes { level in
+            sortedIds.withUnsafeMutableBytes { sortedIds in
+                salts.withUnsafeMutableBytes { salts in
+                    leafHashes.withUnsafeBytes { leafHashes in
+                        idHashes.withUnsafeBytes { idHashes in
+                            saltBytes.withUnsafeBytes { saltBytes in
+                                for (position, i) in order.enumerated() {
+                                    let (to, from) = (position * 32, i * 32)
+                                    Self.copy32(UnsafeRawBufferPointer(rebasing: leafHashes[from...]),
+                                                to: level, at: to)
+                                    Self.copy32(UnsafeRawBufferPointer(rebasing: idHashes[from...]),
+                                                to: sortedIds, at: to)
+                                    Self.copy32(UnsafeRawBufferPointer(rebasing: saltBytes[from...]),
+                                                to: salts, at: to)
+                                }
+                            }
+                        }
+                    }
+                }
             }
+        }
+        for (position, i) in order.enumerated() {
             for c in 0..<4 { levelSums[position * 4 + c] = accounts[i].columns.values[c] }
             // Equal id hashes are equal ids (SHA-256): sorted, a repeated id is next to its twin.
+            let to = position * 32
             if position > 0, sortedIds[(to - 32)..<to].elementsEqual(sortedIds[to..<(to + 32)]) {
                 throw .invalid(path: "accounts", reason: "account \(accounts[i].id) appears twice")
             }
