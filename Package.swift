@@ -45,11 +45,11 @@ let package = Package(
             dependencies: ["CVectorMath"],
             swiftSettings: strictSwift
         ),
-        // Vectorized math kernels in C: glibc libmvec (AVX2 / AVX-512, checked at run time), scalar libm otherwise.
+        // Vectorized math kernels in C: our own erfc and the Black-76 grid on scalar, AVX2 and AVX-512 paths (checked at
+        // run time), bit-identical on every path; libm only for the scalar log, exp and sqrt.
         .target(
             name: "CVectorMath",
             linkerSettings: [
-                .linkedLibrary("mvec", .when(platforms: [.linux])),
                 .linkedLibrary("m", .when(platforms: [.linux])),
             ]
         ),
@@ -193,6 +193,7 @@ let package = Package(
             name: "MarginCoreTests",
             dependencies: [
                 "MarginCore",
+                "CVectorMath",
                 "MarginTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],

@@ -6,14 +6,8 @@
 #include <immintrin.h>
 #endif
 
-/* Every path performs the same IEEE operations in the same order, each product and sum rounded on its own:
- * no fused multiply-adds, so the paths are bit-identical to one another and to the Swift scalar reference. */
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+/* Every path performs the same IEEE operations in the same order, each product and sum rounded on its own (no fused
+ * multiply-adds: vm_internal.h), so the paths are bit-identical to one another and to the Swift scalar reference. */
 
 /* Swift's `x < m ? x : m` (lane-wise `_mm*_min_pd(x, m)` has the same semantics). */
 static inline double vm_lower(double x, double m) { return x < m ? x : m; }

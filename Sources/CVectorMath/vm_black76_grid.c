@@ -2,28 +2,13 @@
 #include "CVectorMath.h"
 #include "vm_internal.h"
 
-/* Same operations as the scalar Swift path, no fused multiply-adds: only erfc may differ between paths. */
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+/* Same operations as the scalar Swift path, no fused multiply-adds (vm_internal.h); erfc is vm_erfc_core on every
+ * path, so every path gives the scalar path's bits. */
 
 enum {
     VM_CHUNK = 128, /* scenarios per erfc batch, a multiple of 8 */
     VM_PLANE = 256, /* (vol, time) pairs precomputed per call; pairs past it (huge grids) are computed per scenario */
 };
-
-/*
- * Cancellation guard. F*Phi(d1) - K*Phi(d2) loses about log2(R) bits when R = (F*Phi(d1) + K*Phi(d2)) / |price| is
- * large (out of the money with a short expiry or a low vol), so the few-ulp difference between libmvec's and libm's
- * erfc (measured <= 3.3 ulp) could grow past 1e-12 relative there. Scenarios with R > VM_GUARD (|price| floored at
- * 1e-12*F) are revalued with libm's erfc, exactly as the scalar path; elsewhere the paths differ by at most about
- * VM_GUARD * 4 ulp = 2.3e-13 relative. About 1% of the reference grid's scenarios take the guard on a typical book.
- */
-#define VM_GUARD 256.0
-#define VM_GUARD_FLOOR 1e-12
 
 typedef void (*vm_erfc_fn)(const double *x, double *y, long n);
 
@@ -44,17 +29,9 @@ typedef struct {
     double erfc[2 * VM_CHUNK];    /* erfc(arg) */
 } vm_chunk;
 
-/* Whether the cancellation guard revalues a scenario: F*Phi + K*Phi > VM_GUARD * max(|price|, 1e-12*F). */
-static inline long vm_cancels(double fh, double kh, double raw, double forward) {
-    double size = fabs(raw), floor = VM_GUARD_FLOOR * forward;
-    size = size > floor ? size : floor;
-    return fh + kh > VM_GUARD * size;
-}
-
-/* Values `count` pending scenarios into out[0 ..< count]; `guard` when erfc_v is not libm's erfc. */
+/* Values `count` pending scenarios into out[0 ..< count]. */
 static inline __attribute__((always_inline)) void vm_flush(vm_chunk *restrict c, long count, double strike,
-                                                           double sign, double *restrict out, vm_erfc_fn erfc_v,
-                                                           int guard) {
+                                                           double sign, double *restrict out, vm_erfc_fn erfc_v) {
     long padded = (count + 7) & ~7L;
     for (long q = count; q < padded; q++) {
         c->log_moneyness[q] = 0;
@@ -71,21 +48,12 @@ static inline __attribute__((always_inline)) void vm_flush(vm_chunk *restrict c,
     }
     erfc_v(c->arg, c->erfc, 2 * padded);
     const double *e1 = c->erfc, *e2 = c->erfc + padded;
-    long guarded = 0;
     for (long q = 0; q < count; q++) {
         double fh = c->forward[q] * (0.5 * e1[q]), kh = strike * (0.5 * e2[q]);
         /* call: F*Phi(d1) - K*Phi(d2); put: K*Phi(-d2) - F*Phi(-d1) = -(F*Phi(-d1) - K*Phi(-d2)), exactly. */
         double raw = sign * (fh - kh);
         double v = c->discount[q] * vm_max0(raw);
         out[q] = c->is_fixed[q] != 0 ? c->fixed_value[q] : v;
-        guarded |= vm_cancels(fh, kh, raw, c->forward[q]);
-    }
-    if (!guard || !guarded) return;
-    for (long q = 0; q < count; q++) {
-        double fh = c->forward[q] * (0.5 * e1[q]), kh = strike * (0.5 * e2[q]);
-        if (c->is_fixed[q] != 0 || !vm_cancels(fh, kh, sign * (fh - kh), c->forward[q])) continue;
-        double h1 = 0.5 * erfc(a1[q]), h2 = 0.5 * erfc(a2[q]);
-        out[q] = c->discount[q] * vm_max0(sign * (c->forward[q] * h1 - strike * h2));
     }
 }
 
@@ -121,7 +89,7 @@ static inline double vm_shifted_vol(double vol, double shift, double min_vol) {
 static inline __attribute__((always_inline)) void vm_grid(double f, double k, double t, double vol, double r,
                                                           double sign, double min_vol, const double *pm, long np,
                                                           const double *vs, long nv, const double *ts, long nt,
-                                                          double *out, vm_erfc_fn erfc_v, int guard) {
+                                                          double *out, vm_erfc_fn erfc_v) {
     if (np <= 0 || nv <= 0 || nt <= 0) return;
     long pairs = nv * nt, tabled = pairs < VM_PLANE ? pairs : VM_PLANE;
     vm_plane p;
@@ -160,13 +128,13 @@ static inline __attribute__((always_inline)) void vm_grid(double f, double k, do
             count += take;
             q0 = q1;
             if (count == VM_CHUNK) {
-                vm_flush(&c, count, k, sign, out, erfc_v, guard);
+                vm_flush(&c, count, k, sign, out, erfc_v);
                 out += count;
                 count = 0;
             }
         }
     }
-    if (count > 0) vm_flush(&c, count, k, sign, out, erfc_v, guard);
+    if (count > 0) vm_flush(&c, count, k, sign, out, erfc_v);
 }
 
 #define VM_GRID_PARAMS                                                                                                \
@@ -174,21 +142,21 @@ static inline __attribute__((always_inline)) void vm_grid(double f, double k, do
         const double *vs, long nv, const double *ts, long nt, double *out
 #define VM_GRID_ARGS f, k, t, vol, r, sign, min_vol, pm, np, vs, nv, ts, nt, out
 
-static void vm_grid_scalar(VM_GRID_PARAMS) { vm_grid(VM_GRID_ARGS, vm_erfc_scalar, 0); }
+static void vm_grid_scalar(VM_GRID_PARAMS) { vm_grid(VM_GRID_ARGS, vm_erfc_scalar); }
 
-#if VM_HAVE_MVEC
-__attribute__((target("avx2,fma"))) static void vm_grid_avx2(VM_GRID_PARAMS) {
-    vm_grid(VM_GRID_ARGS, vm_erfc_avx2, 1);
+#if VM_HAVE_X86_PATHS
+__attribute__((target("avx2"))) static void vm_grid_avx2(VM_GRID_PARAMS) {
+    vm_grid(VM_GRID_ARGS, vm_erfc_avx2);
 }
 
 __attribute__((target("avx512f"))) static void vm_grid_avx512(VM_GRID_PARAMS) {
-    vm_grid(VM_GRID_ARGS, vm_erfc_avx512, 1);
+    vm_grid(VM_GRID_ARGS, vm_erfc_avx512);
 }
 #endif
 
 void vm_black76_grid(int isa, VM_GRID_PARAMS) {
     switch (vm_supported_isa(isa)) {
-#if VM_HAVE_MVEC
+#if VM_HAVE_X86_PATHS
     case VM_ISA_AVX512: vm_grid_avx512(VM_GRID_ARGS); return;
     case VM_ISA_AVX2: vm_grid_avx2(VM_GRID_ARGS); return;
 #endif

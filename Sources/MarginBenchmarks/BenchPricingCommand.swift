@@ -3,7 +3,8 @@ import Foundation
 import MarginApp
 import MarginCore
 
-/// `margin-bench pricing`: Black-76 valuations per second on one core, scalar and batch kernel, against a numpy peer.
+/// `margin-bench pricing`: Black-76 valuations per second on one core, scalar and batch kernel (on the best path and
+/// on each instruction-set path this CPU has), against a numpy peer.
 ///
 /// Each repetition revalues `--instruments` options (a fixed, seeded mix of calls and puts, ITM and OTM, expiries
 /// from hours to 1.5 years, some expiring inside the 1-day time shift, rates 0 and 5%) over the reference grid of
@@ -13,7 +14,7 @@ import MarginCore
 struct BenchPricingCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pricing",
-        abstract: "Black-76 valuations/s per core: scalar, batch kernel (126-scenario grid) and the numpy peer.",
+        abstract: "Black-76 valuations/s per core: scalar, batch kernel per path (126-scenario grid), numpy peer.",
         discussion: """
             Single thread. Deviation: max over all options and scenarios of |batch − scalar| / max(|scalar|, \
             1e-12·F'), F' the scenario forward. Build in release mode: swift run -c release margin-bench pricing.
@@ -57,9 +58,18 @@ struct BenchPricingCommand: ParsableCommand {
         defer { out.deallocate() }
         let batch = BenchSamples.measure(clock: clock, minRepetitions: repetitions, minSeconds: seconds,
                                          checksum: &checksum) {
-            grid.batchProbe(options, out: out)
+            grid.batchProbe(options, path: .best, out: out)
         }
-        let deviation = grid.deviation(options, out: out)
+        let deviation = grid.deviation(options, path: .best)
+        var paths: [BenchPathResult] = []
+        for path in Black76Grid._Path.allCases where path.isSupported {
+            let samples = BenchSamples.measure(clock: clock, minRepetitions: repetitions, minSeconds: seconds,
+                                               checksum: &checksum) {
+                grid.batchProbe(options, path: path, out: out)
+            }
+            paths.append(BenchPathResult(name: path.name, rate: .rate(work: valuations, samples),
+                                         differing: grid.deviation(options, path: path).differing))
+        }
 
         var peer: PeerResult?
         var peerNote: String?
@@ -76,8 +86,8 @@ struct BenchPricingCommand: ParsableCommand {
             options: options.count, scenarios: grid.count, instructionSet: Black76Grid.instructionSet, clock: clock,
             scalar: .rate(work: valuations, scalar), batch: .rate(work: valuations, batch),
             nsPerArray: .nanoseconds(per: Double(options.count), batch),
-            repetitions: (scalar.count, batch.count), deviation: deviation, peer: peer, peerNote: peerNote,
-            checksum: checksum)
+            repetitions: (scalar.count, batch.count), deviation: deviation, paths: paths, peer: peer,
+            peerNote: peerNote, checksum: checksum)
         switch format {
         case .table: print(report.table())
         case .json: print(report.json().serialized())
@@ -164,16 +174,17 @@ struct BenchGrid {
         return sum
     }
 
-    /// Revalues every option with the batch kernel; returns one price per option (rotating through the grid).
-    func batchProbe(_ options: [BenchOption], out: UnsafeMutableBufferPointer<Double>) -> Double {
+    /// Revalues every option with the batch kernel on `path`; returns one price per option (rotating through the grid).
+    func batchProbe(_ options: [BenchOption], path: Black76Grid._Path,
+                    out: UnsafeMutableBufferPointer<Double>) -> Double {
         var sum = 0.0
         priceMoves.withUnsafeBufferPointer { pm in
             volShifts.withUnsafeBufferPointer { vs in
                 timeShifts.withUnsafeBufferPointer { ts in
                     for (n, o) in options.enumerated() {
-                        Black76Grid.revalue(forward: o.forward, strike: o.strike, years: o.years, vol: o.vol,
-                                            rate: o.rate, right: o.right, minVol: minVol, priceMoves: pm,
-                                            volShifts: vs, timeShifts: ts, into: out)
+                        Black76Grid._revalue(path: path, forward: o.forward, strike: o.strike, years: o.years,
+                                             vol: o.vol, rate: o.rate, right: o.right, minVol: minVol,
+                                             priceMoves: pm, volShifts: vs, timeShifts: ts, into: out)
                         sum += out[n % out.count]
                     }
                 }
@@ -182,13 +193,22 @@ struct BenchGrid {
         return sum
     }
 
-    /// Batch vs scalar over every option and scenario: max |batch − scalar| / max(|scalar|, 1e-12·F').
-    func deviation(_ options: [BenchOption], out: UnsafeMutableBufferPointer<Double>) -> BenchDeviation {
+    /// Batch on `path` vs scalar over every option and scenario: max |batch − scalar| / max(|scalar|, 1e-12·F').
+    func deviation(_ options: [BenchOption], path: Black76Grid._Path) -> BenchDeviation {
         var result = BenchDeviation()
+        var batch = [Double](repeating: 0, count: count)
         for (n, o) in options.enumerated() {
-            let batch = Black76Grid.revalue(forward: o.forward, strike: o.strike, years: o.years, vol: o.vol,
-                                            rate: o.rate, right: o.right, minVol: minVol, priceMoves: priceMoves,
-                                            volShifts: volShifts, timeShifts: timeShifts)
+            priceMoves.withUnsafeBufferPointer { pm in
+                volShifts.withUnsafeBufferPointer { vs in
+                    timeShifts.withUnsafeBufferPointer { ts in
+                        batch.withUnsafeMutableBufferPointer { out in
+                            Black76Grid._revalue(path: path, forward: o.forward, strike: o.strike, years: o.years,
+                                                 vol: o.vol, rate: o.rate, right: o.right, minVol: minVol,
+                                                 priceMoves: pm, volShifts: vs, timeShifts: ts, into: out)
+                        }
+                    }
+                }
+            }
             var index = 0
             for m in priceMoves {
                 let f = o.forward * (1 + m)
@@ -258,6 +278,14 @@ struct BenchOption {
     }
 }
 
+/// The batch kernel on one instruction-set path.
+struct BenchPathResult {
+    var name: String
+    var rate: BenchSummary
+    /// Scenarios whose price on this path is not bit-identical to the scalar `Black76.price`.
+    var differing: Int
+}
+
 /// Batch-vs-scalar agreement.
 struct BenchDeviation {
     var maxRelative = 0.0
@@ -299,6 +327,7 @@ struct BenchPricingReport {
     var nsPerArray: BenchSummary
     var repetitions: (scalar: Int, batch: Int)
     var deviation: BenchDeviation
+    var paths: [BenchPathResult]
     var peer: PeerResult?
     var peerNote: String?
     var checksum: Double
@@ -329,6 +358,11 @@ struct BenchPricingReport {
              "≤ 3000: \(verdict(nsPerArray.median <= Self.nsPerArrayTarget))"],
             ["batch / scalar", String(format: "%.2f×", batch.median / scalar.median), "", "", "", ""],
         ]
+        for path in paths {
+            rows.append(["batch, \(path.name) path", formatRate(path.rate.median), formatRate(path.rate.p10),
+                         formatRate(path.rate.p90), "valuations/s",
+                         "\(path.differing) not bit-identical"])
+        }
         if let peer, let ratio {
             let v = peer.valuationsPerSecond
             rows += [
@@ -367,6 +401,10 @@ struct BenchPricingReport {
                                      ("batch", .double(Double(repetitions.batch)))])),
             ("maxRelativeDeviation", .double(deviation.maxRelative)),
             ("notBitIdentical", .double(Double(deviation.differing))),
+            ("paths", .array(paths.map { path in
+                .object([("path", .string(path.name)), ("valuationsPerSecond", summary(path.rate)),
+                         ("notBitIdentical", .double(Double(path.differing)))])
+            })),
         ]
         if let peer, let ratio, let agreement = peerAgreement {
             fields += [

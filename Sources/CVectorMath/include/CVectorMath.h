@@ -4,10 +4,11 @@
 /*
  * Vectorized math kernels for MarginCore's hot loops.
  *
- * On x86-64 Linux with glibc >= 2.35 the kernels call libmvec's vector erfc (`_ZGVeN8v_erfc` with AVX-512,
- * `_ZGVdN4v_erfc` with AVX2) after a run-time CPU check; everywhere else (other CPUs, other C libraries) they fall
- * back to the scalar libm `erfc`. libmvec's erfc is within a few ulp of libm's, so the paths agree to ~1e-15
- * relative in Φ; each path is deterministic: the same inputs give bit-identical outputs on one machine.
+ * On x86-64 the kernels have an AVX2 and an AVX-512 path, chosen after a run-time CPU check, beside the scalar
+ * (baseline) one. Every path gives bit-identical results: erfc is our own (vm_erfc_core.h), one branch-free
+ * sequence of IEEE-754 additions, multiplications, divisions and selects compiled for each path, with no libm call
+ * and no fused multiply-add. So no result depends on the path (libm's scalar log, exp and sqrt in the grid kernel are
+ * the same call on every path).
  * No allocation, no global state.
  */
 
@@ -30,8 +31,14 @@ int vm_widest_isa(void);
 /* A short name of a path: "scalar", "avx2" or "avx512". */
 const char *vm_isa_name(int isa);
 
-/* y[i] = erfc(x[i]) for i < n on the widest supported path; `x` and `y` may be the same array. */
-void vm_erfc(const double *x, double *y, long n);
+/* y[i] = erfc(x[i]) for i < n; `x` and `y` may be the same array. Within 2 ulp of the exact erfc on the tested
+ * points (Tests/MarginCoreTests/Pricing/ErfcReference.swift, from scripts/erfc_reference.py); erfc(x) = 2 for
+ * x <= -28, 0 for x >= 28 (subnormal above ~26.55), NaN for NaN. `isa` selects the path (a path the CPU lacks falls
+ * back to the widest it has); every path gives the bits of vm_erfc_one. */
+void vm_erfc(int isa, const double *x, double *y, long n);
+
+/* erfc(x) for one value: the same operations as vm_erfc, so the same bits (MarginCore's scalar normal CDF). */
+double vm_erfc_one(double x);
 
 /*
  * Black-76 over a price x vol x time scenario grid, written to out[(i*nv + j)*nt + l], price-major.
@@ -41,9 +48,8 @@ void vm_erfc(const double *x, double *y, long n);
  * discount*max(sign*(F - strike), 0) when !(sd > 1e-300); else
  * exp(-rate*T) * max(sign*(F*Phi(sign*d1) - strike*Phi(sign*d2)), 0), d1 = log(F/strike)/sd + sd/2, d2 = d1 - sd,
  * Phi(x) = 0.5*erfc(-x/sqrt(2)): the operations of MarginCore's scalar `Black76.price`, in the same order, without
- * fused multiply-adds, so only erfc differs between the scalar and the vector paths; where F*Phi(d1) and
- * strike*Phi(d2) cancel (their sum > 256 * max(|price|, 1e-12*F)) the vector paths revalue the scenario with libm's
- * erfc, so every path agrees with the scalar one to ~2e-13 relative to max(|price|, 1e-12*F) (bit-identical: scalar).
+ * fused multiply-adds, with vm_erfc's erfc (vm_erfc_one in the scalar Swift path), so every path gives bit-identical
+ * prices, equal to the scalar `Black76.price`'s (log, exp and sqrt are libm's scalar ones on every path).
  *
  * `sign` is +1 for a call, -1 for a put. `isa` selects the path; a path the CPU lacks falls back to the widest it
  * has. `out` holds np*nv*nt values; a count <= 0 writes nothing.

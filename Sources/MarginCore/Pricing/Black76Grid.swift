@@ -14,14 +14,12 @@ internal import CVectorMath
 /// ```
 ///
 /// Written for speed (C kernel `vm_black76_grid` in `CVectorMath`): contiguous buffers, one `log(F'/K)` per price
-/// point, one `sqrt`/`exp` per time point, and the normal CDFs of up to 128 scenarios per call to glibc libmvec's
-/// vector `erfc` (AVX2 or AVX-512, chosen once at run time; libm's scalar `erfc` on other CPUs and platforms); no
-/// allocation, no existentials, no ARC. Every other operation is the scalar path's, in the same order and without
-/// fused multiply-adds, so only `erfc` differs: where `F·Φ(d₁) − K·Φ(d₂)` cancels badly (sum of the terms > 256 ×
-/// the price) the scenario is revalued with libm's `erfc`. Agreement with
-/// ``Black76/price(forward:strike:years:vol:rate:right:)`` per scenario: within ~2e-13 relative to
-/// `max(|price|, 1e-12·F')` (the floor is for prices that are ~0), bit-identical on the scalar path. Deterministic:
-/// the same inputs give bit-identical outputs on one machine. About 1 µs per 126-scenario grid on one AVX2 core.
+/// point, one `sqrt`/`exp` per time point, and the normal CDFs of up to 128 scenarios per call to CVectorMath's own
+/// vectorized `erfc` (AVX2 or AVX-512, chosen once at run time; the baseline instruction set elsewhere); no
+/// allocation, no existentials, no ARC. Every operation is the scalar path's, in the same order and without fused
+/// multiply-adds, and that `erfc` is one sequence of IEEE-754 operations on every path (the one
+/// ``NormalDistribution/cdf(_:)`` calls), so every path returns the bits of
+/// ``Black76/price(forward:strike:years:vol:rate:right:)`` per scenario.
 public enum Black76Grid {
     /// Writes `priceMoves.count × volShifts.count × timeShifts.count` prices into `out`.
     ///
@@ -48,19 +46,23 @@ public enum Black76Grid {
     /// The instruction-set path the kernel takes on this machine: `"avx512"`, `"avx2"` or `"scalar"`.
     public static var instructionSet: String { _Path.best.name }
 
-    /// A kernel path; one the CPU lacks falls back to the widest it has.
-    enum _Path: Int32, CaseIterable {
+    /// A kernel path; one the CPU lacks falls back to the widest it has. All paths give bit-identical prices; they
+    /// differ only in speed (the benchmark measures each).
+    package enum _Path: Int32, CaseIterable, Sendable {
         case scalar = 0
         case avx2 = 1
         case avx512 = 2
 
         /// The widest path of this CPU.
-        static var best: _Path { _Path(rawValue: vm_best_isa()) ?? .scalar }
+        package static var best: _Path { _Path(rawValue: vm_best_isa()) ?? .scalar }
 
-        var name: String { String(cString: vm_isa_name(rawValue)) }
+        package var name: String { String(cString: vm_isa_name(rawValue)) }
+
+        /// Whether this CPU has the path (else the kernel takes the widest one it has).
+        package var isSupported: Bool { rawValue <= vm_widest_isa() }
     }
 
-    static func _revalue(
+    package static func _revalue(
         path: _Path, forward f: Double, strike k: Double, years t: Double, vol: Double, rate r: Double,
         right: OptionRight, minVol: Double,
         priceMoves: UnsafeBufferPointer<Double>, volShifts: UnsafeBufferPointer<Double>,

@@ -11,23 +11,22 @@ import Foundation
 /// - node hash = SHA-256(0x01 ‖ left hash ‖ left sums ‖ right hash ‖ right sums), a node's sums the column-wise
 ///   sums of its children (an overflow is an error, never a wrap).
 ///
-/// Built in one pass over the accounts, hashing on every core (`DispatchQueue.concurrentPerform` over chunks); the
-/// result does not depend on the number of threads. Memory: 64 bytes per node (hash and sums), about 128 bytes per
-/// padded leaf in all.
+/// Built in one pass over the accounts, hashing on every core (`DispatchQueue.concurrentPerform` over chunks) into
+/// flat byte buffers (no allocation per account); the result does not depend on the number of threads. Memory:
+/// 64 bytes per node (hash and sums) and 64 bytes per account (id hash and salt), about 192 bytes per padded leaf.
 public struct MerkleSumTree: Sendable {
     /// Levels from the leaves (`0`) to the root (`depth`): hashes, 32 bytes per node, contiguous.
     let hashes: [[UInt8]]
     /// Levels of sums, 4 per node, contiguous.
     let sums: [[UInt64]]
-    /// Leaf position of each account (among the padded leaves).
-    let positions: [String: Int]
-    /// Salts by leaf position (real leaves only).
-    let salts: [[UInt8]]
-    /// Columns by leaf position (real leaves only).
-    let columns: [CommitmentColumns]
+    /// SHA-256 of each account's UTF-8 id by leaf position (real leaves only), 32 bytes each, ascending: the leaves'
+    /// order, searched by ``path(of:)``.
+    let idHashes: [UInt8]
+    /// Salts by leaf position (real leaves only), 32 bytes each.
+    let salts: [UInt8]
 
     /// Number of real leaves (accounts).
-    public var accountCount: Int { columns.count }
+    public let accountCount: Int
     /// Levels above the leaves: the padded leaf count is 2^depth.
     public var depth: Int { hashes.count - 1 }
     /// The root hash.
@@ -41,33 +40,41 @@ public struct MerkleSumTree: Sendable {
     public init(accounts: [(id: String, columns: CommitmentColumns)], key: VenueKey,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws(StatementError) {
         let n = accounts.count
-        // 1. Id hashes, salts and leaf hashes, in parallel by chunks.
+        // 1. Id hashes, salts and leaf hashes, in parallel by chunks, into flat buffers.
         var idHashes = [UInt8](repeating: 0, count: n * 32)
         var saltBytes = [UInt8](repeating: 0, count: n * 32)
         var leafHashes = [UInt8](repeating: 0, count: n * 32)
         let chunks = Self.chunks(n, threads: threads)
         let authenticator = key.saltAuthenticator()
-        idHashes.withUnsafeMutableBufferPointer { ids in
-            saltBytes.withUnsafeMutableBufferPointer { salts in
-                leafHashes.withUnsafeMutableBufferPointer { leaves in
-                    let (ids, salts, leaves) = (SendablePointer(ids), SendablePointer(salts), SendablePointer(leaves))
+        idHashes.withUnsafeMutableBytes { ids in
+            saltBytes.withUnsafeMutableBytes { salts in
+                leafHashes.withUnsafeMutableBytes { leaves in
+                    let (ids, salts, leaves) = (SendableBytes(ids), SendableBytes(salts), SendableBytes(leaves))
                     DispatchQueue.concurrentPerform(iterations: chunks.count) { c in
-                        for i in chunks[c] {
-                            let id = Array(accounts[i].id.utf8)
-                            let idHash = Array(SHA256.hash(data: id))
-                            var mac = authenticator
-                            mac.update(data: id)
-                            let salt = Array(mac.finalize())
-                            var h = SHA256()
-                            h.update(data: [0x00])
-                            h.update(data: salt)
-                            h.update(data: idHash)
-                            h.update(data: accounts[i].columns.bigEndianBytes)
-                            let leaf = Array(h.finalize())
-                            for k in 0..<32 {
-                                ids.base[i * 32 + k] = idHash[k]
-                                salts.base[i * 32 + k] = salt[k]
-                                leaves.base[i * 32 + k] = leaf[k]
+                        // The leaf's preimage: 0x00 ‖ salt ‖ id hash ‖ columns, reused for every account.
+                        var block = [UInt8](repeating: 0, count: 97)
+                        block.withUnsafeMutableBytes { block in
+                            for i in chunks[c] {
+                                var id = accounts[i].id
+                                id.withUTF8 { utf8 in
+                                    let id = UnsafeRawBufferPointer(utf8)
+                                    let idHash = SHA256.hash(data: id)
+                                    var mac = authenticator
+                                    mac.update(data: id)
+                                    let salt = mac.finalize()
+                                    salt.withUnsafeBytes { Self.copy32($0, to: block, at: 1) }
+                                    idHash.withUnsafeBytes { Self.copy32($0, to: block, at: 33) }
+                                    let values = accounts[i].columns.values
+                                    for col in 0..<4 {
+                                        block.storeBytes(of: values[col].bigEndian, toByteOffset: 65 + 8 * col,
+                                                         as: UInt64.self)
+                                    }
+                                    let leaf = SHA256.hash(data: UnsafeRawBufferPointer(block))
+                                    let at = i * 32
+                                    Self.copy32(UnsafeRawBufferPointer(rebasing: block[33..<65]), to: ids.base, at: at)
+                                    Self.copy32(UnsafeRawBufferPointer(rebasing: block[1..<33]), to: salts.base, at: at)
+                                    leaf.withUnsafeBytes { Self.copy32($0, to: leaves.base, at: at) }
+                                }
                             }
                         }
                     }
@@ -95,20 +102,36 @@ public struct MerkleSumTree: Sendable {
         while size < n { size <<= 1 }
         var level = [UInt8](repeating: 0, count: size * 32)
         var levelSums = [UInt64](repeating: 0, count: size * 4)
-        var positions: [String: Int] = [:]
-        positions.reserveCapacity(n)
-        var salts: [[UInt8]] = []
-        var columns: [CommitmentColumns] = []
-        salts.reserveCapacity(n)
-        columns.reserveCapacity(n)
+        var sortedIds = [UInt8](repeating: 0, count: n * 32)
+        var salts = [UInt8](repeating: 0, count: n * 32)
+        level.withUnsafeMutableBytes { level in
+            sortedIds.withUnsafeMutableBytes { sortedIds in
+                salts.withUnsafeMutableBytes { salts in
+                    leafHashes.withUnsafeBytes { leafHashes in
+                        idHashes.withUnsafeBytes { idHashes in
+                            saltBytes.withUnsafeBytes { saltBytes in
+                                for (position, i) in order.enumerated() {
+                                    let (to, from) = (position * 32, i * 32)
+                                    Self.copy32(UnsafeRawBufferPointer(rebasing: leafHashes[from...]),
+                                                to: level, at: to)
+                                    Self.copy32(UnsafeRawBufferPointer(rebasing: idHashes[from...]),
+                                                to: sortedIds, at: to)
+                                    Self.copy32(UnsafeRawBufferPointer(rebasing: saltBytes[from...]),
+                                                to: salts, at: to)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         for (position, i) in order.enumerated() {
-            guard positions.updateValue(position, forKey: accounts[i].id) == nil else {
+            for c in 0..<4 { levelSums[position * 4 + c] = accounts[i].columns.values[c] }
+            // Equal id hashes are equal ids (SHA-256): sorted, a repeated id is next to its twin.
+            let to = position * 32
+            if position > 0, sortedIds[(to - 32)..<to].elementsEqual(sortedIds[to..<(to + 32)]) {
                 throw .invalid(path: "accounts", reason: "account \(accounts[i].id) appears twice")
             }
-            for k in 0..<32 { level[position * 32 + k] = leafHashes[i * 32 + k] }
-            for c in 0..<4 { levelSums[position * 4 + c] = accounts[i].columns.values[c] }
-            salts.append(Array(saltBytes[(i * 32)..<(i * 32 + 32)]))
-            columns.append(accounts[i].columns)
         }
         // 3. Levels up to the root.
         var hashes = [level]
@@ -122,9 +145,9 @@ public struct MerkleSumTree: Sendable {
         }
         self.hashes = hashes
         self.sums = sums
-        self.positions = positions
+        self.idHashes = sortedIds
         self.salts = salts
-        self.columns = columns
+        self.accountCount = n
     }
 
     /// The hash and sums of a node from its children's.
@@ -155,7 +178,7 @@ public struct MerkleSumTree: Sendable {
     public func path(of account: String)
         -> (index: Int, salt: [UInt8], columns: CommitmentColumns, siblings: [(hash: [UInt8], sums: CommitmentColumns)])?
     {
-        guard let index = positions[account] else { return nil }
+        guard let index = position(of: account) else { return nil }
         var siblings: [(hash: [UInt8], sums: CommitmentColumns)] = []
         var i = index
         for k in 0..<depth {
@@ -164,7 +187,22 @@ public struct MerkleSumTree: Sendable {
                              CommitmentColumns(values: Array(sums[k][(s * 4)..<(s * 4 + 4)]))))
             i >>= 1
         }
-        return (index, salts[index], columns[index], siblings)
+        return (index, Array(salts[(index * 32)..<(index * 32 + 32)]),
+                CommitmentColumns(values: Array(sums[0][(index * 4)..<(index * 4 + 4)])), siblings)
+    }
+
+    /// The leaf position of `account`: a binary search of its id hash among the sorted ones.
+    private func position(of account: String) -> Int? {
+        let target = Array(SHA256.hash(data: Array(account.utf8)))
+        var (low, high) = (0, accountCount)
+        while low < high {
+            let mid = (low + high) / 2
+            let at = mid * 32
+            let candidate = idHashes[at..<(at + 32)]
+            if candidate.elementsEqual(target) { return mid }
+            if candidate.lexicographicallyPrecedes(target) { low = mid + 1 } else { high = mid }
+        }
+        return nil
     }
 
     private static func parents(_ level: [UInt8], _ levelSums: [UInt64], threads: Int) throws(StatementError)
@@ -212,12 +250,26 @@ public struct MerkleSumTree: Sendable {
         return (up, upSums)
     }
 
+    /// Copies the 32 bytes at the start of `source` to `destination[offset ..< offset + 32]`.
+    private static func copy32(_ source: UnsafeRawBufferPointer, to destination: UnsafeMutableRawBufferPointer,
+                               at offset: Int) {
+        precondition(source.count >= 32 && offset >= 0 && offset + 32 <= destination.count)
+        destination.baseAddress!.advanced(by: offset).copyMemory(from: source.baseAddress!, byteCount: 32)
+    }
+
     private static func chunks(_ n: Int, threads: Int) -> [Range<Int>] {
         let parts = max(1, min(threads * 4, n / 1_024 + 1))
         let size = (n + parts - 1) / max(parts, 1)
         guard size > 0 else { return [0..<0] }
         return stride(from: 0, to: n, by: size).map { $0..<min(n, $0 + size) }
     }
+}
+
+/// Mutable bytes shared by the chunks of a parallel loop, each writing its own disjoint range.
+private struct SendableBytes: @unchecked Sendable {
+    // @unchecked: every chunk writes a disjoint range; the loop ends before the bytes are read.
+    let base: UnsafeMutableRawBufferPointer
+    init(_ base: UnsafeMutableRawBufferPointer) { self.base = base }
 }
 
 /// A mutable buffer shared by the chunks of a parallel loop, each writing its own disjoint range.

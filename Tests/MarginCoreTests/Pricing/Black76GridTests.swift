@@ -1,8 +1,14 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 @testable import MarginCore
 import Testing
 
 /// `Black76Grid.revalue` against the scalar `Black76.price`, scenario by scenario (MARGIN_MODEL.md, "Valuation":
-/// F' = F(1+m), σ' = max(σ(1+v), minVol), T' = T − τ, intrinsic at T' ≤ 0), on every kernel path this CPU has.
+/// F' = F(1+m), σ' = max(σ(1+v), minVol), T' = T − τ, intrinsic at T' ≤ 0), on every kernel path this CPU has: bit for
+/// bit, since every path runs the same IEEE-754 operations (CVectorMath's own erfc, no fused multiply-adds).
 @Suite struct Black76GridTests {
     /// The reference grid: 21 moves −15%…+15%, vol −30%/0/+30%, τ = 0 and 1 day; min vol 1%.
     static let priceMoves = (0..<21).map { -0.15 + 0.30 * Double($0) / 20 }
@@ -35,11 +41,6 @@ import Testing
              right: .call),
     ]
 
-    /// |batch − scalar| / max(|scalar|, 1e-12·F'): the floor keeps prices that are ~0 from dominating.
-    static func deviation(_ batch: Double, _ scalar: Double, forward: Double) -> Double {
-        abs(batch - scalar) / max(abs(scalar), 1e-12 * forward)
-    }
-
     static func scalar(_ c: Case, _ i: Int, _ j: Int, _ l: Int, priceMoves: [Double] = priceMoves,
                        volShifts: [Double] = volShifts, timeShifts: [Double] = timeShifts) -> Double {
         Black76.price(forward: c.forward * (1 + priceMoves[i]), strike: c.strike, years: c.years - timeShifts[l],
@@ -53,34 +54,52 @@ import Testing
                              volShifts: volShifts, timeShifts: timeShifts)
     }
 
-    @Test("every scenario within 1e-12 of the scalar price, floor 1e-12·F'", arguments: cases)
-    func agreesWithScalarPrice(_ c: Case) {
+    @Test("every path is bit-identical to Black76.price", arguments: cases)
+    func everyPathIsExact(_ c: Case) {
         for path in Black76Grid._Path.allCases {
             let grid = Self.batch(c, path: path)
             #expect(grid.count == 126)
-            var worst = 0.0
             for i in 0..<21 {
                 for j in 0..<3 {
                     for l in 0..<2 {
-                        let s = Self.scalar(c, i, j, l)
-                        worst = max(worst, Self.deviation(grid[(i * 3 + j) * 2 + l], s,
-                                                          forward: c.forward * (1 + Self.priceMoves[i])))
+                        let (b, s) = (grid[(i * 3 + j) * 2 + l], Self.scalar(c, i, j, l))
+                        #expect(b.bitPattern == s.bitPattern, "\(path.name) (\(i), \(j), \(l)): \(b) vs \(s)")
                     }
                 }
             }
-            #expect(worst <= 1e-12, "\(path.name): max relative deviation \(worst)")
         }
     }
 
-    @Test("the scalar path is bit-identical to Black76.price", arguments: cases)
-    func scalarPathIsExact(_ c: Case) {
-        let grid = Self.batch(c, path: .scalar)
-        for i in 0..<21 {
-            for j in 0..<3 {
-                for l in 0..<2 { #expect(grid[(i * 3 + j) * 2 + l] == Self.scalar(c, i, j, l)) }
-            }
+    /// Seeded random options (calls and puts, forwards 0.5–200k, strikes ±3 in log-moneyness, expiries 1 hour to
+    /// 3 years, some inside the time shifts, vols 1%–300%, rates −2%…10%) over seeded random grids (moves −60%…+150%,
+    /// vol shifts −90%…+200%, time shifts up to 30 days), on `path` against the scalar path, bit for bit.
+    static func expectBitIdenticalOnRandomGrids(path: Black76Grid._Path) {
+        var rng = SplitMix64(seed: 0xB76_2026)
+        var compared = 0
+        for n in 0..<60 {
+            let forward = rng.logUniform(0.5, 200_000)
+            let c = Case(name: "random \(n)", forward: forward, strike: forward * exp(rng.uniform(-3, 3)),
+                         years: rng.logUniform(1.0 / 8_760, 3), vol: rng.logUniform(0.01, 3),
+                         rate: rng.uniform(-0.02, 0.1), right: n % 2 == 0 ? .call : .put)
+            let pm = (0..<Int.random(in: 1...25, using: &rng)).map { _ in rng.uniform(-0.6, 1.5) }
+            let vs = (0..<Int.random(in: 1...5, using: &rng)).map { _ in rng.uniform(-0.9, 2) }
+            let ts = (0..<Int.random(in: 1...4, using: &rng)).map { _ in rng.uniform(0, 30.0 / 365) }
+            let scalar = Self.batch(c, path: .scalar, priceMoves: pm, volShifts: vs, timeShifts: ts)
+            let vector = Self.batch(c, path: path, priceMoves: pm, volShifts: vs, timeShifts: ts)
+            let differing = zip(scalar, vector).filter { $0.bitPattern != $1.bitPattern }.count
+            #expect(differing == 0, "\(path.name), option \(n): \(differing) of \(scalar.count) prices differ")
+            compared += scalar.count
         }
+        #expect(compared > 1_000)
     }
+
+    @Test("random grids: the AVX2 path gives the scalar path's bits",
+          .enabled(if: Black76Grid._Path.avx2.isSupported, "this CPU lacks AVX2: the path is not compared"))
+    func avx2MatchesScalarOnRandomGrids() { Self.expectBitIdenticalOnRandomGrids(path: .avx2) }
+
+    @Test("random grids: the AVX-512 path gives the scalar path's bits",
+          .enabled(if: Black76Grid._Path.avx512.isSupported, "this CPU lacks AVX-512F: the path is not compared"))
+    func avx512MatchesScalarOnRandomGrids() { Self.expectBitIdenticalOnRandomGrids(path: .avx512) }
 
     @Test("expired scenarios are the undiscounted intrinsic value")
     func expiredIsIntrinsic() {
@@ -111,8 +130,7 @@ import Testing
                         for l in ts.indices {
                             let s = Self.scalar(c, i, j, l, priceMoves: pm, volShifts: vs, timeShifts: ts)
                             let b = grid[(i * vs.count + j) * ts.count + l]
-                            #expect(Self.deviation(b, s, forward: c.forward * (1 + pm[i])) <= 1e-12,
-                                    "\(path.name) (\(i), \(j), \(l)): \(b) vs \(s)")
+                            #expect(b.bitPattern == s.bitPattern, "\(path.name) (\(i), \(j), \(l)): \(b) vs \(s)")
                         }
                     }
                 }
