@@ -36,6 +36,8 @@ struct MassBreachStage {
         var firstOrder: [Double]
         /// Breached accounts that had no order when the stage gave up waiting.
         var withoutOrder: Int
+        /// Where the follow-ups' time went while the ticks came (``FollowUpProfile``).
+        var profile: FollowUpProfile
     }
 
     /// The smallest BTC move of `candidates` (in order) that breaches at least `fraction` of `state`'s accounts,
@@ -99,7 +101,7 @@ struct MassBreachStage {
         let times = firstOrders.times.map { ($0 - offered).secondsValue }
         return Result(applied: Double(stats.updates) / window, rejected: stats.rejected,
                       staleness: stats.staleness.map(\.secondsValue), actions: actions, actionSeconds: actionSeconds,
-                      firstOrder: times, withoutOrder: firstOrders.pending)
+                      firstOrder: times, withoutOrder: firstOrders.pending, profile: stats.followUps)
     }
 }
 

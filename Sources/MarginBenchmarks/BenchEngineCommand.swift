@@ -120,6 +120,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
             let r = await sustained(engine: engine, market: &market, rate: rate)
             print(String(format: "sustained: offered %.0f ticks/s → applied %.0f updates/s, %d rejected, staleness p50 %.1f ms, p99 %.1f ms, max %.1f ms",
                          rate, r.applied, r.rejected, r.p50 * 1e3, r.p99 * 1e3, r.max * 1e3))
+            print("  " + r.profile.summary)
         }
 
         // 3b: mass breach, through the same loop, while ticks keep coming.
@@ -138,6 +139,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
                          Double(r.actions) / max(r.actionSeconds, 1e-9), quantile(r.firstOrder, 0.5) * 1e3,
                          quantile(r.firstOrder, 0.99) * 1e3, (r.firstOrder.max() ?? .nan) * 1e3, r.withoutOrder,
                          sustainSeconds + breachPatience))
+            print("  " + r.profile.summary)
         }
 
         await engine.shutdown()
@@ -211,7 +213,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
     }
 
     private func sustained(engine: RiskEngine, market: inout SimulatedMarket, rate: Double) async
-        -> (applied: Double, rejected: Int, p50: Double, p99: Double, max: Double)
+        -> (applied: Double, rejected: Int, p50: Double, p99: Double, max: Double, profile: FollowUpProfile)
     {
         _ = await engine.takeStats()
         let producer = TickProducer.run(engine: engine, market: market, rate: rate)
@@ -222,7 +224,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
         let stats = await engine.takeStats()
         let stale = stats.staleness.map(\.secondsValue)
         return (Double(stats.updates) / sustainSeconds, stats.rejected, quantile(stale, 0.5), quantile(stale, 0.99),
-                stale.max() ?? .nan)
+                stale.max() ?? .nan, stats.followUps)
     }
 
     private func median(_ xs: [Double]) -> Double { quantile(xs, 0.5) }

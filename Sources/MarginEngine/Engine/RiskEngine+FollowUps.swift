@@ -62,13 +62,18 @@ extension RiskEngine {
             publishNotices(held)
             refreshLedgerStatus()
         }
+        var asked = ContinuousClock.now
         while status.isReady, out.events.count < Self.maxFollowUpsPerTurn,
               let due = core.nextFollowUps(skipping: skipping, sliceLimit: pacing.sliceLimit) {
+            let planned = ContinuousClock.now
             let slice: SliceOutcome
             switch due.source {
             case .liquidation: slice = await journalSlice(due.events)
             case .correlationTable: slice = await journalOneByOne(due.events)
             }
+            let journaled = ContinuousClock.now
+            stats.followUps.note(slice.journaled.map(\.event), planning: planned - asked, journaling: journaled - planned)
+            asked = journaled
             if slice.journaled.isEmpty, slice.rejected { skipping.insert(due.source) }
             out.events += slice.journaled.map(\.event)
             out.healthChanges += slice.healthChanges

@@ -17,6 +17,8 @@ extension RiskEngine {
         public var rejected = 0
         /// Market updates not applied because of a storage fault (counted apart from rejections).
         public var storageFaults = 0
+        /// Where the follow-ups' time went (liquidation slices: planning, journaling, the slowest).
+        public var followUps = FollowUpProfile()
     }
 
     /// Offers a market tick to the conflator (never blocks, never queues more than one per underlying).
