@@ -102,7 +102,9 @@ extension RiskEngine {
             conflator.restore(drained)
             return outcome
         }
-        let now = ContinuousClock.now
+        // Staleness ends when the batch was committed (every affected account re-margined), not after the turn's
+        // follow-ups: those delay the *next* tick, whose own staleness counts them.
+        let now = result.committed ?? ContinuousClock.now
         stats.rejected += result.rejected.count
         let rejected = Set(result.rejected.map(\.update.underlying))
         for p in drained where !rejected.contains(p.update.underlying) {

@@ -31,6 +31,9 @@ struct TurnResult {
     var followUps: [EngineEvent] = []
     /// The front end's answer journaled with the input.
     var answer: FrontEndRecord?
+    /// When the input was committed (a market batch: every affected account re-margined), before its health
+    /// changes and follow-ups: where a tick's staleness ends (``RiskEngine/MarketStats/staleness``).
+    var committed: ContinuousClock.Instant?
 }
 
 /// Whether a turn's step was submitted or journaled by the engine itself (counted apart).
@@ -90,6 +93,7 @@ extension RiskEngine {
         let events = input.events(accepted: batch)
         result.sequences = try await journalStep(batch, events: events, origin: .submitted, trailer: result.answer,
                                                  reportAfter: reportAfter, onPriorityDone: onPriorityDone)
+        result.committed = .now
         publishNotices(Array(zip(events, result.sequences)))
         result.healthChanges = await journalHealthInTurn()
         let followUps = await journalFollowUpsInTurn()
