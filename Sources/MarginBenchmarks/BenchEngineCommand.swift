@@ -130,11 +130,11 @@ struct BenchEngineCommand: AsyncParsableCommand {
                                               seconds: sustainSeconds, patience: breachPatience)
             let stale = r.staleness
             print(String(format: "mass breach: BTC %+.0f%% breached %d accounts (%.1f%%; probed in %.1f s), offered %.0f ticks/s → "
-                         + "applied %.0f updates/s, %d rejected, staleness p50 %.1f ms, p99 %.1f ms, max %.1f ms; "
+                         + "applied %.1f updates/s over %.1f s, %d rejected, staleness p50 %.1f ms, p99 %.1f ms, max %.1f ms; "
                          + "%d liquidation actions in %.1f s (%.0f/s); first order of the breached: p50 %.0f ms, p99 %.0f ms, "
                          + "max %.0f ms, %d without an order after %.0f s",
                          shock.move * 100, shock.breached.count, 100 * Double(shock.breached.count) / Double(accounts),
-                         shock.probeSeconds, rate, r.applied, r.rejected, quantile(stale, 0.5) * 1e3,
+                         shock.probeSeconds, rate, r.applied, r.window, r.rejected, quantile(stale, 0.5) * 1e3,
                          quantile(stale, 0.99) * 1e3, (stale.max() ?? .nan) * 1e3, r.actions, r.actionSeconds,
                          Double(r.actions) / max(r.actionSeconds, 1e-9), quantile(r.firstOrder, 0.5) * 1e3,
                          quantile(r.firstOrder, 0.99) * 1e3, (r.firstOrder.max() ?? .nan) * 1e3, r.withoutOrder,
