@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MarginApp
+import MarginCore
 
 /// `margin-bench`: release-mode benchmarks of the engine's hot paths, one subcommand per area.
 ///

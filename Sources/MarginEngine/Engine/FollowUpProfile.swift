@@ -1,4 +1,5 @@
 import Foundation
+import MarginCore
 import MarginLedger
 
 /// Where the engine's follow-up time went since the last ``RiskEngine/takeStats()`` (``RiskEngine/MarketStats``):
@@ -39,7 +40,7 @@ public struct FollowUpProfile: Sendable {
     /// (planning 790 ms): takeover 3, deleverage 240`.
     public var summary: String {
         func ms(_ d: Duration) -> String {
-            let s = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+            let s = d.secondsValue
             return s >= 1 ? String(format: "%.2f s", s) : String(format: "%.1f ms", s * 1e3)
         }
         let kinds = slowestKinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")

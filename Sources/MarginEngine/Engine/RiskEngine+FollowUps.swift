@@ -114,11 +114,7 @@ extension RiskEngine {
         var records: [JournalRecord] = []
         setAheadOfJournal(true)
         for event in events {
-            let batch: PreparedBatch
-            do {
-                batch = try core.prepare(event)
-            } catch {
-                count { $0.followUpRejections += 1 }
+            guard let batch = prepareFollowUp(event) else {
                 out.rejected = true
                 break
             }
@@ -135,27 +131,28 @@ extension RiskEngine {
             }
         }
         do throws(EngineError) {
-            try await makeDurable(records, rollingBack: { [core] in
-                core.rollBack(to: mark)
-                setAheadOfJournal(false)
-            }, recommitting: { [core] in
+            try await makeDurableAhead(records, mark: &mark) { [core] in
                 var again = core.markDurable()
                 for step in steps { core.commitAhead(step, mark: &again) }
-                mark = again
-            })
-        } catch {
-            if aheadOfJournal {
-                core.rollBack(to: mark)
-                setAheadOfJournal(false)
+                return again
             }
+        } catch {
             count { $0.storageFaults += max(1, out.journaled.count) }
             return SliceOutcome(faulted: true)
         }
-        setAheadOfJournal(false)
         count { $0.followUps += out.journaled.count }
         publish(out.healthChanges)
         watchers.publish(from: core)
         return out
+    }
+
+    /// A follow-up validated against the state so far (``EngineCore/prepare(_:)``), or `nil` when the engine's own
+    /// validation refuses it (a planner bug, counted in ``EngineCounters/followUpRejections``).
+    private func prepareFollowUp(_ event: EngineEvent) -> PreparedBatch? {
+        do { return try core.prepare(event) } catch {
+            count { $0.followUpRejections += 1 }
+            return nil
+        }
     }
 
     /// Journals a list event by event, each a step of the turn protocol
@@ -165,11 +162,7 @@ extension RiskEngine {
         var out = SliceOutcome()
         for event in events {
             guard status.isReady else { return out }
-            let batch: PreparedBatch
-            do {
-                batch = try core.prepare(event)
-            } catch {
-                count { $0.followUpRejections += 1 }
+            guard let batch = prepareFollowUp(event) else {
                 out.rejected = true
                 return out
             }

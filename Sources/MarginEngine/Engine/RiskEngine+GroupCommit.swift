@@ -112,6 +112,31 @@ extension RiskEngine {
         }
     }
 
+    /// Makes `records`, a batch committed ahead of its append from `mark` (a group-commit batch, a liquidation
+    /// slice), durable (``makeDurable(_:rollingBack:recommitting:)``): when the first attempt fails the engine is
+    /// rolled back to `mark` at once (reads during a retry see the last durable state) and, once a retry made the
+    /// batch durable, `recommit` commits it again, identically, returning its new mark. Then the batch's front-end
+    /// records are kept and reads no longer wait.
+    ///
+    /// - Throws: the storage fault (the engine stopped): it stays rolled back to `mark`.
+    func makeDurableAhead(_ records: [JournalRecord], mark: inout DurableMark,
+                          recommit: () -> DurableMark) async throws(EngineError) {
+        do throws(EngineError) {
+            try await makeDurable(records, rollingBack: { [core, mark] in
+                core.rollBack(to: mark)
+                setAheadOfJournal(false)
+            }, recommitting: { mark = recommit() })
+        } catch {
+            if aheadOfJournal {
+                core.rollBack(to: mark)
+                setAheadOfJournal(false)
+            }
+            throw error
+        }
+        core.keepDeferred(mark)
+        setAheadOfJournal(false)
+    }
+
     /// Waits while a batch is committed ahead of its append: reads see durable state only.
     func untilDurable() async {
         while aheadOfJournal {
@@ -148,10 +173,7 @@ extension RiskEngine {
             records += health.records
         }
         do throws(EngineError) {
-            try await makeDurable(records, rollingBack: { [core] in
-                core.rollBack(to: mark)
-                setAheadOfJournal(false)
-            }, recommitting: { [core] in
+            try await makeDurableAhead(records, mark: &mark) { [core] in
                 var again = core.markDurable()
                 for step in steps {
                     switch step {
@@ -159,13 +181,9 @@ extension RiskEngine {
                     case .frontEnd(let record): _ = core.reserveFrontEnd(record, mark: &again)
                     }
                 }
-                mark = again
-            })
-        } catch {
-            if aheadOfJournal {
-                core.rollBack(to: mark)
-                setAheadOfJournal(false)
+                return again
             }
+        } catch {
             count { $0.storageFaults += max(1, events.count) }
             for group in groups {
                 group.waiter.resume(returning: Array(repeating: .failure(error), count: group.writes.count))
@@ -173,8 +191,6 @@ extension RiskEngine {
             refuseGathered(error)
             return
         }
-        core.keepDeferred(mark)
-        setAheadOfJournal(false)
         count { $0.acknowledged += events.count }
         let changes = health?.healthChanges ?? []
         publish(changes)
